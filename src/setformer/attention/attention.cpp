@@ -1,0 +1,91 @@
+#include "setformer/attention/attention.h"
+
+#include "setformer/attention/set.h"
+#include "setformer/attention/softmax.h"
+#include "setformer/core/error.h"
+
+namespace setformer::attention {
+
+AttentionImpl::AttentionImpl(const AttentionOptions& options) : options_(options) {
+  SETFORMER_CHECK(options.dim() >= 1, "attention dim must be >= 1, got {}", options.dim());
+  SETFORMER_CHECK(options.heads() >= 1, "attention heads must be >= 1, got {}", options.heads());
+  SETFORMER_CHECK(options.dim() % options.heads() == 0,
+                  "attention dim = {} is not divisible by heads = {}", options.dim(),
+                  options.heads());
+  SETFORMER_CHECK(options.dropout() >= 0.0 && options.dropout() < 1.0,
+                  "attention dropout must be in [0, 1), got {}", options.dropout());
+  head_dim_ = options.dim() / options.heads();
+}
+
+torch::Tensor AttentionImpl::forward(const torch::Tensor& query, const torch::Tensor& context,
+                                     const Mask& mask) {
+  const int64_t d = options_.dim();
+  check_shape(query, "attention query", {-1, -1, d}, "[B, n_q, d]");
+  const int64_t batch = query.size(0);
+  check_shape(context, "attention context", {batch, -1, d}, "[B, n_ctx, d]");
+  SETFORMER_CHECK(query.scalar_type() == context.scalar_type() && query.device() == context.device(),
+                  "attention query ({}, {}) and context ({}, {}) must share dtype and device",
+                  c10::toString(query.scalar_type()), query.device().str(),
+                  c10::toString(context.scalar_type()), context.device().str());
+  SETFORMER_CHECK(query.size(1) >= 1 && context.size(1) >= 1,
+                  "attention needs at least one query and one context token, got n_q = {}, n_ctx = {}",
+                  query.size(1), context.size(1));
+  for (const auto& [tensor, name, n] :
+       {std::tuple{mask.padding(), "padding mask", context.size(1)},
+        std::tuple{mask.query_padding(), "query padding mask", query.size(1)}}) {
+    if (!tensor.defined()) continue;
+    check_shape(tensor, name, {batch, n}, "[B, n]");
+    SETFORMER_CHECK(tensor.scalar_type() == torch::kBool, "{} must be bool (true = padding), got {}",
+                    name, c10::toString(tensor.scalar_type()));
+    SETFORMER_CHECK(tensor.device() == query.device(), "{} is on {}, the inputs on {}", name,
+                    tensor.device().str(), query.device().str());
+  }
+  if (mask.padding().defined()) {
+    const auto all_padding = mask.padding().all(/*dim=*/1);
+    SETFORMER_CHECK(!all_padding.any().item<bool>(),
+                    "padding mask marks every context token of sequence {} as padding; each "
+                    "sequence needs at least one valid token",
+                    all_padding.nonzero()[0].item<int64_t>());
+  }
+  SETFORMER_CHECK(!mask.causal() || supports_causal(),
+                  "attention kernel '{}' does not support causal masks (its output mixes every "
+                  "token through a global plan); use kernel 'softmax' for causal attention",
+                  kernel_name());
+  const bool self = query.is_same(context);
+  return attend(query, context, mask, self);
+}
+
+torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const Mask& mask) {
+  Mask self_mask = mask;
+  if (!self_mask.query_padding().defined()) self_mask.query_padding(mask.padding());
+  return forward(x, x, self_mask);
+}
+
+torch::Tensor AttentionImpl::split_heads(const torch::Tensor& x) const {
+  return x.view({x.size(0), x.size(1), options_.heads(), head_dim_}).transpose(1, 2);
+}
+
+torch::Tensor AttentionImpl::merge_heads(const torch::Tensor& x) const {
+  return x.transpose(1, 2).reshape({x.size(0), x.size(2), options_.dim()});
+}
+
+const std::vector<std::string>& attention_kernels() {
+  static const std::vector<std::string> names{"softmax", "set"};
+  return names;
+}
+
+Attention make_attention(const AttentionOptions& options) {
+  const std::string& name = options.kernel();
+  // The holder takes shared_ptr<AttentionImpl>; a derived pointer would pick its forwarding
+  // constructor instead.
+  std::shared_ptr<AttentionImpl> impl;
+  if (name == "softmax") impl = std::make_shared<SoftmaxAttentionImpl>(options);
+  if (name == "set") impl = std::make_shared<SetAttentionImpl>(options);
+  if (impl) return Attention(impl);
+  std::string choices;
+  for (const auto& k : attention_kernels()) choices += (choices.empty() ? "" : ", ") + k;
+  throw std::invalid_argument(
+      fmt::format("unknown attention kernel '{}'; expected one of: {}", name, choices));
+}
+
+}  // namespace setformer::attention

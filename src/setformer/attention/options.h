@@ -1,0 +1,144 @@
+// Options shared by the attention kernels: the per-call masks, SeT's hyper-parameters (DESIGN.md
+// §2, SeTformer paper §3), and the kernel-independent AttentionOptions that models put in their
+// configuration. Kernels are chosen by name ("softmax", "set") so that every model can swap them.
+#pragma once
+
+#include <torch/arg.h>
+#include <torch/types.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace setformer::attention {
+
+/// Masks for one attention call; all optional. Padding follows PyTorch's key_padding_mask
+/// convention: `true` marks a padding token.
+struct Mask {
+  /// [B, n_ctx] bool: padding tokens of the context (keys/values). They change nothing.
+  TORCH_ARG(torch::Tensor, padding) = {};
+  /// [B, n_q] bool: padded queries, whose outputs are zero. Self-attention defaults it to
+  /// `padding`.
+  TORCH_ARG(torch::Tensor, query_padding) = {};
+  /// Query i sees context tokens j <= i + (n_ctx - n_q) only (kernels that allow it).
+  TORCH_ARG(bool, causal) = false;
+};
+
+/// Similarity between a token and a reference (DESIGN.md §2.1), with unit vectors q̂, ẑ:
+///   spherical_gaussian  κ = exp(α(<q̂, ẑ> − 1))   in (0, 1], positive definite (the paper's)
+///   gaussian            κ = exp(−(α/2)‖q − z‖²)  RBF on the unnormalised vectors
+///   dot                 κ = <q, z>/√d_h           the paper's ablation (Table 7 row 5); may be < 0
+enum class SimilarityKernel { spherical_gaussian, gaussian, dot };
+
+/// Position information (paper Table 7): none, the linear positional encoding filter π on the
+/// similarity (LPE, the paper's), or learned absolute embeddings added to the input (APE).
+enum class Positions { none, lpe, ape };
+
+/// Values moved by the plan: a linear map of the tokens, or Nyström kernel features (paper Eq. 5).
+enum class Values { linear, nystrom };
+
+/// Transport against learned references, or between the tokens themselves (quadratic; Table 7
+/// row 7, for comparison only).
+enum class References { learned, none };
+
+/// Name tables that serve parsing and printing of every option enum.
+template <class E>
+struct EnumNames;
+template <>
+struct EnumNames<SimilarityKernel> {
+  static constexpr std::array<std::pair<SimilarityKernel, const char*>, 3> values{
+      {{SimilarityKernel::spherical_gaussian, "spherical_gaussian"},
+       {SimilarityKernel::gaussian, "gaussian"},
+       {SimilarityKernel::dot, "dot"}}};
+};
+template <>
+struct EnumNames<Positions> {
+  static constexpr std::array<std::pair<Positions, const char*>, 3> values{
+      {{Positions::none, "none"}, {Positions::lpe, "lpe"}, {Positions::ape, "ape"}}};
+};
+template <>
+struct EnumNames<Values> {
+  static constexpr std::array<std::pair<Values, const char*>, 2> values{
+      {{Values::linear, "linear"}, {Values::nystrom, "nystrom"}}};
+};
+template <>
+struct EnumNames<References> {
+  static constexpr std::array<std::pair<References, const char*>, 2> values{
+      {{References::learned, "learned"}, {References::none, "none"}}};
+};
+
+/// "a | b | c" for the enum E.
+template <class E>
+std::string enum_choices() {
+  std::string s;
+  for (const auto& [value, name] : EnumNames<E>::values) s += (s.empty() ? "" : " | ") + std::string(name);
+  return s;
+}
+
+template <class E>
+std::string to_string(E value) {
+  for (const auto& [v, name] : EnumNames<E>::values) {
+    if (v == value) return name;
+  }
+  return "?";
+}
+
+/// Parses `text` for the option `field`; the error names the field, the value and the choices.
+template <class E>
+E parse_enum(const std::string& field, const std::string& text) {
+  for (const auto& [value, name] : EnumNames<E>::values) {
+    if (text == name) return value;
+  }
+  throw std::invalid_argument(field + " = '" + text + "' is not valid; expected " +
+                              enum_choices<E>());
+}
+
+/// Hyper-parameters of SeT attention, with the SeTformer paper's defaults (ImageNet: m = 500,
+/// ε = 0.1, σ = 0.5; α from DESIGN.md; T is not given by the paper, 10 is ours).
+struct SetOptions {
+  /// m: number of reference elements ("alignment cells") per head.
+  TORCH_ARG(int64_t, num_references) = 500;
+  /// ε: entropic regularisation of the transport plan; > 0. Paper range 0.1–1.0.
+  TORCH_ARG(double, epsilon) = 0.1;
+  /// T: Sinkhorn iterations (each one a row and a column update).
+  TORCH_ARG(int64_t, iterations) = 10;
+  /// α: sharpness of the similarity kernel.
+  TORCH_ARG(double, alpha) = 1.0;
+  /// σ: width of the LPE filter π_ij = exp(−(p_i − r_j)²/σ²).
+  TORCH_ARG(double, sigma) = 0.5;
+  TORCH_ARG(SimilarityKernel, kernel) = SimilarityKernel::spherical_gaussian;
+  TORCH_ARG(Positions, positions) = Positions::lpe;
+  /// {H, W}: tokens form a row-major H×W grid (2-D LPE). Empty: a 1-D sequence.
+  TORCH_ARG(std::vector<int64_t>, grid) = {};
+  /// {m_h, m_w} with m_h·m_w = m: the references' grid for 2-D LPE. Empty: the most square
+  /// factorisation of m.
+  TORCH_ARG(std::vector<int64_t>, reference_grid) = {};
+  /// Size of the learned absolute position table (positions = ape).
+  TORCH_ARG(int64_t, max_positions) = 4096;
+  TORCH_ARG(Values, values) = Values::linear;
+  TORCH_ARG(References, references) = References::learned;
+  /// Eigenvalues of κ(Z, Z) are clamped to at least this before the inverse square root.
+  TORCH_ARG(double, nystrom_eigen_floor) = 1e-4;
+  /// Largest relative marginal error of the plan reported as "converged".
+  TORCH_ARG(double, tolerance) = 1e-2;
+};
+
+/// Kernel-independent options of a multi-head attention layer.
+struct AttentionOptions {
+  AttentionOptions(int64_t dim, int64_t heads) : dim_(dim), heads_(heads) {}
+  /// Which kernel: see attention_kernels().
+  TORCH_ARG(std::string, kernel) = "softmax";
+  /// d: model width; d_h = d / heads.
+  TORCH_ARG(int64_t, dim);
+  TORCH_ARG(int64_t, heads);
+  /// Dropout on the attention weights (softmax) or on the transport plan (set).
+  TORCH_ARG(double, dropout) = 0.0;
+  /// Biases in the input and output projections.
+  TORCH_ARG(bool, bias) = true;
+  /// Used when kernel == "set".
+  TORCH_ARG(SetOptions, set) = {};
+};
+
+}  // namespace setformer::attention

@@ -1,0 +1,37 @@
+#include "setformer/attention/similarity.h"
+
+#include <torch/torch.h>
+
+namespace setformer::attention {
+
+torch::Tensor similarity(const torch::Tensor& q, const torch::Tensor& z, SimilarityKernel kernel,
+                         double alpha) {
+  switch (kernel) {
+    case SimilarityKernel::spherical_gaussian: {
+      namespace F = torch::nn::functional;
+      const auto opts = F::NormalizeFuncOptions().dim(-1).eps(1e-12);
+      const auto cosine = torch::matmul(F::normalize(q, opts), F::normalize(z, opts).transpose(-2, -1));
+      return torch::exp(alpha * (cosine - 1.0));
+    }
+    case SimilarityKernel::gaussian: {
+      // ‖q − z‖² = ‖q‖² + ‖z‖² − 2<q, z>, clamped: rounding can make it slightly negative.
+      const auto cross = torch::matmul(q, z.transpose(-2, -1));
+      const auto sq = q.square().sum(-1, true) + z.square().sum(-1).unsqueeze(-2) - 2.0 * cross;
+      return torch::exp(-0.5 * alpha * sq.clamp_min(0.0));
+    }
+    case SimilarityKernel::dot:
+      return torch::matmul(q, z.transpose(-2, -1)) / std::sqrt(static_cast<double>(q.size(-1)));
+  }
+  throw std::logic_error("similarity: unhandled kernel");
+}
+
+torch::Tensor kernel_inverse_sqrt(const torch::Tensor& z, SimilarityKernel kernel, double alpha,
+                                  double eigen_floor) {
+  auto kzz = similarity(z, z, kernel, alpha);
+  kzz = 0.5 * (kzz + kzz.transpose(-2, -1));
+  auto [eigenvalues, eigenvectors] = torch::linalg_eigh(kzz);
+  const auto scale = eigenvalues.clamp_min(eigen_floor).rsqrt();
+  return torch::matmul(eigenvectors * scale.unsqueeze(-2), eigenvectors.transpose(-2, -1));
+}
+
+}  // namespace setformer::attention

@@ -1,0 +1,52 @@
+// Entropic optimal transport with uniform marginals (Cuturi 2013), computed in the log domain so
+// that small ε cannot overflow: the scores κ̃/ε are never exponentiated before normalisation.
+// This composition of LibTorch operations is the reference implementation; autograd unrolls
+// its T iterations.
+#pragma once
+
+#include <torch/arg.h>
+#include <torch/types.h>
+
+#include <cstdint>
+
+namespace setformer::attention {
+
+struct SinkhornOptions {
+  /// T: number of iterations, each a row update followed by a column update.
+  TORCH_ARG(int64_t, iterations) = 10;
+  /// Largest relative marginal error still reported as converged.
+  TORCH_ARG(double, tolerance) = 1e-2;
+};
+
+/// How close a plan came to its marginals: max over valid rows i and columns j of
+/// |P_i·/a_i − 1| and |P_·j/b_j − 1|. Columns are exact after the final column update, so the
+/// error is the rows'.
+struct SinkhornReport {
+  double max_marginal_error = 0.0;
+  bool converged = false;
+  int64_t iterations = 0;
+};
+
+struct SinkhornResult {
+  /// [..., n, m], non-negative, rows summing to a_i = 1/n_valid (0 on padding), columns to
+  /// b_j = 1/m_valid.
+  torch::Tensor plan;
+  SinkhornReport report;
+};
+
+/// The plan P = argmax_{P ∈ U(a, b)} <S, P> + H(P) for scores S = κ̃/ε (DESIGN.md §2.3), by T
+/// log-domain iterations starting from g = 0:
+///   f_i = log a_i − LSE_j(S_ij + g_j),   g_j = log b_j − LSE_i(S_ij + f_i),   P = exp(S + f + g).
+/// scores [..., n, m]; row_padding broadcastable to [..., n], col_padding to [..., m] (bool,
+/// true = padding, undefined = none). Every row and column set needs one valid entry.
+SinkhornResult sinkhorn(const torch::Tensor& scores, const torch::Tensor& row_padding,
+                        const torch::Tensor& col_padding, const SinkhornOptions& options = {});
+
+/// The same iterations in the exponentiated domain (matrix scaling: K = exp(S), u = a / K v,
+/// v = b / Kᵀ u, P = diag(u) K diag(v)). Overflows for small ε; kept as an independent
+/// reference for tests in double precision.
+torch::Tensor sinkhorn_scaling_reference(const torch::Tensor& scores,
+                                         const torch::Tensor& row_padding,
+                                         const torch::Tensor& col_padding, int64_t iterations);
+
+}  // namespace setformer::attention

@@ -1,0 +1,51 @@
+#include "setformer/attention/softmax.h"
+
+#include "setformer/core/error.h"
+
+#include <torch/torch.h>
+
+namespace setformer::attention {
+
+SoftmaxAttentionImpl::SoftmaxAttentionImpl(const AttentionOptions& options)
+    : AttentionImpl(options) {
+  const int64_t d = options.dim();
+  const auto linear = [&] { return torch::nn::LinearOptions(d, d).bias(options.bias()); };
+  w_q_ = register_module("w_q", torch::nn::Linear(linear()));
+  w_k_ = register_module("w_k", torch::nn::Linear(linear()));
+  w_v_ = register_module("w_v", torch::nn::Linear(linear()));
+  w_o_ = register_module("w_o", torch::nn::Linear(linear()));
+}
+
+torch::Tensor SoftmaxAttentionImpl::probabilities(const torch::Tensor& q, const torch::Tensor& k,
+                                                  const Mask& mask) const {
+  // Scaling q (n_q·d_h) is cheaper than scaling the n_q×n_ctx scores.
+  auto scores = torch::matmul(q * (1.0 / std::sqrt(static_cast<double>(head_dim_))),
+                              k.transpose(-2, -1));
+  const double neg_inf = -std::numeric_limits<double>::infinity();
+  if (mask.padding().defined()) {
+    scores = scores.masked_fill(mask.padding().view({scores.size(0), 1, 1, scores.size(3)}), neg_inf);
+  }
+  if (mask.causal()) {
+    const int64_t nq = scores.size(2), nk = scores.size(3);
+    const auto future = torch::ones({nq, nk}, scores.options().dtype(torch::kBool))
+                            .triu(/*diagonal=*/1 + nk - nq);
+    scores = scores.masked_fill(future, neg_inf);
+  }
+  return torch::softmax(scores, -1);
+}
+
+torch::Tensor SoftmaxAttentionImpl::attend(const torch::Tensor& query, const torch::Tensor& context,
+                                           const Mask& mask, bool self) {
+  const auto q = split_heads(w_q_(query));
+  const auto k = split_heads(w_k_(self ? query : context));
+  const auto v = split_heads(w_v_(self ? query : context));
+  auto p = probabilities(q, k, mask);
+  p = torch::dropout(p, options_.dropout(), is_training());
+  auto out = w_o_(merge_heads(torch::matmul(p, v)));
+  if (mask.query_padding().defined()) {
+    out = out.masked_fill(mask.query_padding().unsqueeze(-1), 0.0);
+  }
+  return out;
+}
+
+}  // namespace setformer::attention

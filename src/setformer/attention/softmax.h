@@ -1,0 +1,34 @@
+// Scaled dot-product multi-head attention (Vaswani et al. 2017, §3.2): the reference baseline
+// every other kernel is measured against.
+#pragma once
+
+#include "setformer/attention/attention.h"
+
+#include <torch/nn/modules/linear.h>
+
+namespace setformer::attention {
+
+/// softmax(Q Kᵀ / √d_h + mask) V per head, heads concatenated and projected by W_o.
+/// Time O(n_q·n_ctx·d), memory O(H·n_q·n_ctx). Supports padding and causal masks and dropout on
+/// the attention weights. query [B, n_q, d], context [B, n_ctx, d] -> [B, n_q, d].
+class SoftmaxAttentionImpl : public AttentionImpl {
+ public:
+  explicit SoftmaxAttentionImpl(const AttentionOptions& options);
+
+  std::string kernel_name() const override { return "softmax"; }
+  bool supports_causal() const override { return true; }
+
+ protected:
+  torch::Tensor attend(const torch::Tensor& query, const torch::Tensor& context, const Mask& mask,
+                       bool self) override;
+
+ private:
+  /// Masked, scaled scores softmaxed over the context: [B, H, n_q, n_ctx].
+  torch::Tensor probabilities(const torch::Tensor& q, const torch::Tensor& k, const Mask& mask) const;
+
+  torch::nn::Linear w_q_{nullptr}, w_k_{nullptr}, w_v_{nullptr}, w_o_{nullptr};
+};
+
+TORCH_MODULE(SoftmaxAttention);
+
+}  // namespace setformer::attention

@@ -1,0 +1,113 @@
+#include "setformer/core/memory.h"
+
+#include "setformer/core/error.h"
+
+#include <c10/core/CPUAllocator.h>
+
+#ifdef SETFORMER_WITH_CUDA
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
+
+#include <atomic>
+#include <fstream>
+#include <string>
+
+namespace setformer {
+namespace {
+
+std::atomic<int64_t> g_current{0};
+std::atomic<int64_t> g_peak{0};
+
+// Each allocation keeps the wrapped allocator's DataPtr alive in its context, so freeing goes
+// through the original deleter; we only add the byte counting around it.
+struct TrackedBlock {
+  c10::DataPtr inner;
+  int64_t bytes;
+};
+
+void release_tracked(void* ctx) {
+  auto* block = static_cast<TrackedBlock*>(ctx);
+  g_current.fetch_sub(block->bytes, std::memory_order_relaxed);
+  delete block;
+}
+
+class TrackingCpuAllocator final : public c10::Allocator {
+ public:
+  explicit TrackingCpuAllocator(c10::Allocator* inner) : inner_(inner) {}
+
+  c10::DataPtr allocate(size_t n) const override {
+    c10::DataPtr inner = inner_->allocate(n);
+    void* data = inner.get();
+    const c10::Device device = inner.device();
+    auto* block = new TrackedBlock{std::move(inner), static_cast<int64_t>(n)};
+    const int64_t now = g_current.fetch_add(block->bytes, std::memory_order_relaxed) + block->bytes;
+    int64_t peak = g_peak.load(std::memory_order_relaxed);
+    while (now > peak && !g_peak.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+    }
+    return {data, block, &release_tracked, device};
+  }
+
+ private:
+  c10::Allocator* inner_;
+};
+
+std::atomic<bool> g_installed{false};
+
+}  // namespace
+
+void install_cpu_memory_tracker() {
+  if (g_installed.exchange(true)) return;
+  // Static lifetime, as SetCPUAllocator requires. Priority 1 overrides the default (0).
+  static TrackingCpuAllocator tracker(c10::GetCPUAllocator());
+  c10::SetCPUAllocator(&tracker, /*priority=*/1);
+}
+
+bool cpu_memory_tracker_installed() { return g_installed.load(); }
+
+int64_t current_memory_bytes(const torch::Device& device) {
+#ifdef SETFORMER_WITH_CUDA
+  if (device.is_cuda()) {
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index());
+    return stats.allocated_bytes[0].current;
+  }
+#endif
+  SETFORMER_CHECK(device.is_cpu(), "memory statistics for device {} are not available in this build",
+                  device.str());
+  return g_current.load();
+}
+
+int64_t peak_memory_bytes(const torch::Device& device) {
+#ifdef SETFORMER_WITH_CUDA
+  if (device.is_cuda()) {
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index());
+    return stats.allocated_bytes[0].peak;
+  }
+#endif
+  SETFORMER_CHECK(device.is_cpu(), "memory statistics for device {} are not available in this build",
+                  device.str());
+  return g_peak.load();
+}
+
+void reset_peak_memory(const torch::Device& device) {
+#ifdef SETFORMER_WITH_CUDA
+  if (device.is_cuda()) {
+    c10::cuda::CUDACachingAllocator::resetPeakStats(device.index());
+    return;
+  }
+#endif
+  (void)device;
+  g_peak.store(g_current.load());
+}
+
+int64_t system_available_memory_bytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  int64_t kib = 0;
+  std::string unit;
+  while (meminfo >> key >> kib >> unit) {
+    if (key == "MemAvailable:") return kib * 1024;
+  }
+  return 0;
+}
+
+}  // namespace setformer

@@ -1,0 +1,31 @@
+// Peak-memory measurement for benchmarks. On CPU, LibTorch has no allocator statistics, so
+// install_cpu_memory_tracker() wraps the default CPU allocator with one that counts live bytes;
+// on CUDA the caching allocator's own statistics are used.
+#pragma once
+
+#include <torch/types.h>
+
+#include <cstdint>
+
+namespace setformer {
+
+/// Wraps LibTorch's CPU allocator with a counting one. Call once, early (before large tensors
+/// exist); later calls do nothing. Tensors allocated before the call are not counted.
+void install_cpu_memory_tracker();
+
+/// True once install_cpu_memory_tracker() has run.
+bool cpu_memory_tracker_installed();
+
+/// Bytes currently held by tensors on `device` (CPU: only those counted by the tracker).
+int64_t current_memory_bytes(const torch::Device& device);
+
+/// Largest value current_memory_bytes reached since the last reset_peak_memory(device).
+int64_t peak_memory_bytes(const torch::Device& device);
+
+/// Starts a new peak measurement at the current level.
+void reset_peak_memory(const torch::Device& device);
+
+/// Memory the operating system reports as available to new allocations (MemAvailable), bytes.
+int64_t system_available_memory_bytes();
+
+}  // namespace setformer

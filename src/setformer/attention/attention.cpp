@@ -18,25 +18,31 @@ AttentionImpl::AttentionImpl(const AttentionOptions& options) : options_(options
 }
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& query, const torch::Tensor& context,
-                                     const Mask& mask) {
+                                     const Mask& given) {
+  const bool self = query.is_same(context);
+  Mask mask = given;
+  if (self && !mask.query_padding().defined()) mask.query_padding(mask.padding());
   const int64_t d = options_.dim();
   check_shape(query, "attention query", {-1, -1, d}, "[B, n_q, d]");
   const int64_t batch = query.size(0);
   check_shape(context, "attention context", {batch, -1, d}, "[B, n_ctx, d]");
-  SETFORMER_CHECK(query.scalar_type() == context.scalar_type() && query.device() == context.device(),
-                  "attention query ({}, {}) and context ({}, {}) must share dtype and device",
-                  c10::toString(query.scalar_type()), query.device().str(),
-                  c10::toString(context.scalar_type()), context.device().str());
-  SETFORMER_CHECK(query.size(1) >= 1 && context.size(1) >= 1,
-                  "attention needs at least one query and one context token, got n_q = {}, n_ctx = {}",
-                  query.size(1), context.size(1));
+  SETFORMER_CHECK(
+      query.scalar_type() == context.scalar_type() && query.device() == context.device(),
+      "attention query ({}, {}) and context ({}, {}) must share dtype and device",
+      c10::toString(query.scalar_type()), query.device().str(),
+      c10::toString(context.scalar_type()), context.device().str());
+  SETFORMER_CHECK(
+      query.size(1) >= 1 && context.size(1) >= 1,
+      "attention needs at least one query and one context token, got n_q = {}, n_ctx = {}",
+      query.size(1), context.size(1));
   for (const auto& [tensor, name, n] :
        {std::tuple{mask.padding(), "padding mask", context.size(1)},
         std::tuple{mask.query_padding(), "query padding mask", query.size(1)}}) {
     if (!tensor.defined()) continue;
     check_shape(tensor, name, {batch, n}, "[B, n]");
-    SETFORMER_CHECK(tensor.scalar_type() == torch::kBool, "{} must be bool (true = padding), got {}",
-                    name, c10::toString(tensor.scalar_type()));
+    SETFORMER_CHECK(tensor.scalar_type() == torch::kBool,
+                    "{} must be bool (true = padding), got {}", name,
+                    c10::toString(tensor.scalar_type()));
     SETFORMER_CHECK(tensor.device() == query.device(), "{} is on {}, the inputs on {}", name,
                     tensor.device().str(), query.device().str());
   }
@@ -51,14 +57,7 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& query, const torch::Te
                   "attention kernel '{}' does not support causal masks (its output mixes every "
                   "token through a global plan); use kernel 'softmax' for causal attention",
                   kernel_name());
-  const bool self = query.is_same(context);
   return attend(query, context, mask, self);
-}
-
-torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const Mask& mask) {
-  Mask self_mask = mask;
-  if (!self_mask.query_padding().defined()) self_mask.query_padding(mask.padding());
-  return forward(x, x, self_mask);
 }
 
 torch::Tensor AttentionImpl::split_heads(const torch::Tensor& x) const {

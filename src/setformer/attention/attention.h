@@ -19,13 +19,12 @@ class AttentionImpl : public torch::nn::Module {
   explicit AttentionImpl(const AttentionOptions& options);
   ~AttentionImpl() override = default;
 
-  /// Cross-attention: query [B, n_q, d], context [B, n_ctx, d] -> [B, n_q, d].
-  /// mask.padding is [B, n_ctx], mask.query_padding [B, n_q] (true = padding).
+  /// query [B, n_q, d], context [B, n_ctx, d] -> [B, n_q, d]. mask.padding is [B, n_ctx],
+  /// mask.query_padding [B, n_q] (true = padding). Self-attention passes the same tensor twice,
+  /// `attn(x, x, mask)`; then query_padding defaults to padding, so padded tokens change nothing
+  /// and receive zero.
   torch::Tensor forward(const torch::Tensor& query, const torch::Tensor& context,
                         const Mask& mask = {});
-
-  /// Self-attention: x [B, n, d] -> [B, n, d]. Padded tokens change nothing and receive zero.
-  torch::Tensor forward(const torch::Tensor& x, const Mask& mask = {});
 
   /// The kernel's name, as make_attention() takes it.
   virtual std::string kernel_name() const = 0;

@@ -34,12 +34,14 @@ torch::Tensor seed_centroids(const torch::Tensor& xhat, int64_t k, std::mt19937_
     chosen.push_back(pick);
     nearest = torch::minimum(nearest, (1.0 - torch::matmul(xhat, xhat[pick])).clamp_min(0.0));
   }
-  return xhat.index_select(0, torch::tensor(chosen, torch::dtype(torch::kLong).device(xhat.device())));
+  return xhat.index_select(0,
+                           torch::tensor(chosen, torch::dtype(torch::kLong).device(xhat.device())));
 }
 
 }  // namespace
 
-KMeansResult spherical_kmeans(const torch::Tensor& features, int64_t k, const KMeansOptions& options) {
+KMeansResult spherical_kmeans(const torch::Tensor& features, int64_t k,
+                              const KMeansOptions& options) {
   SETFORMER_CHECK(features.defined() && features.dim() == 2,
                   "spherical_kmeans: features must have shape [N, d], got {}",
                   features.defined() ? shape_string(features.sizes()) : "undefined");

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -73,7 +74,8 @@ struct EnumNames<References> {
 template <class E>
 std::string enum_choices() {
   std::string s;
-  for (const auto& [value, name] : EnumNames<E>::values) s += (s.empty() ? "" : " | ") + std::string(name);
+  for (const auto& [value, name] : EnumNames<E>::values)
+    s += (s.empty() ? "" : " | ") + std::string(name);
   return s;
 }
 
@@ -93,6 +95,12 @@ E parse_enum(const std::string& field, const std::string& text) {
   }
   throw std::invalid_argument(field + " = '" + text + "' is not valid; expected " +
                               enum_choices<E>());
+}
+
+/// Streams an option enum by name (test names, logs).
+template <class E, class = decltype(EnumNames<E>::values)>
+std::ostream& operator<<(std::ostream& os, E value) {
+  return os << to_string(value);
 }
 
 /// Hyper-parameters of SeT attention, with the SeTformer paper's defaults (ImageNet: m = 500,

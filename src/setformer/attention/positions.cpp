@@ -18,9 +18,8 @@ torch::Tensor sequence_positions(int64_t n, const torch::Tensor& padding,
 torch::Tensor grid_positions(int64_t rows, int64_t cols, const torch::TensorOptions& options) {
   const auto r = torch::arange(rows, options) / static_cast<double>(rows);
   const auto c = torch::arange(cols, options) / static_cast<double>(cols);
-  const auto grid = torch::stack({r.view({rows, 1}).expand({rows, cols}),
-                                  c.view({1, cols}).expand({rows, cols})},
-                                 -1);
+  const auto grid = torch::stack(
+      {r.view({rows, 1}).expand({rows, cols}), c.view({1, cols}).expand({rows, cols})}, -1);
   return grid.reshape({1, rows * cols, 2});
 }
 

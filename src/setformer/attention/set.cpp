@@ -20,7 +20,8 @@ void validate(const SetOptions& o, int64_t dim, int64_t heads) {
   SETFORMER_CHECK(o.tolerance() > 0.0, "set.tolerance must be > 0, got {}", o.tolerance());
   SETFORMER_CHECK(o.nystrom_eigen_floor() > 0.0, "set.nystrom_eigen_floor must be > 0, got {}",
                   o.nystrom_eigen_floor());
-  SETFORMER_CHECK(dim % heads == 0, "attention dim = {} is not divisible by heads = {}", dim, heads);
+  SETFORMER_CHECK(dim % heads == 0, "attention dim = {} is not divisible by heads = {}", dim,
+                  heads);
   const auto& grid = o.grid();
   SETFORMER_CHECK(grid.empty() || (grid.size() == 2 && grid[0] >= 1 && grid[1] >= 1),
                   "set.grid must be empty (1-D) or {{H, W}} with H, W >= 1, got {} entries",
@@ -53,11 +54,13 @@ SetAttentionImpl::SetAttentionImpl(const AttentionOptions& options) : AttentionI
     references_ = register_parameter("references", torch::randn({h, m, head_dim_}));
   }
   if (o.positions() == Positions::ape) {
-    absolute_ = register_parameter("absolute_positions", 0.02 * torch::randn({o.max_positions(), d}));
+    absolute_ =
+        register_parameter("absolute_positions", 0.02 * torch::randn({o.max_positions(), d}));
   }
   if (o.values() == Values::nystrom) {
     const double bound = 1.0 / std::sqrt(static_cast<double>(m));
-    nystrom_weight_ = register_parameter("nystrom_weight", torch::empty({h, m, head_dim_}).uniform_(-bound, bound));
+    nystrom_weight_ = register_parameter("nystrom_weight",
+                                         torch::empty({h, m, head_dim_}).uniform_(-bound, bound));
     nystrom_bias_ = register_parameter("nystrom_bias", torch::zeros({h, 1, head_dim_}));
   }
 }
@@ -79,7 +82,8 @@ torch::Tensor SetAttentionImpl::position_filter(int64_t n, const torch::Tensor& 
   torch::Tensor tokens, refs;
   if (o.grid().empty()) {
     tokens = sequence_positions(n, padding, options);
-    if (o.references() == References::learned) refs = sequence_positions(o.num_references(), {}, options);
+    if (o.references() == References::learned)
+      refs = sequence_positions(o.num_references(), {}, options);
   } else {
     const int64_t rows = o.grid()[0], cols = o.grid()[1];
     SETFORMER_CHECK(rows * cols == n,
@@ -88,7 +92,8 @@ torch::Tensor SetAttentionImpl::position_filter(int64_t n, const torch::Tensor& 
     tokens = grid_positions(rows, cols, options);
     if (o.references() == References::learned) {
       auto [mh, mw] = square_factors(o.num_references());
-      if (!o.reference_grid().empty()) std::tie(mh, mw) = std::pair(o.reference_grid()[0], o.reference_grid()[1]);
+      if (!o.reference_grid().empty())
+        std::tie(mh, mw) = std::pair(o.reference_grid()[0], o.reference_grid()[1]);
       refs = grid_positions(mh, mw, options);
     }
   }
@@ -97,7 +102,7 @@ torch::Tensor SetAttentionImpl::position_filter(int64_t n, const torch::Tensor& 
 }
 
 SetAttentionImpl::Transport SetAttentionImpl::transport(const torch::Tensor& q,
-                                                         const torch::Tensor& padding) const {
+                                                        const torch::Tensor& padding) const {
   const SetOptions& o = set_options();
   const int64_t n = q.size(2);
   const bool learned = o.references() == References::learned;
@@ -118,7 +123,8 @@ SetAttentionImpl::Transport SetAttentionImpl::transport(const torch::Tensor& q,
   t.row_count = padding.defined()
                     ? padding.logical_not().sum(1).to(opts.dtype()).view({-1, 1, 1, 1})
                     : torch::full({1}, static_cast<double>(n), opts);
-  t.col_count = learned ? torch::full({1}, static_cast<double>(o.num_references()), opts) : t.row_count;
+  t.col_count =
+      learned ? torch::full({1}, static_cast<double>(o.num_references()), opts) : t.row_count;
   return t;
 }
 
@@ -126,7 +132,8 @@ torch::Tensor SetAttentionImpl::values(const torch::Tensor& x, const Transport& 
   const SetOptions& o = set_options();
   if (o.values() == Values::linear) return split_heads(w_v_(x));
   // ψ(x_i) = κ(Z,Z)^{-1/2} κ(Z, x_i) (m-dimensional), then a per-head linear map to d_h.
-  const auto inv_sqrt = kernel_inverse_sqrt(references_, o.kernel(), o.alpha(), o.nystrom_eigen_floor());
+  const auto inv_sqrt =
+      kernel_inverse_sqrt(references_, o.kernel(), o.alpha(), o.nystrom_eigen_floor());
   const auto psi = torch::matmul(t.kernel, inv_sqrt.unsqueeze(0));
   return torch::matmul(psi, nystrom_weight_.unsqueeze(0)) + nystrom_bias_.unsqueeze(0);
 }
@@ -142,14 +149,17 @@ torch::Tensor SetAttentionImpl::attend(const torch::Tensor& query, const torch::
   const Transport qry = self ? ctx : transport(q, mask.query_padding());
 
   const auto v = values(xc, ctx);
-  const auto cells = torch::matmul(ctx.plan.transpose(-2, -1), v) * ctx.col_count;  // [B, H, m, d_h]
+  const auto cells =
+      torch::matmul(ctx.plan.transpose(-2, -1), v) * ctx.col_count;  // [B, H, m, d_h]
   const auto weights = torch::dropout(qry.plan, options_.dropout(), is_training());
   auto out = w_o_(merge_heads(torch::matmul(weights, cells) * qry.row_count));
-  if (mask.query_padding().defined()) out = out.masked_fill(mask.query_padding().unsqueeze(-1), 0.0);
+  if (mask.query_padding().defined())
+    out = out.masked_fill(mask.query_padding().unsqueeze(-1), 0.0);
 
   last_sinkhorn_ = ctx.report;
   if (!self) {
-    last_sinkhorn_.max_marginal_error = std::max(ctx.report.max_marginal_error, qry.report.max_marginal_error);
+    last_sinkhorn_.max_marginal_error =
+        std::max(ctx.report.max_marginal_error, qry.report.max_marginal_error);
     last_sinkhorn_.converged = ctx.report.converged && qry.report.converged;
   }
   return out;
@@ -161,7 +171,8 @@ torch::Tensor SetAttentionImpl::plan(const torch::Tensor& x, const torch::Tensor
   return transport(split_heads(w_q_(with_positions(x))), padding).plan;
 }
 
-double SetAttentionImpl::init_references(const torch::Tensor& samples, const KMeansOptions& options) {
+double SetAttentionImpl::init_references(const torch::Tensor& samples,
+                                         const KMeansOptions& options) {
   SETFORMER_CHECK(references_.defined(),
                   "SeT attention with set.references = none has no references to initialise");
   check_shape(samples, "reference samples", {-1, options_.dim()}, "[N, d]");

@@ -70,10 +70,10 @@ class SetAttentionImpl : public AttentionImpl {
   const SetOptions& set_options() const { return options_.set(); }
 
   torch::nn::Linear w_q_{nullptr}, w_v_{nullptr}, w_o_{nullptr};
-  torch::Tensor references_;       // [H, m, d_h]
-  torch::Tensor absolute_;         // [max_positions, d] (positions == ape)
-  torch::Tensor nystrom_weight_;   // [H, m, d_h] (values == nystrom)
-  torch::Tensor nystrom_bias_;     // [H, 1, d_h]
+  torch::Tensor references_;      // [H, m, d_h]
+  torch::Tensor absolute_;        // [max_positions, d] (positions == ape)
+  torch::Tensor nystrom_weight_;  // [H, m, d_h] (values == nystrom)
+  torch::Tensor nystrom_bias_;    // [H, 1, d_h]
   SinkhornReport last_sinkhorn_;
 };
 

@@ -10,7 +10,8 @@ torch::Tensor similarity(const torch::Tensor& q, const torch::Tensor& z, Similar
     case SimilarityKernel::spherical_gaussian: {
       namespace F = torch::nn::functional;
       const auto opts = F::NormalizeFuncOptions().dim(-1).eps(1e-12);
-      const auto cosine = torch::matmul(F::normalize(q, opts), F::normalize(z, opts).transpose(-2, -1));
+      const auto cosine =
+          torch::matmul(F::normalize(q, opts), F::normalize(z, opts).transpose(-2, -1));
       return torch::exp(alpha * (cosine - 1.0));
     }
     case SimilarityKernel::gaussian: {

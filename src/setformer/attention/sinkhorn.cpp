@@ -16,7 +16,8 @@ struct Marginal {
   torch::Tensor weights;
 };
 
-Marginal uniform_marginal(const torch::Tensor& padding, int64_t n, const torch::TensorOptions& opts) {
+Marginal uniform_marginal(const torch::Tensor& padding, int64_t n,
+                          const torch::TensorOptions& opts) {
   if (!padding.defined()) {
     const double w = 1.0 / static_cast<double>(n);
     return {torch::full({1}, std::log(w), opts), torch::full({1}, w, opts)};
@@ -26,9 +27,8 @@ Marginal uniform_marginal(const torch::Tensor& padding, int64_t n, const torch::
   SETFORMER_CHECK(count.min().item<double>() >= 1.0,
                   "sinkhorn: a padding mask marks every entry of a row or column set as padding");
   const auto weights = torch::where(valid, 1.0 / count, torch::zeros({1}, opts));
-  const auto log_weights =
-      torch::where(valid, -torch::log(count),
-                   torch::full({1}, -std::numeric_limits<double>::infinity(), opts));
+  const auto log_weights = torch::where(
+      valid, -torch::log(count), torch::full({1}, -std::numeric_limits<double>::infinity(), opts));
   return {log_weights, weights};
 }
 
@@ -70,8 +70,9 @@ SinkhornResult sinkhorn(const torch::Tensor& scores, const torch::Tensor& row_pa
   const auto col_err = (p.sum(-2) - b.weights).abs() / b.weights.clamp_min(1e-300);
   const auto row_valid = a.weights > 0;
   const auto col_valid = b.weights > 0;
-  const double err = std::max(torch::where(row_valid, row_err, torch::zeros({1}, opts)).max().item<double>(),
-                              torch::where(col_valid, col_err, torch::zeros({1}, opts)).max().item<double>());
+  const double err =
+      std::max(torch::where(row_valid, row_err, torch::zeros({1}, opts)).max().item<double>(),
+               torch::where(col_valid, col_err, torch::zeros({1}, opts)).max().item<double>());
   result.report.max_marginal_error = err;
   result.report.converged = std::isfinite(err) && err <= options.tolerance();
   result.report.iterations = options.iterations();

@@ -19,16 +19,17 @@ SoftmaxAttentionImpl::SoftmaxAttentionImpl(const AttentionOptions& options)
 torch::Tensor SoftmaxAttentionImpl::probabilities(const torch::Tensor& q, const torch::Tensor& k,
                                                   const Mask& mask) const {
   // Scaling q (n_q·d_h) is cheaper than scaling the n_q×n_ctx scores.
-  auto scores = torch::matmul(q * (1.0 / std::sqrt(static_cast<double>(head_dim_))),
-                              k.transpose(-2, -1));
+  auto scores =
+      torch::matmul(q * (1.0 / std::sqrt(static_cast<double>(head_dim_))), k.transpose(-2, -1));
   const double neg_inf = -std::numeric_limits<double>::infinity();
   if (mask.padding().defined()) {
-    scores = scores.masked_fill(mask.padding().view({scores.size(0), 1, 1, scores.size(3)}), neg_inf);
+    scores =
+        scores.masked_fill(mask.padding().view({scores.size(0), 1, 1, scores.size(3)}), neg_inf);
   }
   if (mask.causal()) {
     const int64_t nq = scores.size(2), nk = scores.size(3);
-    const auto future = torch::ones({nq, nk}, scores.options().dtype(torch::kBool))
-                            .triu(/*diagonal=*/1 + nk - nq);
+    const auto future =
+        torch::ones({nq, nk}, scores.options().dtype(torch::kBool)).triu(/*diagonal=*/1 + nk - nq);
     scores = scores.masked_fill(future, neg_inf);
   }
   return torch::softmax(scores, -1);

@@ -24,7 +24,8 @@ class SoftmaxAttentionImpl : public AttentionImpl {
 
  private:
   /// Masked, scaled scores softmaxed over the context: [B, H, n_q, n_ctx].
-  torch::Tensor probabilities(const torch::Tensor& q, const torch::Tensor& k, const Mask& mask) const;
+  torch::Tensor probabilities(const torch::Tensor& q, const torch::Tensor& k,
+                              const Mask& mask) const;
 
   torch::nn::Linear w_q_{nullptr}, w_k_{nullptr}, w_v_{nullptr}, w_o_{nullptr};
 };

@@ -13,8 +13,8 @@
 namespace setformer {
 
 /// Throws std::invalid_argument with a formatted message when `cond` is false.
-#define SETFORMER_CHECK(cond, ...)                                 \
-  do {                                                             \
+#define SETFORMER_CHECK(cond, ...)                                      \
+  do {                                                                  \
     if (!(cond)) throw std::invalid_argument(fmt::format(__VA_ARGS__)); \
   } while (0)
 

@@ -20,8 +20,8 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
   std::error_code ec;
   if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
   if (ec) {
-    throw std::runtime_error(fmt::format("cannot create folder '{}': {}",
-                                         target.parent_path().string(), ec.message()));
+    throw std::runtime_error(
+        fmt::format("cannot create folder '{}': {}", target.parent_path().string(), ec.message()));
   }
   const std::string tmp = fmt::format("{}.{}.tmp", path, ::getpid());
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
@@ -42,7 +42,8 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
+  if (!in)
+    throw std::runtime_error(fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();

@@ -62,7 +62,9 @@ void install_cpu_memory_tracker() {
   c10::SetCPUAllocator(&tracker, /*priority=*/1);
 }
 
-bool cpu_memory_tracker_installed() { return g_installed.load(); }
+bool cpu_memory_tracker_installed() {
+  return g_installed.load();
+}
 
 int64_t current_memory_bytes(const torch::Device& device) {
 #ifdef SETFORMER_WITH_CUDA
@@ -71,8 +73,8 @@ int64_t current_memory_bytes(const torch::Device& device) {
     return stats.allocated_bytes[0].current;
   }
 #endif
-  SETFORMER_CHECK(device.is_cpu(), "memory statistics for device {} are not available in this build",
-                  device.str());
+  SETFORMER_CHECK(device.is_cpu(),
+                  "memory statistics for device {} are not available in this build", device.str());
   return g_current.load();
 }
 
@@ -83,8 +85,8 @@ int64_t peak_memory_bytes(const torch::Device& device) {
     return stats.allocated_bytes[0].peak;
   }
 #endif
-  SETFORMER_CHECK(device.is_cpu(), "memory statistics for device {} are not available in this build",
-                  device.str());
+  SETFORMER_CHECK(device.is_cpu(),
+                  "memory statistics for device {} are not available in this build", device.str());
   return g_peak.load();
 }
 

@@ -7,6 +7,7 @@
 
 #include <sched.h>
 
+#include <fstream>
 #include <regex>
 #include <thread>
 
@@ -42,6 +43,23 @@ int available_cores() {
 void set_threads(int threads) {
   SETFORMER_CHECK(threads >= 0, "threads must be >= 0 (0 = all available cores), got {}", threads);
   torch::set_num_threads(threads == 0 ? available_cores() : threads);
+}
+
+std::string blas_library() {
+  std::ifstream maps("/proc/self/maps");
+  std::string line, reference;
+  while (std::getline(maps, line)) {
+    const auto slash = line.find('/');
+    if (slash == std::string::npos) continue;
+    const std::string path = line.substr(slash);
+    if (path.find("openblas") != std::string::npos) return "OpenBLAS (" + path + ")";
+    if (path.find("mkl") != std::string::npos) return "MKL (" + path + ")";
+    if (path.find("libblas.so") != std::string::npos) reference = path;
+  }
+  if (!reference.empty()) {
+    return "reference BLAS (" + reference + "); ~15x slower matrix products: run scripts/setup.sh";
+  }
+  return "built into LibTorch or not loaded";
 }
 
 void synchronize(const torch::Device& device) {

@@ -18,6 +18,10 @@ int available_cores();
 /// Sets LibTorch's intra-op thread count; 0 means available_cores().
 void set_threads(int threads);
 
+/// The BLAS library this process loaded, e.g. "OpenBLAS (/usr/lib/.../libblas.so.3)", or a
+/// warning when it is the slow reference implementation.
+std::string blas_library();
+
 /// Waits for all queued work on `device` (no-op on CPU), so timings measure finished work.
 void synchronize(const torch::Device& device);
 

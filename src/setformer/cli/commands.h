@@ -1,0 +1,16 @@
+// Sub-commands of the `setformer` tool, one file each; main.cpp wires them together.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+namespace setformer::cli {
+
+/// The command line as typed, recorded in results so that they can be reproduced.
+const std::string& command_line();
+
+void add_version_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
+
+}  // namespace setformer::cli

@@ -1,0 +1,172 @@
+// Properties every attention kernel must have, whichever the kernel: padded batches equal the
+// unpadded sequences, padded tokens change nothing and receive zero, permutation equivariance
+// (without positions), determinism in evaluation mode, and clear errors on bad input.
+#include "common/attention_helpers.h"
+#include "common/gradcheck.h"
+
+#include <gtest/gtest.h>
+
+namespace setformer::attention {
+namespace {
+
+using testing::max_abs_diff;
+using testing::padding_for;
+using testing::small_options;
+
+class EveryKernel : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(EveryKernel, PaddedBatchEqualsUnpaddedSequences) {
+  auto options = small_options(GetParam());
+  options.set().positions(Positions::lpe);  // positions must follow the valid tokens, too
+  auto attn = make_attention(options);
+  attn->eval();
+  const std::vector<int64_t> lengths{5, 9, 12};
+  const int64_t n = 12;
+  const auto x = torch::randn({3, n, 16});
+  const auto pad = padding_for(lengths, n);
+  const auto batched = attn(x, x, Mask().padding(pad));
+  for (size_t b = 0; b < lengths.size(); ++b) {
+    const auto single_in = x[static_cast<int64_t>(b)].slice(0, 0, lengths[b]).unsqueeze(0);
+    const auto single = attn(single_in, single_in)[0];
+    const auto got = batched[static_cast<int64_t>(b)].slice(0, 0, lengths[b]);
+    EXPECT_LT(max_abs_diff(got, single), 2e-5) << "sequence " << b << " of length " << lengths[b];
+    // Padded positions receive exactly zero.
+    EXPECT_EQ(batched[static_cast<int64_t>(b)].slice(0, lengths[b]).abs().sum().item<double>(),
+              0.0);
+  }
+}
+
+TEST_P(EveryKernel, PaddedTokensChangeNothingAndGetNoGradient) {
+  auto attn = make_attention(small_options(GetParam()));
+  attn->eval();
+  const auto pad = padding_for({4, 7}, 7);
+  auto x = torch::randn({2, 7, 16});
+  auto changed = x.clone();
+  changed.masked_fill_(pad.unsqueeze(-1), 1e3);  // garbage in padded slots
+  const auto a = attn(x, x, Mask().padding(pad));
+  changed.requires_grad_(true);
+  const auto b = attn(changed, changed, Mask().padding(pad));
+  EXPECT_LT(max_abs_diff(a, b), 1e-5);
+  b.sum().backward();
+  EXPECT_EQ(changed.grad().masked_select(pad.unsqueeze(-1)).abs().sum().item<double>(), 0.0);
+  EXPECT_GT(changed.grad().abs().sum().item<double>(), 0.0);
+}
+
+TEST_P(EveryKernel, PermutingTokensPermutesOutputsWithoutPositions) {
+  auto attn = make_attention(small_options(GetParam()));
+  attn->eval();
+  const auto x = torch::randn({2, 10, 16});
+  const auto perm = torch::randperm(10);
+  const auto y = attn(x, x);
+  const auto xp = x.index_select(1, perm);
+  const auto yp = attn(xp, xp);
+  EXPECT_LT(max_abs_diff(yp, y.index_select(1, perm)), 1e-5);
+}
+
+TEST_P(EveryKernel, CrossAttentionOnEqualTokensEqualsSelfAttention) {
+  auto attn = make_attention(small_options(GetParam()));
+  attn->eval();
+  const auto x = torch::randn({2, 8, 16});
+  const auto copy = x.clone();  // same values, another tensor: the cross-attention path
+  EXPECT_LT(max_abs_diff(attn(x, copy), attn(x, x)), 1e-5);
+}
+
+TEST_P(EveryKernel, CrossAttentionIsInvariantToContextOrder) {
+  auto attn = make_attention(small_options(GetParam()));
+  attn->eval();
+  const auto q = torch::randn({2, 5, 16});
+  const auto ctx = torch::randn({2, 9, 16});
+  const auto perm = torch::randperm(9);
+  EXPECT_LT(max_abs_diff(attn(q, ctx), attn(q, ctx.index_select(1, perm))), 1e-5);
+}
+
+TEST_P(EveryKernel, DropoutActsOnlyInTraining) {
+  auto options = small_options(GetParam());
+  options.dropout(0.5);
+  auto attn = make_attention(options);
+  const auto x = torch::randn({1, 8, 16});
+  attn->eval();
+  EXPECT_TRUE(attn(x, x).equal(attn(x, x)));
+  attn->train();
+  EXPECT_GT(max_abs_diff(attn(x, x), attn(x, x)), 1e-4);
+}
+
+TEST_P(EveryKernel, RejectsBadShapesAndMasks) {
+  auto attn = make_attention(small_options(GetParam()));
+  const auto x = torch::randn({2, 5, 16});
+  EXPECT_THROW(attn(torch::randn({2, 5, 8}), torch::randn({2, 5, 8})), std::invalid_argument);
+  EXPECT_THROW(attn(x, torch::randn({3, 5, 16})), std::invalid_argument);
+  EXPECT_THROW(attn(x, x, Mask().padding(torch::zeros({2, 5}))),
+               std::invalid_argument);  // not bool
+  EXPECT_THROW(attn(x, x, Mask().padding(torch::zeros({2, 4}, torch::kBool))),
+               std::invalid_argument);
+  auto all_pad = torch::zeros({2, 5}, torch::kBool);
+  all_pad[1].fill_(true);
+  try {
+    attn(x, x, Mask().padding(all_pad));
+    FAIL() << "a fully padded sequence must be rejected";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("sequence 1"), std::string::npos) << e.what();
+  }
+}
+
+TEST_P(EveryKernel, GradientsMatchFiniteDifferences) {
+  torch::manual_seed(3);
+  auto options = small_options(GetParam(), 8, 2);
+  options.set().num_references(4).iterations(6).positions(Positions::lpe);
+  auto attn = make_attention(options);
+  attn->to(torch::kDouble);
+  auto x = torch::randn({2, 5, 8}, torch::kDouble).requires_grad_(true);
+  const auto pad = padding_for({5, 3}, 5);
+  const auto w = testing::probe_weights({2, 5, 8});
+  std::vector<torch::Tensor> inputs{x};
+  for (const auto& p : attn->parameters()) inputs.push_back(p);
+  const auto result =
+      testing::gradcheck([&] { return (attn(x, x, Mask().padding(pad)) * w).sum(); }, inputs);
+  EXPECT_LE(result.worst_ratio, 1.0) << result.worst;
+  EXPECT_GT(result.checked, 50);
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, EveryKernel, ::testing::ValuesIn(attention_kernels()),
+                         [](const auto& p) { return p.param; });
+
+TEST(MakeAttention, UnknownKernelNamesTheChoices) {
+  try {
+    make_attention(AttentionOptions(16, 2).kernel("sparse"));
+    FAIL() << "expected an error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("'sparse'"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("softmax, set"), std::string::npos) << e.what();
+  }
+}
+
+TEST(MakeAttention, RejectsInvalidCommonOptions) {
+  EXPECT_THROW(make_attention(AttentionOptions(10, 3)), std::invalid_argument);
+  EXPECT_THROW(make_attention(AttentionOptions(16, 0)), std::invalid_argument);
+  EXPECT_THROW(make_attention(AttentionOptions(16, 2).dropout(1.0)), std::invalid_argument);
+}
+
+TEST(MakeAttention, OnlyKernelsThatAllowItTakeCausalMasks) {
+  const auto x = torch::randn({1, 4, 16});
+  EXPECT_NO_THROW(make_attention(small_options("softmax"))(x, x, Mask().causal(true)));
+  try {
+    make_attention(small_options("set"))(x, x, Mask().causal(true));
+    FAIL() << "SeT must refuse causal masks";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("'set' does not support causal"), std::string::npos);
+  }
+}
+
+TEST(EnumOptions, ParseAndPrintRoundTrip) {
+  EXPECT_EQ(parse_enum<SimilarityKernel>("set.kernel", "gaussian"), SimilarityKernel::gaussian);
+  EXPECT_EQ(to_string(Positions::ape), "ape");
+  try {
+    parse_enum<Values>("set.values", "cubic");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "set.values = 'cubic' is not valid; expected linear | nystrom");
+  }
+}
+
+}  // namespace
+}  // namespace setformer::attention

@@ -1,0 +1,286 @@
+// SeT attention (DESIGN.md §2) against an independent dense formulation in double precision —
+// kernel by a different formula, π by explicit loops, P by matrix scaling, A = n·m·P·Pᵀ formed
+// explicitly — and the properties DESIGN.md asks the tests to pin down.
+#include "setformer/attention/set.h"
+
+#include "setformer/attention/positions.h"
+
+#include "common/attention_helpers.h"
+#include "common/gradcheck.h"
+
+#include <gtest/gtest.h>
+
+namespace setformer::attention {
+namespace {
+
+using testing::max_abs_diff;
+using torch::indexing::Slice;
+
+/// κ by distances: every kernel is written differently from similarity().
+torch::Tensor reference_kernel(const torch::Tensor& q, const torch::Tensor& z, SimilarityKernel k,
+                               double alpha) {
+  switch (k) {
+    case SimilarityKernel::spherical_gaussian: {  // exp(α(cos − 1)) = exp(−(α/2)‖q̂ − ẑ‖²)
+      const auto qh = q / q.norm(2, 1, true), zh = z / z.norm(2, 1, true);
+      return torch::exp(-0.5 * alpha * torch::cdist(qh, zh).square());
+    }
+    case SimilarityKernel::gaussian:
+      return torch::exp(-0.5 * alpha * torch::cdist(q, z).square());
+    case SimilarityKernel::dot:
+      return q.mm(z.t()) / std::sqrt(static_cast<double>(q.size(1)));
+  }
+  return {};
+}
+
+/// One sequence x [n, d] through SeT with the layer's parameters, the slow and obvious way.
+torch::Tensor dense_reference(SetAttentionImpl& layer, torch::Tensor x) {
+  auto p = layer.named_parameters();
+  const AttentionOptions& ao = layer.options();
+  const SetOptions& o = ao.set();
+  const int64_t n = x.size(0), heads = ao.heads(), dh = ao.dim() / heads;
+  const bool learned = o.references() == References::learned;
+  const int64_t m = learned ? o.num_references() : n;
+  if (o.positions() == Positions::ape) x = x + p["absolute_positions"].slice(0, 0, n);
+  const auto q_all = x.mm(p["w_q.weight"].t()) + p["w_q.bias"];
+
+  // π by explicit loops over token and reference positions.
+  auto pi = torch::ones({n, m}, torch::kDouble);
+  if (o.positions() == Positions::lpe) {
+    for (int64_t i = 0; i < n; ++i) {
+      for (int64_t j = 0; j < m; ++j) {
+        double d2;
+        if (o.grid().empty()) {
+          const double pi_pos = double(i) / n, r = double(j) / m;
+          d2 = (pi_pos - r) * (pi_pos - r);
+        } else {
+          const int64_t H = o.grid()[0], W = o.grid()[1];
+          const int64_t mh = learned ? o.reference_grid()[0] : H,
+                        mw = learned ? o.reference_grid()[1] : W;
+          const double dr = double(i / W) / H - double(j / mw) / mh;
+          const double dc = double(i % W) / W - double(j % mw) / mw;
+          d2 = dr * dr + dc * dc;
+        }
+        pi[i][j] = std::exp(-d2 / (o.sigma() * o.sigma()));
+      }
+    }
+  }
+  std::vector<torch::Tensor> outs;
+  for (int64_t h = 0; h < heads; ++h) {
+    const auto q = q_all.index({Slice(), Slice(h * dh, (h + 1) * dh)});
+    const auto z = learned ? p["references"][h] : q;
+    const auto kappa = reference_kernel(q, z, o.kernel(), o.alpha());
+    const auto plan = sinkhorn_scaling_reference(kappa * pi / o.epsilon(), {}, {}, o.iterations());
+    torch::Tensor v;
+    if (o.values() == Values::linear) {
+      const auto v_all = x.mm(p["w_v.weight"].t()) + p["w_v.bias"];
+      v = v_all.index({Slice(), Slice(h * dh, (h + 1) * dh)});
+    } else {  // ψ = κ(Z,Z)^{-1/2} κ(Z, x) with the inverse square root from an SVD
+      auto [u, s, vt] = torch::linalg_svd(reference_kernel(z, z, o.kernel(), o.alpha()), true, {});
+      const auto inv_sqrt =
+          u.mm(torch::diag(s.clamp_min(o.nystrom_eigen_floor()).pow(-0.5))).mm(u.t());
+      v = kappa.mm(inv_sqrt).mm(p["nystrom_weight"][h]) + p["nystrom_bias"][h];
+    }
+    const auto attention = double(n) * double(m) * plan.mm(plan.t());  // A = n·m·P·Pᵀ, [n, n]
+    outs.push_back(attention.mm(v));
+  }
+  return torch::cat(outs, 1).mm(p["w_o.weight"].t()) + p["w_o.bias"];
+}
+
+struct DenseCase {
+  std::string name;
+  SetOptions options;
+  int64_t n = 12;
+};
+
+void PrintTo(const DenseCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
+class SetAgainstDense : public ::testing::TestWithParam<DenseCase> {};
+
+TEST_P(SetAgainstDense, MatchesInDoublePrecision) {
+  torch::manual_seed(11);
+  const auto& c = GetParam();
+  SetAttention layer(AttentionOptions(12, 3).kernel("set").set(c.options));
+  layer->to(torch::kDouble);
+  const auto x = torch::randn({1, c.n, 12}, torch::kDouble);
+  const auto got = layer(x, x)[0];
+  const auto want = dense_reference(*layer, x[0]);
+  EXPECT_LT(max_abs_diff(got, want), 1e-10) << c.name;
+  EXPECT_GT(want.abs().max().item<double>(), 1e-3);  // not trivially zero
+}
+
+SetOptions base() {
+  return SetOptions().num_references(5).iterations(8).epsilon(0.1).alpha(1.5);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Variants, SetAgainstDense,
+    ::testing::Values(
+        DenseCase{"spherical_lpe", base()},
+        DenseCase{"gaussian_lpe", base().kernel(SimilarityKernel::gaussian).alpha(0.3)},
+        DenseCase{"dot_lpe", base().kernel(SimilarityKernel::dot)},
+        DenseCase{"spherical_no_positions", base().positions(Positions::none)},
+        DenseCase{"spherical_ape", base().positions(Positions::ape).max_positions(20)},
+        DenseCase{"spherical_lpe_2d",
+                  base().num_references(6).grid({3, 4}).reference_grid({2, 3}).sigma(0.8)},
+        DenseCase{"spherical_nystrom", base().values(Values::nystrom)},
+        DenseCase{"gaussian_nystrom",
+                  base().kernel(SimilarityKernel::gaussian).alpha(0.3).values(Values::nystrom)},
+        DenseCase{"no_references", base().references(References::none)},
+        DenseCase{"no_references_2d", base().references(References::none).grid({4, 3})},
+        DenseCase{"small_epsilon_many_iterations", base().epsilon(0.5).iterations(40).sigma(0.3)}),
+    [](const auto& p) { return p.param.name; });
+
+class SetKernels : public ::testing::TestWithParam<SimilarityKernel> {};
+
+TEST_P(SetKernels, AttentionMatrixIsNonNegativeAndRowStochastic) {
+  SetAttention layer(AttentionOptions(16, 2).kernel("set").set(
+      SetOptions().num_references(8).iterations(200).kernel(GetParam()).alpha(0.5)));
+  const auto x = torch::randn({2, 30, 16}, torch::kDouble);
+  layer->to(torch::kDouble);
+  const auto plan = layer->plan(x);                                         // [B, H, n, m]
+  const auto a = 30.0 * 8.0 * torch::matmul(plan, plan.transpose(-2, -1));  // [B, H, n, n]
+  EXPECT_GE(a.min().item<double>(), 0.0);
+  EXPECT_LT(max_abs_diff(a.sum(-1), torch::ones({1}, torch::kDouble)), 1e-6);
+}
+
+TEST_P(SetKernels, LargeEpsilonAveragesUniformly) {
+  // ε → ∞: P → 1/(n·m), A → 1/n: every token receives the mean of the values.
+  auto options = AttentionOptions(16, 2).kernel("set");
+  options.set().num_references(4).epsilon(1e5).kernel(GetParam());
+  SetAttention layer(options);
+  torch::NoGradGuard no_grad;
+  const auto x = torch::randn({2, 10, 16});
+  auto p = layer->named_parameters();
+  const auto mean_v = (x.mean(1, true).matmul(p["w_v.weight"].t()) + p["w_v.bias"]);
+  const auto want = mean_v.matmul(p["w_o.weight"].t()) + p["w_o.bias"];
+  EXPECT_LT(max_abs_diff(layer(x, x), want.expand({2, 10, 16})), 1e-4);
+}
+
+TEST_P(SetKernels, SmallEpsilonOnLongSequencesStaysFinite) {
+  auto options = AttentionOptions(32, 2).kernel("set");
+  options.set().num_references(32).epsilon(0.01).kernel(GetParam());
+  SetAttention layer(options);
+  auto x = torch::randn({1, 8192, 32}).requires_grad_(true);
+  const auto y = layer(x, x);
+  EXPECT_TRUE(torch::isfinite(y).all().item<bool>());
+  y.square().mean().backward();
+  EXPECT_TRUE(torch::isfinite(x.grad()).all().item<bool>());
+  for (const auto& param : layer->parameters())
+    EXPECT_TRUE(torch::isfinite(param.grad()).all().item<bool>());
+  EXPECT_TRUE(std::isfinite(layer->last_sinkhorn().max_marginal_error));
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, SetKernels,
+                         ::testing::Values(SimilarityKernel::spherical_gaussian,
+                                           SimilarityKernel::gaussian),
+                         [](const auto& p) { return to_string(p.param); });
+
+TEST(SetAttention, PositionFilterBreaksPermutationEquivariance) {
+  // With LPE a token's output depends on where it stands; without, it does not (attention_test).
+  auto options = AttentionOptions(16, 2).kernel("set");
+  options.set().num_references(6).sigma(0.2);
+  SetAttention layer(options);
+  const auto x = torch::randn({1, 10, 16});
+  const auto perm = torch::randperm(10);
+  const auto xp = x.index_select(1, perm);
+  EXPECT_GT(max_abs_diff(layer(xp, xp), layer(x, x).index_select(1, perm)), 1e-3);
+}
+
+TEST(SetAttention, ReportsSinkhornConvergence) {
+  auto options = AttentionOptions(16, 2).kernel("set");
+  options.set().num_references(6).epsilon(0.05).iterations(1).tolerance(1e-4);
+  SetAttention rough(options);
+  const auto x = torch::randn({2, 40, 16});
+  rough(x, x);
+  EXPECT_FALSE(rough->last_sinkhorn().converged);
+  EXPECT_GT(rough->last_sinkhorn().max_marginal_error, 1e-4);
+  options.set().iterations(500);
+  SetAttention fine(options);
+  fine(x, x);
+  EXPECT_TRUE(fine->last_sinkhorn().converged) << fine->last_sinkhorn().max_marginal_error;
+}
+
+TEST(SetAttention, ReferencesFromSphericalKMeans) {
+  auto options = AttentionOptions(8, 2).kernel("set");
+  options.set().num_references(3);
+  SetAttention layer(options);
+  // Three well-separated directions in the projected space of each head.
+  const auto samples = torch::randn({300, 8});
+  const double similarity = layer->init_references(samples, KMeansOptions().seed(5));
+  const auto q = layer->named_parameters()["w_q.weight"];
+  const auto projected =
+      (samples.matmul(q.t()) + layer->named_parameters()["w_q.bias"]).view({300, 2, 4});
+  for (int64_t h = 0; h < 2; ++h) {
+    const auto expected = spherical_kmeans(projected.select(1, h), 3, KMeansOptions().seed(5 + h));
+    EXPECT_LT(max_abs_diff(layer->references()[h], expected.centroids), 1e-6);
+  }
+  EXPECT_LT(max_abs_diff(layer->references().norm(2, -1), torch::ones({1})), 1e-5);
+  EXPECT_GT(similarity, 0.0);
+  EXPECT_THROW(layer->init_references(torch::randn({2, 8})), std::invalid_argument);
+  EXPECT_THROW(layer->init_references(torch::randn({20, 7})), std::invalid_argument);
+}
+
+TEST(SetAttention, ValidatesOptionsWithClearMessages) {
+  const auto expect_error = [](SetOptions o, const std::string& fragment) {
+    try {
+      SetAttention(AttentionOptions(16, 2).kernel("set").set(o));
+      ADD_FAILURE() << "expected an error mentioning " << fragment;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    }
+  };
+  expect_error(SetOptions().num_references(0), "set.m");
+  expect_error(SetOptions().epsilon(0.0), "set.epsilon must be > 0");
+  expect_error(SetOptions().epsilon(-1.0), "set.epsilon");
+  expect_error(SetOptions().iterations(0), "set.iterations");
+  expect_error(SetOptions().sigma(0.0), "set.sigma");
+  expect_error(SetOptions().alpha(-2.0), "set.alpha");
+  expect_error(SetOptions().grid({3}), "set.grid");
+  expect_error(SetOptions().num_references(6).grid({2, 2}).reference_grid({2, 2}),
+               "has 4 cells but set.m = 6");
+  expect_error(SetOptions().values(Values::nystrom).references(References::none), "nystrom");
+}
+
+TEST(SetAttention, TwoDimensionalGridMustMatchTokenCount) {
+  auto options = AttentionOptions(16, 2).kernel("set");
+  options.set().num_references(4).grid({3, 3});
+  SetAttention layer(options);
+  const auto ok = torch::randn({1, 9, 16});
+  EXPECT_NO_THROW(layer(ok, ok));
+  const auto bad = torch::randn({1, 10, 16});
+  try {
+    layer(bad, bad);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("set.grid 3x3 has 9 cells but the input has 10 tokens"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(SetAttention, AbsolutePositionsAreBoundedByTheirTable) {
+  auto options = AttentionOptions(16, 2).kernel("set");
+  options.set().num_references(4).positions(Positions::ape).max_positions(8);
+  SetAttention layer(options);
+  const auto x = torch::randn({1, 9, 16});
+  EXPECT_THROW(layer(x, x), std::invalid_argument);
+}
+
+TEST(Positions, SequencePositionsFollowValidTokens) {
+  const auto pad = testing::padding_for({3, 5}, 5);
+  const auto p = sequence_positions(5, pad, torch::kDouble).squeeze(-1);
+  const auto first = p[0].slice(0, 0, 3), second = p[1];
+  EXPECT_LT(max_abs_diff(first, torch::tensor({0.0, 1.0 / 3, 2.0 / 3}, torch::kDouble)), 1e-15);
+  EXPECT_LT(max_abs_diff(second, torch::arange(5, torch::kDouble) / 5.0), 1e-15);
+}
+
+TEST(Positions, SquareFactors) {
+  EXPECT_EQ(square_factors(64), std::make_pair(int64_t{8}, int64_t{8}));
+  EXPECT_EQ(square_factors(12), std::make_pair(int64_t{3}, int64_t{4}));
+  EXPECT_EQ(square_factors(7), std::make_pair(int64_t{1}, int64_t{7}));
+}
+
+}  // namespace
+}  // namespace setformer::attention

@@ -1,0 +1,34 @@
+// Helpers shared by the attention tests.
+#pragma once
+
+#include "setformer/attention/attention.h"
+
+#include <torch/torch.h>
+
+#include <string>
+
+namespace setformer::testing {
+
+/// Options for `kernel` with small sizes; SeT without position information unless asked, so
+/// that permutation properties hold.
+inline attention::AttentionOptions small_options(const std::string& kernel, int64_t dim = 16,
+                                                 int64_t heads = 2) {
+  auto options = attention::AttentionOptions(dim, heads).kernel(kernel);
+  options.set().num_references(6).iterations(20).positions(attention::Positions::none);
+  return options;
+}
+
+/// Padding mask [B, n] (true = padding) for sequences of the given lengths padded to n.
+inline torch::Tensor padding_for(const std::vector<int64_t>& lengths, int64_t n) {
+  auto pad = torch::ones({static_cast<int64_t>(lengths.size()), n}, torch::kBool);
+  for (size_t b = 0; b < lengths.size(); ++b)
+    pad[static_cast<int64_t>(b)].slice(0, 0, lengths[b]).fill_(false);
+  return pad;
+}
+
+/// max |a − b|, for readable failure messages.
+inline double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a - b).abs().max().item<double>();
+}
+
+}  // namespace setformer::testing

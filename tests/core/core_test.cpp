@@ -1,0 +1,84 @@
+// Runtime helpers, shape checks, atomic files and the CPU memory tracker.
+#include "setformer/core/error.h"
+#include "setformer/core/files.h"
+#include "setformer/core/memory.h"
+#include "setformer/core/runtime.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+namespace setformer {
+namespace {
+
+TEST(Runtime, ParsesDevicesAndRejectsNonsense) {
+  EXPECT_TRUE(parse_device("cpu").is_cpu());
+  EXPECT_THROW(parse_device("gpu"), std::invalid_argument);
+  EXPECT_THROW(parse_device("cuda:x"), std::invalid_argument);
+  if (!torch::cuda::is_available()) {
+    try {
+      parse_device("cuda");
+      FAIL();
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("CUDA is not available"), std::string::npos);
+    }
+  }
+}
+
+TEST(Runtime, SetsThreads) {
+  set_threads(1);
+  EXPECT_EQ(torch::get_num_threads(), 1);
+  set_threads(0);
+  EXPECT_EQ(torch::get_num_threads(), available_cores());
+  EXPECT_THROW(set_threads(-1), std::invalid_argument);
+  set_threads(1);
+}
+
+TEST(CheckShape, NamesTensorLayoutAndSizes) {
+  try {
+    check_shape(torch::zeros({2, 3}), "query", {2, -1, 8}, "[B, n, d]");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "query has shape [2, 3]; expected [B, n, d] = [2, *, 8]");
+  }
+  EXPECT_NO_THROW(check_shape(torch::zeros({2, 5, 8}), "query", {2, -1, 8}, "[B, n, d]"));
+}
+
+TEST(Files, AtomicWriteReplacesContentAndLeavesNoTemporary) {
+  namespace fs = std::filesystem;
+  const fs::path dir =
+      fs::temp_directory_path() / ("setformer-files-" + std::to_string(::getpid()));
+  const std::string path = (dir / "sub" / "out.txt").string();
+  write_file_atomic(path, "first");
+  write_file_atomic(path, "second");
+  EXPECT_EQ(read_file(path), "second");
+  int entries = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir / "sub")) ++entries;
+  EXPECT_EQ(entries, 1);
+  EXPECT_THROW(read_file((dir / "missing").string()), std::runtime_error);
+  EXPECT_THROW(write_file_atomic("/proc/setformer/x", "y"), std::runtime_error);
+  fs::remove_all(dir);
+}
+
+TEST(Memory, TrackerCountsLiveAndPeakBytes) {
+  install_cpu_memory_tracker();
+  ASSERT_TRUE(cpu_memory_tracker_installed());
+  const torch::Device cpu(torch::kCPU);
+  reset_peak_memory(cpu);
+  const int64_t before = current_memory_bytes(cpu);
+  {
+    auto big = torch::empty({1 << 20});  // 4 MiB
+    EXPECT_GE(current_memory_bytes(cpu) - before, 4 << 20);
+    auto bigger = torch::empty({1 << 21});  // 8 MiB more
+    EXPECT_GE(peak_memory_bytes(cpu) - before, 12 << 20);
+  }
+  EXPECT_LT(current_memory_bytes(cpu) - before, 1 << 20);
+  EXPECT_GE(peak_memory_bytes(cpu) - before, 12 << 20);
+  reset_peak_memory(cpu);
+  EXPECT_LT(peak_memory_bytes(cpu) - before, 1 << 20);
+  EXPECT_GT(system_available_memory_bytes(), 0);
+}
+
+}  // namespace
+}  // namespace setformer

@@ -36,6 +36,23 @@ TEST_P(EveryKernel, PaddedBatchEqualsUnpaddedSequences) {
   }
 }
 
+TEST_P(EveryKernel, PaddingAnywhereEqualsTheSequenceWithoutIt) {
+  // Sets may be padded at any position, not only at the end; positions must follow the valid
+  // tokens' order.
+  auto options = small_options(GetParam());
+  options.set().positions(Positions::lpe);
+  auto attn = make_attention(options);
+  attn->eval();
+  const auto x = torch::randn({1, 10, 16});
+  auto pad = torch::zeros({1, 10}, torch::kBool);
+  for (const int64_t i : {0, 3, 4, 8}) pad[0][i] = true;
+  const auto valid = pad[0].logical_not().nonzero().flatten();
+  const auto compact = x.index_select(1, valid);
+  const auto expected = attn(compact, compact);
+  const auto got = attn(x, x, Mask().padding(pad)).index_select(1, valid);
+  EXPECT_LT(max_abs_diff(got, expected), 2e-5);
+}
+
 TEST_P(EveryKernel, PaddedTokensChangeNothingAndGetNoGradient) {
   auto attn = make_attention(small_options(GetParam()));
   attn->eval();

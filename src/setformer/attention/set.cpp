@@ -167,6 +167,7 @@ torch::Tensor SetAttentionImpl::attend(const torch::Tensor& query, const torch::
 
 torch::Tensor SetAttentionImpl::plan(const torch::Tensor& x, const torch::Tensor& padding) {
   check_shape(x, "SeT plan input", {-1, -1, options_.dim()}, "[B, n, d]");
+  if (padding.defined()) check_shape(padding, "SeT plan padding", {x.size(0), x.size(1)}, "[B, n]");
   torch::NoGradGuard no_grad;
   return transport(split_heads(w_q_(with_positions(x))), padding).plan;
 }

@@ -241,9 +241,8 @@ void write_bench_outputs(const AttentionBenchResult& result, const std::string& 
       o.batch, o.heads, o.dim, o.dim / o.heads, o.m, o.iterations, o.epsilon, o.repetitions,
       o.warmup, result.device_description);
   const io::Table table = bench_table(result);
-  write_file_atomic(prefix + ".md",
-                    fmt::format("# setformer bench attention\n\nCommand: `{}`\n\n{}.\n\n{}\n{}",
-                                command, setup, table.markdown(), bench_summary(result)));
+  write_file_atomic(prefix + ".md", fmt::format("Command: `{}`\n\n{}.\n\n{}\n{}", command, setup,
+                                                table.markdown(), bench_summary(result)));
   write_file_atomic(prefix + ".csv", table.csv());
 
   nlohmann::json j;

@@ -6,6 +6,7 @@
 
 #ifdef SETFORMER_WITH_CUDA
 #include <c10/cuda/CUDACachingAllocator.h>
+#include <c10/cuda/CUDAFunctions.h>
 #endif
 
 #include <atomic>
@@ -53,6 +54,13 @@ class TrackingCpuAllocator final : public c10::Allocator {
 
 std::atomic<bool> g_installed{false};
 
+#ifdef SETFORMER_WITH_CUDA
+/// "cuda" without an index means the current device; the allocator's statistics need a number.
+c10::DeviceIndex cuda_index(const torch::Device& device) {
+  return device.has_index() ? device.index() : c10::cuda::current_device();
+}
+#endif
+
 }  // namespace
 
 void install_cpu_memory_tracker() {
@@ -69,7 +77,7 @@ bool cpu_memory_tracker_installed() {
 int64_t current_memory_bytes(const torch::Device& device) {
 #ifdef SETFORMER_WITH_CUDA
   if (device.is_cuda()) {
-    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index());
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(cuda_index(device));
     return stats.allocated_bytes[0].current;
   }
 #endif
@@ -81,7 +89,7 @@ int64_t current_memory_bytes(const torch::Device& device) {
 int64_t peak_memory_bytes(const torch::Device& device) {
 #ifdef SETFORMER_WITH_CUDA
   if (device.is_cuda()) {
-    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index());
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(cuda_index(device));
     return stats.allocated_bytes[0].peak;
   }
 #endif
@@ -93,7 +101,7 @@ int64_t peak_memory_bytes(const torch::Device& device) {
 void reset_peak_memory(const torch::Device& device) {
 #ifdef SETFORMER_WITH_CUDA
   if (device.is_cuda()) {
-    c10::cuda::CUDACachingAllocator::resetPeakStats(device.index());
+    c10::cuda::CUDACachingAllocator::resetPeakStats(cuda_index(device));
     return;
   }
 #endif

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Shows that the tests can fail: applies, one at a time, a mutation that removes one property
+# of the implementation (Sinkhorn's column update, the padding mask, the LPE filter, ...),
+# rebuilds a scratch copy of the tracked sources, and requires at least one test to fail.
+# Exits non-zero if any mutation survives. Takes about a minute per mutation on 2 cores.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d /tmp/setformer-mutation.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+(cd "$root" && git ls-files -z | xargs -0 cp --parents -t "$work")
+cd "$work"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DSETFORMER_BUILD_BENCHMARKS=OFF >/dev/null
+cmake --build build >/dev/null
+
+survivors=0
+mutate() {
+  local file=$1 from=$2 to=$3 what=$4
+  cp "$file" "$file.orig"
+  if ! python3 - "$file" "$from" "$to" <<'PY'
+import sys
+path, old, new = sys.argv[1:4]
+text = open(path).read()
+if old not in text:
+    sys.exit(1)
+open(path, "w").write(text.replace(old, new, 1))
+PY
+  then
+    echo "ERROR  $what: pattern not found in $file (update this script)"
+    survivors=$((survivors + 1))
+    return
+  fi
+  local summary
+  if ! cmake --build build >/dev/null 2>&1; then
+    summary="does not build"
+  else
+    summary=$(cd build && ctest -j "$(nproc)" 2>&1 | grep -oE '[0-9]+ tests failed out of [0-9]+' || true)
+  fi
+  if [ -z "$summary" ]; then
+    echo "SURVIVED  $what"
+    survivors=$((survivors + 1))
+  else
+    echo "caught    $what: $summary"
+  fi
+  mv "$file.orig" "$file"
+}
+
+S=src/setformer/attention
+mutate $S/sinkhorn.cpp "g = b.log_weights - torch::logsumexp(scores + f.unsqueeze(-1), -2);" "g = g * 1.0;" "Sinkhorn without the column update"
+mutate $S/sinkhorn.cpp "f = a.log_weights - torch::logsumexp(scores + g.unsqueeze(-2), -1);" "f = torch::zeros_like(scores.select(-1, 0));" "Sinkhorn without the row update"
+mutate $S/set.cpp "const auto row_padding = padding.defined() ? padding.unsqueeze(1) : torch::Tensor();" "const auto row_padding = torch::Tensor();" "SeT ignores the padding mask in transport"
+mutate $S/set.cpp "out = out.masked_fill(mask.query_padding().unsqueeze(-1), 0.0);" "(void)out;" "SeT leaves padded outputs non-zero"
+mutate $S/set.cpp "pi.defined()) scores = scores * pi;" "pi.defined()) scores = scores * 1.0;" "SeT without the LPE position filter"
+mutate $S/set.cpp "scores = scores / o.epsilon();" "scores = scores / 1.0;" "SeT ignores epsilon"
+mutate $S/set.cpp "torch::matmul(weights, cells) * qry.row_count" "torch::matmul(weights, cells)" "SeT without the n scaling of redistribution"
+mutate $S/set.cpp "* ctx.col_count;" ";" "SeT without the m scaling of aggregation"
+mutate $S/similarity.cpp "return torch::exp(alpha * (cosine - 1.0));" "return torch::exp(cosine - 1.0);" "spherical kernel ignores alpha"
+mutate $S/similarity.cpp "return torch::exp(-0.5 * alpha * sq.clamp_min(0.0));" "return torch::exp(-alpha * sq.clamp_min(0.0));" "gaussian kernel bandwidth off by 2"
+mutate $S/similarity.cpp "eigenvalues.clamp_min(eigen_floor).rsqrt()" "eigenvalues.clamp_min(eigen_floor).reciprocal()" "Nystrom uses the inverse instead of the inverse square root"
+mutate $S/positions.cpp "const auto rank = valid.cumsum(1) - 1.0;" "const auto rank = torch::arange(valid.size(1), options).unsqueeze(0).expand_as(valid);" "LPE positions ignore padding"
+mutate $S/softmax.cpp "scores = scores.masked_fill(future, neg_inf);" "(void)future;" "softmax without the causal mask"
+mutate $S/softmax.cpp "scores.masked_fill(mask.padding().view(" "scores.masked_fill(mask.padding().logical_and(torch::zeros({1}, torch::kBool)).view(" "softmax ignores the padding mask"
+mutate $S/kmeans.cpp "const auto worst = best.argsort().slice(0, 0, empty.numel());" "const auto worst = best.argsort().slice(0, 0, 0);" "k-means leaves empty clusters empty"
+
+if [ "$survivors" -gt 0 ]; then
+  echo "mutation check: $survivors mutation(s) survived"
+  exit 1
+fi
+echo "mutation check: every mutation was caught"

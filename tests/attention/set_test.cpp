@@ -172,6 +172,50 @@ TEST_P(SetKernels, SmallEpsilonOnLongSequencesStaysFinite) {
   EXPECT_TRUE(std::isfinite(layer->last_sinkhorn().max_marginal_error));
 }
 
+TEST_P(SetKernels, PermutationEquivariantWithoutPositions) {
+  auto options = AttentionOptions(16, 2).kernel("set");
+  options.set().num_references(6).positions(Positions::none).kernel(GetParam()).alpha(0.5);
+  SetAttention layer(options);
+  const auto x = torch::randn({2, 12, 16});
+  const auto perm = torch::randperm(12);
+  const auto xp = x.index_select(1, perm);
+  EXPECT_LT(max_abs_diff(layer(xp, xp), layer(x, x).index_select(1, perm)), 1e-5);
+}
+
+TEST_P(SetKernels, PaddedBatchEqualsUnpaddedSequences) {
+  auto options = AttentionOptions(16, 2).kernel("set");
+  options.set().num_references(6).kernel(GetParam()).alpha(0.5).values(Values::nystrom);
+  SetAttention layer(options);
+  const auto x = torch::randn({2, 9, 16});
+  const auto pad = testing::padding_for({9, 4}, 9);
+  const auto batched = layer(x, x, Mask().padding(pad));
+  const auto short_seq = x[1].slice(0, 0, 4).unsqueeze(0);
+  EXPECT_LT(max_abs_diff(batched[1].slice(0, 0, 4), layer(short_seq, short_seq)[0]), 2e-5);
+  const auto full = x[0].unsqueeze(0);
+  EXPECT_LT(max_abs_diff(batched[0], layer(full, full)[0]), 2e-5);
+}
+
+TEST_P(SetKernels, GradientsMatchFiniteDifferencesWithNystromValues) {
+  torch::manual_seed(5);
+  auto options = AttentionOptions(8, 2).kernel("set");
+  options.set()
+      .num_references(3)
+      .iterations(5)
+      .kernel(GetParam())
+      .alpha(0.7)
+      .values(Values::nystrom);
+  SetAttention layer(options);
+  layer->to(torch::kDouble);
+  auto x = torch::randn({2, 5, 8}, torch::kDouble).requires_grad_(true);
+  const auto pad = testing::padding_for({5, 4}, 5);
+  const auto w = testing::probe_weights({2, 5, 8});
+  std::vector<torch::Tensor> inputs{x};
+  for (const auto& p : layer->parameters()) inputs.push_back(p);
+  const auto result =
+      testing::gradcheck([&] { return (layer(x, x, Mask().padding(pad)) * w).sum(); }, inputs);
+  EXPECT_LE(result.worst_ratio, 1.0) << result.worst;
+}
+
 INSTANTIATE_TEST_SUITE_P(Kernels, SetKernels,
                          ::testing::Values(SimilarityKernel::spherical_gaussian,
                                            SimilarityKernel::gaussian),

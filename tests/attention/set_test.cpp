@@ -6,6 +6,7 @@
 #include "setformer/attention/positions.h"
 
 #include "common/attention_helpers.h"
+#include "common/errors.h"
 #include "common/gradcheck.h"
 
 #include <gtest/gtest.h>
@@ -268,12 +269,8 @@ TEST(SetAttention, ReferencesFromSphericalKMeans) {
 
 TEST(SetAttention, ValidatesOptionsWithClearMessages) {
   const auto expect_error = [](SetOptions o, const std::string& fragment) {
-    try {
-      SetAttention(AttentionOptions(16, 2).kernel("set").set(o));
-      ADD_FAILURE() << "expected an error mentioning " << fragment;
-    } catch (const std::invalid_argument& e) {
-      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-    }
+    testing::expect_invalid_argument(
+        [&] { SetAttention(AttentionOptions(16, 2).kernel("set").set(o)); }, fragment);
   };
   expect_error(SetOptions().num_references(0), "set.m");
   expect_error(SetOptions().epsilon(0.0), "set.epsilon must be > 0");
@@ -294,14 +291,8 @@ TEST(SetAttention, TwoDimensionalGridMustMatchTokenCount) {
   const auto ok = torch::randn({1, 9, 16});
   EXPECT_NO_THROW(layer(ok, ok));
   const auto bad = torch::randn({1, 10, 16});
-  try {
-    layer(bad, bad);
-    FAIL();
-  } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("set.grid 3x3 has 9 cells but the input has 10 tokens"),
-              std::string::npos)
-        << e.what();
-  }
+  testing::expect_invalid_argument([&] { layer(bad, bad); },
+                                   "set.grid 3x3 has 9 cells but the input has 10 tokens");
 }
 
 TEST(SetAttention, AbsolutePositionsAreBoundedByTheirTable) {

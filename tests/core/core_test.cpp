@@ -4,6 +4,8 @@
 #include "setformer/core/memory.h"
 #include "setformer/core/runtime.h"
 
+#include "common/errors.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -17,12 +19,7 @@ TEST(Runtime, ParsesDevicesAndRejectsNonsense) {
   EXPECT_THROW(parse_device("gpu"), std::invalid_argument);
   EXPECT_THROW(parse_device("cuda:x"), std::invalid_argument);
   if (!torch::cuda::is_available()) {
-    try {
-      parse_device("cuda");
-      FAIL();
-    } catch (const std::invalid_argument& e) {
-      EXPECT_NE(std::string(e.what()).find("CUDA is not available"), std::string::npos);
-    }
+    testing::expect_invalid_argument([] { parse_device("cuda"); }, "CUDA is not available");
   }
 }
 
@@ -36,12 +33,11 @@ TEST(Runtime, SetsThreads) {
 }
 
 TEST(CheckShape, NamesTensorLayoutAndSizes) {
-  try {
-    check_shape(torch::zeros({2, 3}), "query", {2, -1, 8}, "[B, n, d]");
-    FAIL();
-  } catch (const std::invalid_argument& e) {
-    EXPECT_STREQ(e.what(), "query has shape [2, 3]; expected [B, n, d] = [2, *, 8]");
-  }
+  testing::expect_invalid_argument(
+      [] {
+        check_shape(torch::zeros({2, 3}), "query", {2, -1, 8}, "[B, n, d]");
+      },
+      "query has shape [2, 3]; expected [B, n, d] = [2, *, 8]");
   EXPECT_NO_THROW(check_shape(torch::zeros({2, 5, 8}), "query", {2, -1, 8}, "[B, n, d]"));
 }
 

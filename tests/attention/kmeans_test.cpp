@@ -61,6 +61,24 @@ TEST(SphericalKMeans, NoClusterIsLeftEmpty) {
   EXPECT_TRUE(torch::isfinite(r.means).all().item<bool>());
 }
 
+TEST(SphericalKMeans, ReseedsAClusterThatServesNoFeature) {
+  // Three tight clusters at 0°, 120° and 240° in the xy-plane; start from one good centroid
+  // and two on the z-axis, which are nearest to no feature: one cluster is empty at once.
+  const auto angles = torch::tensor({0.0, 2.0944, 4.18879}, torch::kDouble);
+  const auto labels = torch::arange(3).repeat_interleave(30);
+  const auto a = angles.index_select(0, labels) + 0.02 * torch::randn({90}, torch::kDouble);
+  const auto x = torch::stack({a.cos(), a.sin(), torch::zeros_like(a)}, 1);
+  const auto initial =
+      torch::tensor({{1.0, 0.0, 0.0}, {0.0, 0.0, 1.0}, {0.0, 0.0, -1.0}}, torch::kDouble);
+  const auto r = spherical_kmeans(x, 3, KMeansOptions().initial(initial));
+  EXPECT_GT(torch::bincount(r.assignments, {}, 3).min().item<int64_t>(), 0);
+  const auto same_label = labels.unsqueeze(0) == labels.unsqueeze(1);
+  const auto same_cluster = r.assignments.unsqueeze(0) == r.assignments.unsqueeze(1);
+  EXPECT_TRUE(same_label.equal(same_cluster));
+  EXPECT_THROW(spherical_kmeans(x, 3, KMeansOptions().initial(initial.slice(0, 0, 2))),
+               std::invalid_argument);
+}
+
 TEST(SphericalKMeans, RejectsTooFewFeatures) {
   EXPECT_THROW(spherical_kmeans(torch::randn({3, 2}), 4), std::invalid_argument);
   EXPECT_THROW(spherical_kmeans(torch::randn({3}), 1), std::invalid_argument);

@@ -54,8 +54,14 @@ KMeansResult spherical_kmeans(const torch::Tensor& features, int64_t k,
   torch::NoGradGuard no_grad;
   const auto x = features.detach();
   const auto xhat = unit(x);
-  std::mt19937_64 rng(options.seed());
-  auto centroids = seed_centroids(xhat, k, rng);
+  torch::Tensor centroids;
+  if (options.initial().defined()) {
+    check_shape(options.initial(), "spherical_kmeans initial centroids", {k, x.size(1)}, "[k, d]");
+    centroids = unit(options.initial().detach().to(x.device(), x.scalar_type()));
+  } else {
+    std::mt19937_64 rng(options.seed());
+    centroids = seed_centroids(xhat, k, rng);
+  }
 
   KMeansResult result;
   torch::Tensor assign, best;

@@ -15,6 +15,9 @@ struct KMeansOptions {
   TORCH_ARG(int64_t, iterations) = 50;
   /// Seed of the k-means++ initialisation.
   TORCH_ARG(uint64_t, seed) = 0;
+  /// [k, d] starting centroids (e.g. the current references) instead of k-means++; undefined:
+  /// k-means++.
+  TORCH_ARG(torch::Tensor, initial) = {};
 };
 
 struct KMeansResult {

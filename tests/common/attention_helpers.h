@@ -31,4 +31,13 @@ inline double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
   return (a - b).abs().max().item<double>();
 }
 
+/// max |f(x_π) − f(x)_π| for self-attention f and a random permutation π of the tokens of
+/// x [B, n, d]: 0 for a permutation-equivariant layer.
+template <class Layer>
+double permutation_gap(Layer& layer, const torch::Tensor& x) {
+  const auto perm = torch::randperm(x.size(1));
+  const auto xp = x.index_select(1, perm);
+  return max_abs_diff(layer(xp, xp), layer(x, x).index_select(1, perm));
+}
+
 }  // namespace setformer::testing

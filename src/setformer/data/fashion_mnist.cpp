@@ -1,0 +1,61 @@
+#include "setformer/data/fashion_mnist.h"
+
+#include "setformer/core/error.h"
+#include "setformer/data/idx.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <stdexcept>
+
+namespace setformer::data {
+
+const std::vector<std::string>& fashion_mnist_classes() {
+  static const std::vector<std::string> names{"T-shirt/top", "Trouser",   "Pullover", "Dress",
+                                              "Coat",        "Sandal",    "Shirt",    "Sneaker",
+                                              "Bag",         "Ankle boot"};
+  return names;
+}
+
+ImageDataset load_fashion_mnist(const std::string& split, const std::string& folder) {
+  if (split != "train" && split != "test") {
+    throw std::invalid_argument(
+        fmt::format("Fashion-MNIST split '{}' is not valid; expected train | test", split));
+  }
+  const std::string prefix = split == "train" ? "train" : "t10k";
+  const std::string images_path = folder + "/" + prefix + "-images-idx3-ubyte.gz";
+  const std::string labels_path = folder + "/" + prefix + "-labels-idx1-ubyte.gz";
+  for (const auto& path : {images_path, labels_path}) {
+    if (!std::filesystem::exists(path)) {
+      throw std::runtime_error(fmt::format(
+          "{}: not found; install the Debian package dataset-fashion-mnist (scripts/setup.sh does)",
+          path));
+    }
+  }
+  const auto images = read_idx(images_path);
+  const auto labels = read_idx(labels_path);
+  if (images.scalar_type() != torch::kUInt8 || images.dim() != 3 || images.size(1) != 28 ||
+      images.size(2) != 28) {
+    throw std::runtime_error(
+        fmt::format("{}: expected uint8 images of shape [N, 28, 28], got {} {}", images_path,
+                    c10::toString(images.scalar_type()), shape_string(images.sizes())));
+  }
+  if (labels.scalar_type() != torch::kUInt8 || labels.dim() != 1) {
+    throw std::runtime_error(fmt::format("{}: expected uint8 labels of shape [N], got {} {}",
+                                         labels_path, c10::toString(labels.scalar_type()),
+                                         shape_string(labels.sizes())));
+  }
+  if (labels.size(0) != images.size(0)) {
+    throw std::runtime_error(fmt::format("{} holds {} labels but {} holds {} images", labels_path,
+                                         labels.size(0), images_path, images.size(0)));
+  }
+  const int64_t largest = labels.numel() ? labels.max().item<int64_t>() : 0;
+  if (largest >= static_cast<int64_t>(fashion_mnist_classes().size())) {
+    throw std::runtime_error(
+        fmt::format("{}: label {} is out of range; expected 0..9", labels_path, largest));
+  }
+  return {images.unsqueeze(1), labels.to(torch::kLong), fashion_mnist_classes()};
+}
+
+}  // namespace setformer::data

@@ -1,0 +1,30 @@
+// Fashion-MNIST (Xiao et al. 2017) from Debian's dataset-fashion-mnist package: 60 000 training
+// and 10 000 test images of 28×28 grey levels in 10 classes, stored as gzip IDX files.
+#pragma once
+
+#include <torch/types.h>
+
+#include <string>
+#include <vector>
+
+namespace setformer::data {
+
+/// Where Debian's dataset-fashion-mnist puts the files.
+inline const char* kFashionMnistFolder = "/usr/share/datasets/fashion-mnist";
+
+struct ImageDataset {
+  torch::Tensor images;  // [N, 1, H, W] uint8
+  torch::Tensor labels;  // [N] int64 in [0, classes.size())
+  std::vector<std::string> classes;
+};
+
+/// The ten class names, in label order.
+const std::vector<std::string>& fashion_mnist_classes();
+
+/// Loads split "train" or "test" from `folder`. Validates that the images are [N, 28, 28] uint8,
+/// the labels [N] uint8 in 0..9, and that both files hold the same N; every error names the
+/// file. A missing file says which package provides it.
+ImageDataset load_fashion_mnist(const std::string& split,
+                                const std::string& folder = kFashionMnistFolder);
+
+}  // namespace setformer::data

@@ -1,0 +1,73 @@
+// The Fashion-MNIST loader: the real files from Debian's package when installed, and its checks
+// on files that are wrong in shape, count or label range.
+#include "setformer/data/fashion_mnist.h"
+
+#include "setformer/data/idx.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+namespace setformer::data {
+namespace {
+
+TEST(FashionMnist, LoadsTheDebianTestSplit) {
+  if (!std::filesystem::exists(std::string(kFashionMnistFolder) + "/t10k-images-idx3-ubyte.gz")) {
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed (scripts/setup.sh installs it)";
+  }
+  const auto test = load_fashion_mnist("test");
+  EXPECT_EQ(test.images.sizes(), (std::vector<int64_t>{10000, 1, 28, 28}));
+  EXPECT_EQ(test.labels.scalar_type(), torch::kLong);
+  // The published test split is balanced: 1000 images per class.
+  EXPECT_TRUE(torch::bincount(test.labels).equal(torch::full({10}, 1000, torch::kLong)));
+  EXPECT_EQ(test.classes.size(), 10u);
+  EXPECT_EQ(test.classes[9], "Ankle boot");
+  EXPECT_GT(test.images.to(torch::kFloat).mean().item<double>(), 10.0);  // not blank
+}
+
+class FakeFolder : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("setformer-fmnist-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void write(const torch::Tensor& images, const torch::Tensor& labels) const {
+    write_idx_gz((dir_ / "t10k-images-idx3-ubyte.gz").string(), images);
+    write_idx_gz((dir_ / "t10k-labels-idx1-ubyte.gz").string(), labels);
+  }
+  void expect_error(const std::string& fragment) const {
+    try {
+      load_fashion_mnist("test", dir_.string());
+      ADD_FAILURE() << "expected an error mentioning " << fragment;
+    } catch (const std::exception& e) {
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    }
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(FakeFolder, AcceptsAConsistentSmallSplit) {
+  write(torch::randint(0, 256, {5, 28, 28}, torch::kUInt8),
+        torch::tensor({0, 9, 3, 3, 1}, torch::kUInt8));
+  const auto d = load_fashion_mnist("test", dir_.string());
+  EXPECT_EQ(d.images.size(0), 5);
+  EXPECT_TRUE(d.labels.equal(torch::tensor({0, 9, 3, 3, 1}, torch::kLong)));
+}
+
+TEST_F(FakeFolder, NamesTheCulprit) {
+  expect_error("not found; install the Debian package dataset-fashion-mnist");
+  write(torch::zeros({5, 28, 27}, torch::kUInt8), torch::zeros({5}, torch::kUInt8));
+  expect_error("t10k-images-idx3-ubyte.gz: expected uint8 images of shape [N, 28, 28]");
+  write(torch::zeros({5, 28, 28}, torch::kUInt8), torch::zeros({4}, torch::kUInt8));
+  expect_error("holds 4 labels but");
+  write(torch::zeros({2, 28, 28}, torch::kUInt8), torch::tensor({1, 10}, torch::kUInt8));
+  expect_error("label 10 is out of range");
+  EXPECT_THROW(load_fashion_mnist("validation", dir_.string()), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace setformer::data

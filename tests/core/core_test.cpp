@@ -5,6 +5,7 @@
 #include "setformer/core/runtime.h"
 
 #include "common/errors.h"
+#include "common/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -42,19 +43,18 @@ TEST(CheckShape, NamesTensorLayoutAndSizes) {
 }
 
 TEST(Files, AtomicWriteReplacesContentAndLeavesNoTemporary) {
-  namespace fs = std::filesystem;
-  const fs::path dir =
-      fs::temp_directory_path() / ("setformer-files-" + std::to_string(::getpid()));
-  const std::string path = (dir / "sub" / "out.txt").string();
+  const testing::TempDir dir;
+  const std::string path = dir.path("sub/out.txt");
   write_file_atomic(path, "first");
   write_file_atomic(path, "second");
   EXPECT_EQ(read_file(path), "second");
   int entries = 0;
-  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir / "sub")) ++entries;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.root() / "sub")) {
+    ++entries;
+  }
   EXPECT_EQ(entries, 1);
-  EXPECT_THROW(read_file((dir / "missing").string()), std::runtime_error);
+  EXPECT_THROW(read_file(dir.path("missing")), std::runtime_error);
   EXPECT_THROW(write_file_atomic("/proc/setformer/x", "y"), std::runtime_error);
-  fs::remove_all(dir);
 }
 
 TEST(Memory, TrackerCountsLiveAndPeakBytes) {

@@ -4,6 +4,8 @@
 
 #include "setformer/data/idx.h"
 
+#include "common/temp_dir.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -28,32 +30,25 @@ TEST(FashionMnist, LoadsTheDebianTestSplit) {
 
 class FakeFolder : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("setformer-fmnist-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   void write(const torch::Tensor& images, const torch::Tensor& labels) const {
-    write_idx_gz((dir_ / "t10k-images-idx3-ubyte.gz").string(), images);
-    write_idx_gz((dir_ / "t10k-labels-idx1-ubyte.gz").string(), labels);
+    write_idx_gz(dir_.path("t10k-images-idx3-ubyte.gz"), images);
+    write_idx_gz(dir_.path("t10k-labels-idx1-ubyte.gz"), labels);
   }
   void expect_error(const std::string& fragment) const {
     try {
-      load_fashion_mnist("test", dir_.string());
+      load_fashion_mnist("test", dir_.root().string());
       ADD_FAILURE() << "expected an error mentioning " << fragment;
     } catch (const std::exception& e) {
       EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
     }
   }
-  std::filesystem::path dir_;
+  testing::TempDir dir_;
 };
 
 TEST_F(FakeFolder, AcceptsAConsistentSmallSplit) {
   write(torch::randint(0, 256, {5, 28, 28}, torch::kUInt8),
         torch::tensor({0, 9, 3, 3, 1}, torch::kUInt8));
-  const auto d = load_fashion_mnist("test", dir_.string());
+  const auto d = load_fashion_mnist("test", dir_.root().string());
   EXPECT_EQ(d.images.size(0), 5);
   EXPECT_TRUE(d.labels.equal(torch::tensor({0, 9, 3, 3, 1}, torch::kLong)));
 }
@@ -66,7 +61,7 @@ TEST_F(FakeFolder, NamesTheCulprit) {
   expect_error("holds 4 labels but");
   write(torch::zeros({2, 28, 28}, torch::kUInt8), torch::tensor({1, 10}, torch::kUInt8));
   expect_error("label 10 is out of range");
-  EXPECT_THROW(load_fashion_mnist("validation", dir_.string()), std::invalid_argument);
+  EXPECT_THROW(load_fashion_mnist("validation", dir_.root().string()), std::invalid_argument);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include "setformer/core/files.h"
 
+#include "common/temp_dir.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 #include <zlib.h>
@@ -15,14 +17,7 @@ namespace {
 
 class IdxFiles : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("setformer-idx-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  std::string path(const std::string& name) const { return dir_.path(name); }
 
   /// Expects read_idx(file) to throw std::runtime_error naming the file and `fragment`.
   void expect_rejected(const std::string& file, const std::string& fragment) const {
@@ -36,7 +31,7 @@ class IdxFiles : public ::testing::Test {
     }
   }
 
-  std::filesystem::path dir_;
+  testing::TempDir dir_;
 };
 
 std::string header(unsigned char type, const std::vector<uint32_t>& dims) {

@@ -1,0 +1,34 @@
+// Learning-rate schedules, as pure functions of the step so that a resumed run continues exactly
+// where it stopped (the step is all the state they have).
+#pragma once
+
+#include <cstdint>
+
+namespace setformer::train {
+
+/// Linear warm-up from 0 to `base_lr` over `warmup_steps`, then cosine decay to `min_lr` at
+/// `total_steps` (Loshchilov & Hutter, ICLR 2017), the recipe of Swin and of the SeTformer
+/// paper's ImageNet training. Steps count from 0; past total_steps the rate stays at min_lr.
+struct WarmupCosine {
+  double base_lr = 1e-3;
+  double min_lr = 1e-5;
+  int64_t warmup_steps = 0;
+  int64_t total_steps = 1;
+
+  /// Throws naming the field when a value is out of range.
+  void validate() const;
+  double at(int64_t step) const;
+};
+
+/// The Transformer's schedule (Vaswani et al. 2017, §5.3):
+/// lr = scale · d_model^−0.5 · min(s^−0.5, s · warmup^−1.5) with s = step + 1.
+struct InverseSqrt {
+  double scale = 1.0;
+  int64_t d_model = 512;
+  int64_t warmup_steps = 4000;
+
+  void validate() const;
+  double at(int64_t step) const;
+};
+
+}  // namespace setformer::train

@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <string>
 
 namespace setformer::testing {
@@ -31,13 +32,18 @@ inline double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
   return (a - b).abs().max().item<double>();
 }
 
-/// max |f(x_π) − f(x)_π| for self-attention f and a random permutation π of the tokens of
-/// x [B, n, d]: 0 for a permutation-equivariant layer.
-template <class Layer>
-double permutation_gap(Layer& layer, const torch::Tensor& x) {
+/// max |f(x_π) − f(x)_π| for a random permutation π of the tokens of x [B, n, d]: 0 for a
+/// permutation-equivariant f.
+inline double permutation_gap(const std::function<torch::Tensor(const torch::Tensor&)>& f,
+                              const torch::Tensor& x) {
   const auto perm = torch::randperm(x.size(1));
-  const auto xp = x.index_select(1, perm);
-  return max_abs_diff(layer(xp, xp), layer(x, x).index_select(1, perm));
+  return max_abs_diff(f(x.index_select(1, perm)), f(x).index_select(1, perm));
+}
+
+/// Self-attention as a function of the tokens, for permutation_gap.
+template <class Layer>
+std::function<torch::Tensor(const torch::Tensor&)> self_attention(Layer& layer) {
+  return [&layer](const torch::Tensor& t) { return layer(t, t); };
 }
 
 }  // namespace setformer::testing

@@ -48,3 +48,49 @@ TEST(Mlp, RejectsBadOptionsAndInputs) {
 
 }  // namespace
 }  // namespace setformer::nn
+
+// The pre-norm block: its formula, padding and permutation properties with every kernel.
+#include "setformer/nn/block.h"
+
+#include "common/attention_helpers.h"
+
+namespace setformer::nn {
+namespace {
+
+class BlockWithEveryKernel : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(BlockWithEveryKernel, MatchesThePreNormFormula) {
+  PreNormBlock block(BlockOptions(testing::small_options(GetParam())));
+  block->eval();
+  const auto x = torch::randn({2, 7, 16});
+  const auto h = block->norm1(x);
+  const auto y = x + block->attn(h, h);
+  EXPECT_TRUE(torch::allclose(block(x), y + block->mlp(block->norm2(y)), 1e-5, 1e-6));
+}
+
+TEST_P(BlockWithEveryKernel, PaddingAndPermutationLeaveValidTokensAlone) {
+  auto options = testing::small_options(GetParam());
+  PreNormBlock block{BlockOptions(options)};
+  block->eval();
+  const auto x = torch::randn({1, 9, 16});
+  const auto pad = testing::padding_for({6}, 9);
+  const auto padded = block(x, attention::Mask().padding(pad)).slice(1, 0, 6);
+  EXPECT_LT(testing::max_abs_diff(padded, block(x.slice(1, 0, 6))), 2e-5);
+  EXPECT_LT(testing::permutation_gap([&](const torch::Tensor& t) { return block(t); }, x), 1e-5);
+}
+
+TEST_P(BlockWithEveryKernel, DropPathActsOnlyInTraining) {
+  PreNormBlock block(BlockOptions(testing::small_options(GetParam())).drop_path(0.5));
+  const auto x = torch::randn({8, 5, 16});
+  block->eval();
+  EXPECT_TRUE(block(x).equal(block(x)));
+  block->train();
+  EXPECT_FALSE(block(x).equal(block(x)));
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, BlockWithEveryKernel,
+                         ::testing::ValuesIn(attention::attention_kernels()),
+                         [](const auto& p) { return p.param; });
+
+}  // namespace
+}  // namespace setformer::nn

@@ -1,0 +1,93 @@
+#include "setformer/data/loader.h"
+
+#include "setformer/core/error.h"
+
+#include <torch/torch.h>
+
+namespace setformer::data {
+namespace {
+
+/// SplitMix64 of the combined inputs: well-spread seeds for (seed, epoch[, index]).
+uint64_t mix(uint64_t a, uint64_t b, uint64_t c = 0) {
+  uint64_t z = a * 0x9E3779B97F4A7C15ULL ^ (b + 0x632BE59BD9B4E019ULL) * 0xBF58476D1CE4E5B9ULL ^
+               c * 0x94D049BB133111EBULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+ImageLoader::ImageLoader(ImageDataset data, const LoaderOptions& options)
+    : data_(std::move(data)), options_(options) {
+  SETFORMER_CHECK(options.batch_size() >= 1, "loader: batch_size must be >= 1, got {}",
+                  options.batch_size());
+  SETFORMER_CHECK(options.std() > 0, "loader: std must be > 0, got {}", options.std());
+  SETFORMER_CHECK(options.prefetch() >= 0, "loader: prefetch must be >= 0, got {}",
+                  options.prefetch());
+  check_shape(data_.images, "loader images", {-1, -1, -1, -1}, "[N, C, H, W]");
+  check_shape(data_.labels, "loader labels", {data_.images.size(0)}, "[N]");
+  SETFORMER_CHECK(size() >= 1, "loader: the dataset is empty");
+}
+
+int64_t ImageLoader::batches_per_epoch() const {
+  const int64_t b = options_.batch_size();
+  return options_.drop_last() ? size() / b : (size() + b - 1) / b;
+}
+
+Batch ImageLoader::batch(int64_t epoch, int64_t index) const {
+  SETFORMER_CHECK(epoch >= 0 && index >= 0 && index < batches_per_epoch(),
+                  "loader: batch {} of epoch {} does not exist ({} batches per epoch)", index,
+                  epoch, batches_per_epoch());
+  torch::Tensor order;
+  if (options_.shuffle()) {
+    auto gen = at::detail::createCPUGenerator(mix(options_.seed(), static_cast<uint64_t>(epoch)));
+    order = torch::randperm(size(), gen);
+  } else {
+    order = torch::arange(size());
+  }
+  const int64_t begin = index * options_.batch_size();
+  const auto rows = order.slice(0, begin, std::min(size(), begin + options_.batch_size()));
+  Batch out;
+  out.epoch = epoch;
+  out.index = index;
+  out.labels = data_.labels.index_select(0, rows);
+  out.images = normalize(data_.images.index_select(0, rows), options_.mean(), options_.std());
+  if (options_.augment()) {
+    auto gen = at::detail::createCPUGenerator(
+        mix(options_.seed(), static_cast<uint64_t>(epoch), static_cast<uint64_t>(index) + 1));
+    out.images = augment(out.images, options_.augmentation(), gen);
+  }
+  return out;
+}
+
+ImageLoader::EpochIterator::EpochIterator(const ImageLoader& loader, int64_t epoch, int64_t start)
+    : loader_(loader), epoch_(epoch), next_to_schedule_(start) {
+  SETFORMER_CHECK(start >= 0 && start <= loader.batches_per_epoch(),
+                  "loader: cannot start epoch {} at batch {} ({} batches per epoch)", epoch, start,
+                  loader.batches_per_epoch());
+  fill();
+}
+
+void ImageLoader::EpochIterator::fill() {
+  const auto ahead = static_cast<size_t>(std::max<int64_t>(1, loader_.options_.prefetch()));
+  while (pending_.size() < ahead && next_to_schedule_ < loader_.batches_per_epoch()) {
+    const int64_t index = next_to_schedule_++;
+    const auto policy =
+        loader_.options_.prefetch() > 0 ? std::launch::async : std::launch::deferred;
+    // Capture the loader, not the iterator, which may be moved while batches are in flight.
+    pending_.push_back(std::async(policy, [loader = &loader_, epoch = epoch_, index] {
+      return loader->batch(epoch, index);
+    }));
+  }
+}
+
+std::optional<Batch> ImageLoader::EpochIterator::next() {
+  if (pending_.empty()) return std::nullopt;
+  Batch b = pending_.front().get();
+  pending_.pop_front();
+  fill();
+  return b;
+}
+
+}  // namespace setformer::data

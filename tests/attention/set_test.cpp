@@ -220,6 +220,17 @@ INSTANTIATE_TEST_SUITE_P(Kernels, SetKernels,
                                            SimilarityKernel::gaussian),
                          [](const auto& p) { return to_string(p.param); });
 
+TEST(SetAttention, FlopsAreLinearInTheSequenceLength) {
+  auto options = AttentionOptions(16, 2).kernel("set");
+  options.set().num_references(6).iterations(20);
+  SetAttention layer(options);
+  const double n = 10, d = 16, m = 6, t = 20, h = 2;
+  // Self-attention: W_q, W_v, W_o; similarity; 2T half-steps; aggregation; redistribution.
+  EXPECT_DOUBLE_EQ(layer->flops(10, 10),
+                   3 * n * d * d + n * m * d + 2 * t * n * m * h + 2 * n * m * d);
+  EXPECT_DOUBLE_EQ(layer->flops(20000, 20000), 2000 * layer->flops(10, 10));
+}
+
 TEST(SetAttention, PositionFilterBreaksPermutationEquivariance) {
   // With LPE a token's output depends on where it stands; without, it does not (attention_test).
   auto options = AttentionOptions(16, 2).kernel("set");

@@ -54,6 +54,12 @@ TEST(SoftmaxAttention, MatchesPerHeadFormulaInDouble) {
   }
 }
 
+TEST(SoftmaxAttention, FlopsFollowTheFormula) {
+  SoftmaxAttention layer(AttentionOptions(12, 3));
+  // Projections of 5 queries (W_q, W_o) and 7 context tokens (W_k, W_v), scores and sum.
+  EXPECT_DOUBLE_EQ(layer->flops(5, 7), 2 * 5 * 144 + 2 * 7 * 144 + 2 * 5 * 7 * 12);
+}
+
 TEST(SoftmaxAttention, CausalOutputIgnoresTheFuture) {
   SoftmaxAttention layer(AttentionOptions(16, 4));
   layer->eval();

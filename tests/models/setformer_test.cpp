@@ -18,6 +18,17 @@ int64_t parameters(const torch::nn::Module& m) {
   return n;
 }
 
+SeTformerOptions small_for_28x28(const std::string& kernel) {
+  return SeTformerOptions()
+      .in_channels(1)
+      .classes(10)
+      .image_size(28)
+      .stem_strides({1, 2})
+      .kernel(kernel)
+      .stages({StageOptions().depth(1).dim(16).heads(2).references(16),
+               StageOptions().depth(1).dim(32).heads(2).references(9)});
+}
+
 TEST(SeTformer, VariantsMatchThePapersParameterCounts) {
   // SeTformer paper Table 1: 16M, 22M, 35M, 57M at 224×224 with 1000 classes; within 10%.
   const std::vector<std::pair<std::string, double>> paper{{"setformer-miny", 16e6},
@@ -33,21 +44,32 @@ TEST(SeTformer, VariantsMatchThePapersParameterCounts) {
                                    "unknown model 'setformer-huge'");
 }
 
+TEST(SeTformer, VariantsMatchThePapersFlops) {
+  // SeTformer paper Table 1: 2.8, 4.1, 6.9, 10.2 GFLOPs at 224×224; within 20%.
+  const std::vector<std::pair<std::string, double>> paper{{"setformer-miny", 2.8e9},
+                                                          {"setformer-tiny", 4.1e9},
+                                                          {"setformer-small", 6.9e9},
+                                                          {"setformer-base", 10.2e9}};
+  for (const auto& [name, flops] : paper) {
+    SeTformer model(setformer_variant(name));
+    EXPECT_NEAR(model->flops() / flops, 1.0, 0.20) << name << ": " << model->flops() / 1e9 << " G";
+  }
+}
+
+TEST(SeTformer, FlopsAddUpTheLayers) {
+  // Stem, blocks and head of a one-stage model written out by hand.
+  auto options = small_for_28x28("softmax").stages({StageOptions().depth(2).dim(16).heads(2)});
+  SeTformer model(options);
+  const double n = 14 * 14, d = 16;
+  const double stem = 28 * 28 * 9 * 1 * 8 + 14 * 14 * 9 * 8 * 16;
+  const double block = (4 * n * d * d + 2 * n * n * d) + 2 * n * d * 4 * d;
+  EXPECT_DOUBLE_EQ(model->flops(), stem + 2 * block + 16 * 10);
+}
+
 TEST(SeTformer, StageGridsFollowTheStridedConvolutions) {
   SeTformer model(setformer_variant("setformer-miny"));
   const std::vector<std::pair<int64_t, int64_t>> expected{{56, 56}, {28, 28}, {14, 14}, {7, 7}};
   EXPECT_EQ(model->stage_grids(), expected);
-}
-
-SeTformerOptions small_for_28x28(const std::string& kernel) {
-  return SeTformerOptions()
-      .in_channels(1)
-      .classes(10)
-      .image_size(28)
-      .stem_strides({1, 2})
-      .kernel(kernel)
-      .stages({StageOptions().depth(1).dim(16).heads(2).references(16),
-               StageOptions().depth(1).dim(32).heads(2).references(9)});
 }
 
 class BackboneWithEveryKernel : public ::testing::TestWithParam<std::string> {};

@@ -30,6 +30,10 @@ class AttentionImpl : public torch::nn::Module {
   virtual std::string kernel_name() const = 0;
   /// Whether mask.causal is allowed.
   virtual bool supports_causal() const = 0;
+  /// Multiply-adds of one forward call on n_q queries and n_ctx context tokens (batch 1),
+  /// counting matrix products and, for SeT, one operation per plan entry per Sinkhorn
+  /// half-iteration; the convention of Swin's and the SeTformer paper's FLOPs.
+  virtual double flops(int64_t n_q, int64_t n_ctx) const = 0;
 
   const AttentionOptions& options() const { return options_; }
 

@@ -128,6 +128,31 @@ SetAttentionImpl::Transport SetAttentionImpl::transport(const torch::Tensor& q,
   return t;
 }
 
+double SetAttentionImpl::flops(int64_t n_q, int64_t n_ctx) const {
+  const SetOptions& o = set_options();
+  const double d = static_cast<double>(options_.dim()), h = static_cast<double>(options_.heads());
+  const double q = static_cast<double>(n_q), k = static_cast<double>(n_ctx);
+  const bool self = n_q == n_ctx;
+  const auto m_of = [&](double n) {
+    return o.references() == References::learned ? static_cast<double>(o.num_references()) : n;
+  };
+  // One plan per side: similarity (n·m·d) and 2T half-steps over n×m per head.
+  const auto plan = [&](double n) {
+    return n * m_of(n) * d + 2.0 * static_cast<double>(o.iterations()) * n * m_of(n) * h;
+  };
+  double total = (self ? 1.0 : 2.0) * q * d * d;  // W_q on queries (and context)
+  total += q * d * d;                             // W_o
+  total += plan(k) + (self ? 0.0 : plan(q));
+  if (o.values() == Values::linear) {
+    total += k * d * d;
+  } else {  // ψ = κ·κ(Z,Z)^{-1/2} (n·m² per head), then m -> d_h per head
+    const double m = m_of(k);
+    total += k * m * m * h + k * m * d;
+  }
+  total += k * m_of(k) * d + q * m_of(k) * d;  // aggregation Pᵀ V and redistribution P C
+  return total;
+}
+
 torch::Tensor SetAttentionImpl::values(const torch::Tensor& x, const Transport& t) {
   const SetOptions& o = set_options();
   if (o.values() == Values::linear) return split_heads(w_v_(x));

@@ -28,6 +28,9 @@ class SetAttentionImpl : public AttentionImpl {
 
   std::string kernel_name() const override { return "set"; }
   bool supports_causal() const override { return false; }
+  /// Projections, similarity to the m references, 2T Sinkhorn half-steps per plan,
+  /// aggregation and redistribution: O(n·m·(d + T·H)) beyond the projections.
+  double flops(int64_t n_q, int64_t n_ctx) const override;
 
   /// Replaces every head's references by spherical k-means centroids of the projected features
   /// W_q x of `samples` [N, d] (layer inputs sampled from the training set). With the gaussian

@@ -35,6 +35,12 @@ torch::Tensor SoftmaxAttentionImpl::probabilities(const torch::Tensor& q, const 
   return torch::softmax(scores, -1);
 }
 
+double SoftmaxAttentionImpl::flops(int64_t n_q, int64_t n_ctx) const {
+  const double d = static_cast<double>(options_.dim()), q = static_cast<double>(n_q),
+               k = static_cast<double>(n_ctx);
+  return 2 * q * d * d + 2 * k * d * d + 2 * q * k * d;
+}
+
 torch::Tensor SoftmaxAttentionImpl::attend(const torch::Tensor& query, const torch::Tensor& context,
                                            const Mask& mask, bool self) {
   const auto q = split_heads(w_q_(query));

@@ -17,6 +17,8 @@ class SoftmaxAttentionImpl : public AttentionImpl {
 
   std::string kernel_name() const override { return "softmax"; }
   bool supports_causal() const override { return true; }
+  /// 4·n·d² projections + 2·n_q·n_ctx·d for the scores and the weighted sum.
+  double flops(int64_t n_q, int64_t n_ctx) const override;
 
  protected:
   torch::Tensor attend(const torch::Tensor& query, const torch::Tensor& context, const Mask& mask,

@@ -12,5 +12,6 @@ const std::string& command_line();
 
 void add_version_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_info_command(CLI::App& app);
 
 }  // namespace setformer::cli

@@ -95,6 +95,23 @@ SeTformerImpl::SeTformerImpl(const SeTformerOptions& options) : options_(options
   head_ = register_module("head", tnn::Linear(o.stages().back().dim(), o.classes()));
 }
 
+double SeTformerImpl::flops() const {
+  const auto conv = [](const torch::nn::Conv2d& c, int64_t out_size) {
+    const auto& o = c->options;
+    return static_cast<double>(out_size * out_size) *
+           static_cast<double>(o.kernel_size()->at(0) * o.kernel_size()->at(1)) *
+           static_cast<double>(o.in_channels() * o.out_channels());
+  };
+  const int64_t after_first = conv_out(options_.image_size(), options_.stem_strides()[0]);
+  double total = conv(stem1_, after_first) + conv(stem2_, grids_[0].first);
+  for (size_t i = 0; i < stages_.size(); ++i) {
+    const int64_t n = grids_[i].first * grids_[i].second;
+    if (i > 0) total += conv(downsamplers_[i - 1], grids_[i].first);
+    for (const auto& block : *stages_[i]) total += block->as<nn::PreNormBlockImpl>()->flops(n);
+  }
+  return total + static_cast<double>(head_->options.in_features() * head_->options.out_features());
+}
+
 torch::Tensor SeTformerImpl::forward(const torch::Tensor& images) {
   const auto& o = options_;
   check_shape(images, "images", {-1, o.in_channels(), o.image_size(), o.image_size()},

@@ -60,6 +60,9 @@ class SeTformerImpl : public torch::nn::Module {
   /// Token grid (rows, cols) of each stage for options().image_size().
   const std::vector<std::pair<int64_t, int64_t>>& stage_grids() const { return grids_; }
   const SeTformerOptions& options() const { return options_; }
+  /// Multiply-adds of one forward pass on one image: convolutions, every block (attention
+  /// included, by its kernel's own count) and the head.
+  double flops() const;
 
  private:
   SeTformerOptions options_;

@@ -30,6 +30,8 @@ class PreNormBlockImpl : public torch::nn::Module {
  public:
   explicit PreNormBlockImpl(const BlockOptions& options);
   torch::Tensor forward(const torch::Tensor& x, const attention::Mask& mask = {});
+  /// Multiply-adds of attention and MLP on n tokens (LayerNorms and residuals not counted).
+  double flops(int64_t n) const { return attn->flops(n, n) + mlp->flops(n); }
 
   BlockOptions options;
   torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr};

@@ -22,6 +22,11 @@ void MlpImpl::reset() {
   dropout = register_module("dropout", torch::nn::Dropout(options.dropout()));
 }
 
+double MlpImpl::flops(int64_t n) const {
+  return 2.0 * static_cast<double>(n) * static_cast<double>(fc1->options.in_features()) *
+         static_cast<double>(fc1->options.out_features());
+}
+
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
   SETFORMER_CHECK(x.dim() >= 1 && x.size(-1) == options.dim(),
                   "mlp input has shape {}; expected [..., {}]", shape_string(x.sizes()),

@@ -28,6 +28,8 @@ class MlpImpl : public torch::nn::Cloneable<MlpImpl> {
   explicit MlpImpl(const MlpOptions& options);
   void reset() override;
   torch::Tensor forward(const torch::Tensor& x);
+  /// Multiply-adds on n tokens: 2·n·d·hidden.
+  double flops(int64_t n) const;
 
   MlpOptions options;
   torch::nn::Linear fc1{nullptr}, fc2{nullptr};

@@ -129,10 +129,9 @@ TEST_P(EveryKernel, GradientsMatchFiniteDifferences) {
   auto x = torch::randn({2, 5, 8}, torch::kDouble).requires_grad_(true);
   const auto pad = padding_for({5, 3}, 5);
   const auto w = testing::probe_weights({2, 5, 8});
-  std::vector<torch::Tensor> inputs{x};
-  for (const auto& p : attn->parameters()) inputs.push_back(p);
   const auto result =
-      testing::gradcheck([&] { return (attn(x, x, Mask().padding(pad)) * w).sum(); }, inputs);
+      testing::gradcheck([&] { return (attn(x, x, Mask().padding(pad)) * w).sum(); },
+                         testing::input_and_parameters(x, *attn));
   EXPECT_LE(result.worst_ratio, 1.0) << result.worst;
   EXPECT_GT(result.checked, 50);
 }

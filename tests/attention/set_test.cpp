@@ -208,10 +208,9 @@ TEST_P(SetKernels, GradientsMatchFiniteDifferencesWithNystromValues) {
   auto x = torch::randn({2, 5, 8}, torch::kDouble).requires_grad_(true);
   const auto pad = testing::padding_for({5, 4}, 5);
   const auto w = testing::probe_weights({2, 5, 8});
-  std::vector<torch::Tensor> inputs{x};
-  for (const auto& p : layer->parameters()) inputs.push_back(p);
   const auto result =
-      testing::gradcheck([&] { return (layer(x, x, Mask().padding(pad)) * w).sum(); }, inputs);
+      testing::gradcheck([&] { return (layer(x, x, Mask().padding(pad)) * w).sum(); },
+                         testing::input_and_parameters(x, *layer));
   EXPECT_LE(result.worst_ratio, 1.0) << result.worst;
 }
 

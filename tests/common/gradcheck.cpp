@@ -47,6 +47,13 @@ GradcheckResult gradcheck(const std::function<torch::Tensor()>& f,
   return result;
 }
 
+std::vector<torch::Tensor> input_and_parameters(const torch::Tensor& x,
+                                                const torch::nn::Module& module) {
+  std::vector<torch::Tensor> inputs{x};
+  for (const auto& p : module.parameters()) inputs.push_back(p);
+  return inputs;
+}
+
 torch::Tensor probe_weights(at::IntArrayRef sizes, uint64_t seed) {
   auto gen = at::detail::createCPUGenerator(seed);
   return torch::randn(sizes, gen, torch::kDouble);

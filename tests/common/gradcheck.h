@@ -1,6 +1,7 @@
 // Gradient checking against central finite differences, in double precision (STYLE.md §7).
 #pragma once
 
+#include <torch/nn/module.h>
 #include <torch/types.h>
 
 #include <functional>
@@ -23,6 +24,10 @@ struct GradcheckResult {
 GradcheckResult gradcheck(const std::function<torch::Tensor()>& f,
                           const std::vector<torch::Tensor>& inputs, double atol = 1e-7,
                           double rtol = 1e-5, double h = 1e-6, int64_t max_entries = 48);
+
+/// {x, every parameter of `module`}: the inputs of a layer's gradient check.
+std::vector<torch::Tensor> input_and_parameters(const torch::Tensor& x,
+                                                const torch::nn::Module& module);
 
 /// A fixed pseudo-random weighting so that Σ w ⊙ y has informative gradients everywhere.
 torch::Tensor probe_weights(at::IntArrayRef sizes, uint64_t seed = 7);

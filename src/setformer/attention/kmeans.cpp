@@ -65,9 +65,10 @@ KMeansResult spherical_kmeans(const torch::Tensor& features, int64_t k,
 
   KMeansResult result;
   torch::Tensor assign, best;
-  for (int64_t it = 0; it < options.iterations(); ++it) {
+  bool stable = false;
+  for (int64_t it = 0; it < options.iterations() && !stable; ++it) {
     std::tie(best, assign) = torch::matmul(xhat, centroids.t()).max(1);
-    const bool stable = result.assignments.defined() && result.assignments.equal(assign);
+    stable = result.assignments.defined() && result.assignments.equal(assign);
     result.assignments = assign;
     result.iterations = it + 1;
     if (stable) break;
@@ -82,7 +83,8 @@ KMeansResult spherical_kmeans(const torch::Tensor& features, int64_t k,
     }
     centroids = unit(sums);
   }
-  std::tie(best, assign) = torch::matmul(xhat, centroids.t()).max(1);
+  // Centroids moved after the last assignment unless the loop stopped on stable assignments.
+  if (!stable) std::tie(best, assign) = torch::matmul(xhat, centroids.t()).max(1);
   result.assignments = assign;
   result.centroids = centroids;
   result.mean_similarity = best.mean().item<double>();

@@ -70,9 +70,10 @@ SinkhornResult sinkhorn(const torch::Tensor& scores, const torch::Tensor& row_pa
   const auto col_err = (p.sum(-2) - b.weights).abs() / b.weights.clamp_min(1e-300);
   const auto row_valid = a.weights > 0;
   const auto col_valid = b.weights > 0;
-  const double err =
-      std::max(torch::where(row_valid, row_err, torch::zeros({1}, opts)).max().item<double>(),
-               torch::where(col_valid, col_err, torch::zeros({1}, opts)).max().item<double>());
+  // One host synchronisation for both marginals.
+  const double err = torch::maximum(torch::where(row_valid, row_err, torch::zeros({1}, opts)).max(),
+                                    torch::where(col_valid, col_err, torch::zeros({1}, opts)).max())
+                         .item<double>();
   result.report.max_marginal_error = err;
   result.report.converged = std::isfinite(err) && err <= options.tolerance();
   result.report.iterations = options.iterations();

@@ -6,7 +6,9 @@
 #include <torch/torch.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <stdexcept>
 
 namespace setformer::data {
@@ -46,29 +48,13 @@ torch::Tensor read_idx(const std::string& path) {
   if (bytes.size() < 4 || p[0] != 0 || p[1] != 0) {
     fail(path, "not an IDX file (its magic number must start with two zero bytes)");
   }
-  torch::ScalarType type;
-  switch (p[2]) {
-    case 0x08:
-      type = torch::kUInt8;
-      break;
-    case 0x09:
-      type = torch::kInt8;
-      break;
-    case 0x0B:
-      type = torch::kInt16;
-      break;
-    case 0x0C:
-      type = torch::kInt32;
-      break;
-    case 0x0D:
-      type = torch::kFloat32;
-      break;
-    case 0x0E:
-      type = torch::kFloat64;
-      break;
-    default:
-      fail(path, fmt::format("unknown IDX element type 0x{:02X}", p[2]));
-  }
+  static const std::pair<unsigned char, torch::ScalarType> kTypes[] = {
+      {0x08, torch::kUInt8}, {0x09, torch::kInt8},    {0x0B, torch::kInt16},
+      {0x0C, torch::kInt32}, {0x0D, torch::kFloat32}, {0x0E, torch::kFloat64}};
+  const auto* known = std::find_if(std::begin(kTypes), std::end(kTypes),
+                                   [&](const auto& entry) { return entry.first == p[2]; });
+  if (known == std::end(kTypes)) fail(path, fmt::format("unknown IDX element type 0x{:02X}", p[2]));
+  const torch::ScalarType type = known->second;
   const int dims = p[3];
   if (dims < 1) fail(path, "IDX header declares 0 dimensions");
   const size_t header = 4 + 4 * static_cast<size_t>(dims);

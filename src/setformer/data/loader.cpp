@@ -39,15 +39,10 @@ Batch ImageLoader::batch(int64_t epoch, int64_t index) const {
   SETFORMER_CHECK(epoch >= 0 && index >= 0 && index < batches_per_epoch(),
                   "loader: batch {} of epoch {} does not exist ({} batches per epoch)", index,
                   epoch, batches_per_epoch());
-  torch::Tensor order;
-  if (options_.shuffle()) {
-    auto gen = at::detail::createCPUGenerator(mix(options_.seed(), static_cast<uint64_t>(epoch)));
-    order = torch::randperm(size(), gen);
-  } else {
-    order = torch::arange(size());
-  }
   const int64_t begin = index * options_.batch_size();
-  const auto rows = order.slice(0, begin, std::min(size(), begin + options_.batch_size()));
+  const int64_t end = std::min(size(), begin + options_.batch_size());
+  const auto rows =
+      options_.shuffle() ? shuffled_order(epoch).slice(0, begin, end) : torch::arange(begin, end);
   Batch out;
   out.epoch = epoch;
   out.index = index;
@@ -59,6 +54,16 @@ Batch ImageLoader::batch(int64_t epoch, int64_t index) const {
     out.images = augment(out.images, options_.augmentation(), gen);
   }
   return out;
+}
+
+torch::Tensor ImageLoader::shuffled_order(int64_t epoch) const {
+  std::lock_guard<std::mutex> lock(order_mutex_);
+  if (epoch != order_epoch_) {
+    auto gen = at::detail::createCPUGenerator(mix(options_.seed(), static_cast<uint64_t>(epoch)));
+    order_ = torch::randperm(size(), gen);
+    order_epoch_ = epoch;
+  }
+  return order_;
 }
 
 ImageLoader::EpochIterator::EpochIterator(const ImageLoader& loader, int64_t epoch, int64_t start)

@@ -12,6 +12,7 @@
 
 #include <deque>
 #include <future>
+#include <mutex>
 
 namespace setformer::data {
 
@@ -68,8 +69,14 @@ class ImageLoader {
   EpochIterator epoch(int64_t epoch, int64_t start = 0) const { return {*this, epoch, start}; }
 
  private:
+  /// The shuffled order of `epoch`, drawn once and shared by its batches (and threads).
+  torch::Tensor shuffled_order(int64_t epoch) const;
+
   ImageDataset data_;
   LoaderOptions options_;
+  mutable std::mutex order_mutex_;
+  mutable int64_t order_epoch_ = -1;
+  mutable torch::Tensor order_;
 };
 
 }  // namespace setformer::data

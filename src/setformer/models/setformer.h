@@ -40,7 +40,7 @@ struct SeTformerOptions {
   /// Attention kernel of every block: see attention::attention_kernels().
   TORCH_ARG(std::string, kernel) = "set";
   /// SeT options of every layer; the stage sets m and the 2-D grid.
-  TORCH_ARG(attention::SetOptions, set) = attention::SetOptions().sigma(0.5);
+  TORCH_ARG(attention::SetOptions, set) = {};
   TORCH_ARG(double, mlp_ratio) = 4.0;
   /// Stochastic depth, rising linearly from 0 at the first block to this at the last.
   TORCH_ARG(double, drop_path) = 0.1;

@@ -15,6 +15,9 @@ using testing::padding_for;
 using testing::small_options;
 
 class EveryKernel : public ::testing::TestWithParam<std::string> {};
+/// Kernels over unordered context tokens (cross-attention allowed): every kernel but the
+/// spatial ones.
+class GlobalKernel : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(EveryKernel, PaddedBatchEqualsUnpaddedSequences) {
   auto options = small_options(GetParam());
@@ -37,7 +40,7 @@ TEST_P(EveryKernel, PaddedBatchEqualsUnpaddedSequences) {
   }
 }
 
-TEST_P(EveryKernel, PaddingAnywhereEqualsTheSequenceWithoutIt) {
+TEST_P(GlobalKernel, PaddingAnywhereEqualsTheSequenceWithoutIt) {
   // Sets may be padded at any position, not only at the end; positions must follow the valid
   // tokens' order.
   auto options = small_options(GetParam());
@@ -70,14 +73,15 @@ TEST_P(EveryKernel, PaddedTokensChangeNothingAndGetNoGradient) {
   EXPECT_GT(changed.grad().abs().sum().item<double>(), 0.0);
 }
 
-TEST_P(EveryKernel, PermutingTokensPermutesOutputsWithoutPositions) {
+TEST_P(GlobalKernel, PermutingTokensPermutesOutputsWithoutPositions) {
   auto attn = make_attention(small_options(GetParam()));
   attn->eval();
+  ASSERT_TRUE(attn->permutation_equivariant());
   EXPECT_LT(testing::permutation_gap(testing::self_attention(attn), torch::randn({2, 10, 16})),
             1e-5);
 }
 
-TEST_P(EveryKernel, CrossAttentionOnEqualTokensEqualsSelfAttention) {
+TEST_P(GlobalKernel, CrossAttentionOnEqualTokensEqualsSelfAttention) {
   auto attn = make_attention(small_options(GetParam()));
   attn->eval();
   const auto x = torch::randn({2, 8, 16});
@@ -85,7 +89,7 @@ TEST_P(EveryKernel, CrossAttentionOnEqualTokensEqualsSelfAttention) {
   EXPECT_LT(max_abs_diff(attn(x, copy), attn(x, x)), 1e-5);
 }
 
-TEST_P(EveryKernel, CrossAttentionIsInvariantToContextOrder) {
+TEST_P(GlobalKernel, CrossAttentionIsInvariantToContextOrder) {
   auto attn = make_attention(small_options(GetParam()));
   attn->eval();
   const auto q = torch::randn({2, 5, 16});
@@ -138,11 +142,23 @@ TEST_P(EveryKernel, GradientsMatchFiniteDifferences) {
 
 INSTANTIATE_TEST_SUITE_P(Kernels, EveryKernel, ::testing::ValuesIn(attention_kernels()),
                          [](const auto& p) { return p.param; });
+INSTANTIATE_TEST_SUITE_P(Kernels, GlobalKernel,
+                         ::testing::ValuesIn(testing::kernels_where([](const AttentionImpl& a) {
+                           return a.supports_cross_attention();
+                         })),
+                         [](const auto& p) { return p.param; });
+
+TEST(AttentionKernels, SpatialKernelsAreNotGlobal) {
+  // The split above must not silently leave GlobalKernel empty or take every kernel.
+  const auto global = testing::kernels_where(
+      [](const AttentionImpl& a) { return a.supports_cross_attention(); });
+  EXPECT_EQ(global, (std::vector<std::string>{"softmax", "set"}));
+}
 
 TEST(MakeAttention, UnknownKernelNamesTheChoices) {
   testing::expect_invalid_argument(
       [] { make_attention(AttentionOptions(16, 2).kernel("sparse")); },
-      "unknown attention kernel 'sparse'; expected one of: softmax, set");
+      "unknown attention kernel 'sparse'; expected one of: softmax, set, window");
 }
 
 TEST(MakeAttention, RejectsInvalidCommonOptions) {

@@ -19,6 +19,16 @@ inline attention::AttentionOptions small_options(const std::string& kernel, int6
   return options;
 }
 
+/// The kernels of attention_kernels() whose layer, built with small_options(), satisfies `keep`.
+inline std::vector<std::string> kernels_where(
+    const std::function<bool(const attention::AttentionImpl&)>& keep) {
+  std::vector<std::string> out;
+  for (const auto& name : attention::attention_kernels()) {
+    if (keep(*attention::make_attention(small_options(name)))) out.push_back(name);
+  }
+  return out;
+}
+
 /// Padding mask [B, n] (true = padding) for sequences of the given lengths padded to n.
 inline torch::Tensor padding_for(const std::vector<int64_t>& lengths, int64_t n) {
   auto pad = torch::ones({static_cast<int64_t>(lengths.size()), n}, torch::kBool);

@@ -44,6 +44,16 @@ bool same_weights(const torch::nn::Module& a, const torch::nn::Module& b) {
   return pa.size() == pb.size();
 }
 
+/// Metadata of model "tiny" at `step`.
+Checkpoint at_step(int64_t step, int64_t epoch = 0) {
+  Checkpoint c;
+  c.model = "tiny";
+  c.config = "{}";
+  c.step = step;
+  c.epoch = epoch;
+  return c;
+}
+
 TEST(Checkpoint, ResumingGivesTheSameWeightsAsAnUninterruptedRun) {
   const testing::TempDir dir;
   torch::manual_seed(1);
@@ -58,7 +68,9 @@ TEST(Checkpoint, ResumingGivesTheSameWeightsAsAnUninterruptedRun) {
   auto data_interrupted = at::detail::createCPUGenerator(7);
   for (int i = 0; i < 4; ++i) step(straight, opt_straight, data_straight);
   for (int i = 0; i < 2; ++i) step(interrupted, opt_interrupted, data_interrupted);
-  Checkpoint saved{"tiny", R"({"lr": 0.01})", 2, 0, {{"data", data_interrupted.get_state()}}};
+  auto saved = at_step(2);
+  saved.config = R"({"lr": 0.01})";
+  saved.rng_states["data"] = data_interrupted.get_state();
   save_checkpoint(dir.path("run.pt"), saved, *interrupted, &opt_interrupted);
 
   // A new process: fresh model (other initial weights), optimiser and generator.
@@ -78,11 +90,20 @@ TEST(Checkpoint, ResumingGivesTheSameWeightsAsAnUninterruptedRun) {
 TEST(Checkpoint, InfoIsReadableWithoutAModel) {
   const testing::TempDir dir;
   Tiny model;
-  save_checkpoint(dir.path("c.pt"), {"tiny", "{}", 10, 3, {}}, *model);
+  auto saved = at_step(10, 3);
+  saved.train_seconds = 12.5;
+  // EMA weights are keyed by dotted parameter names.
+  saved.ema["layer.weight"] = torch::randn({2, 3});
+  saved.ema["bias"] = torch::randn({3});
+  save_checkpoint(dir.path("c.pt"), saved, *model);
   const auto info = read_checkpoint_info(dir.path("c.pt"));
   EXPECT_EQ(info.model, "tiny");
   EXPECT_EQ(info.step, 10);
   EXPECT_EQ(info.epoch, 3);
+  EXPECT_EQ(info.train_seconds, 12.5);
+  ASSERT_EQ(info.ema.size(), 2u);
+  EXPECT_TRUE(info.ema.at("layer.weight").equal(saved.ema.at("layer.weight")));
+  EXPECT_TRUE(info.ema.at("bias").equal(saved.ema.at("bias")));
 }
 
 /// Expects load_checkpoint to throw std::runtime_error starting with the path and containing
@@ -108,7 +129,7 @@ void expect_refused(const std::string& path, const std::string& name, torch::nn:
 TEST(Checkpoint, RefusesWrongFilesModelsAndShapes) {
   const testing::TempDir dir;
   Tiny model;
-  save_checkpoint(dir.path("tiny.pt"), {"tiny", "{}", 1, 0, {}}, *model);
+  save_checkpoint(dir.path("tiny.pt"), at_step(1), *model);
   Tiny other;
   expect_refused(dir.path("missing.pt"), "tiny", *other, "checkpoint not found");
   write_file_atomic(dir.path("junk.pt"), "not an archive");
@@ -125,8 +146,8 @@ TEST(Checkpoint, RefusesWrongFilesModelsAndShapes) {
 TEST(Checkpoint, OverwritesAtomically) {
   const testing::TempDir dir;
   Tiny model;
-  save_checkpoint(dir.path("c.pt"), {"tiny", "{}", 1, 0, {}}, *model);
-  save_checkpoint(dir.path("c.pt"), {"tiny", "{}", 2, 0, {}}, *model);
+  save_checkpoint(dir.path("c.pt"), at_step(1), *model);
+  save_checkpoint(dir.path("c.pt"), at_step(2), *model);
   EXPECT_EQ(read_checkpoint_info(dir.path("c.pt")).step, 2);
   int files = 0;
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.root())) ++files;

@@ -2,6 +2,7 @@
 
 #include "setformer/attention/set.h"
 #include "setformer/attention/softmax.h"
+#include "setformer/attention/window.h"
 #include "setformer/core/error.h"
 
 namespace setformer::attention {
@@ -53,6 +54,10 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& query, const torch::Te
                     "sequence needs at least one valid token",
                     all_padding.nonzero()[0].item<int64_t>());
   }
+  SETFORMER_CHECK(self || supports_cross_attention(),
+                  "attention kernel '{}' is self-attention only (query and context must be the "
+                  "same tensor)",
+                  kernel_name());
   SETFORMER_CHECK(!mask.causal() || supports_causal(),
                   "attention kernel '{}' does not support causal masks (its output mixes every "
                   "token through a global plan); use kernel 'softmax' for causal attention",
@@ -69,7 +74,7 @@ torch::Tensor AttentionImpl::merge_heads(const torch::Tensor& x) const {
 }
 
 const std::vector<std::string>& attention_kernels() {
-  static const std::vector<std::string> names{"softmax", "set"};
+  static const std::vector<std::string> names{"softmax", "set", "window"};
   return names;
 }
 
@@ -80,6 +85,7 @@ Attention make_attention(const AttentionOptions& options) {
   std::shared_ptr<AttentionImpl> impl;
   if (name == "softmax") impl = std::make_shared<SoftmaxAttentionImpl>(options);
   if (name == "set") impl = std::make_shared<SetAttentionImpl>(options);
+  if (name == "window") impl = std::make_shared<WindowAttentionImpl>(options);
   if (impl) return Attention(impl);
   std::string choices;
   for (const auto& k : attention_kernels()) choices += (choices.empty() ? "" : ", ") + k;

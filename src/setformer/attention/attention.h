@@ -30,6 +30,11 @@ class AttentionImpl : public torch::nn::Module {
   virtual std::string kernel_name() const = 0;
   /// Whether mask.causal is allowed.
   virtual bool supports_causal() const = 0;
+  /// Whether query and context may differ (kernels over a spatial layout need self-attention).
+  virtual bool supports_cross_attention() const { return true; }
+  /// Whether permuting the tokens permutes the outputs alike (no position information), as
+  /// set models (Set Transformer blocks) require.
+  virtual bool permutation_equivariant() const = 0;
   /// Multiply-adds of one forward call on n_q queries and n_ctx context tokens (batch 1),
   /// counting matrix products and, for SeT, one operation per plan entry per Sinkhorn
   /// half-iteration; the convention of Swin's and the SeTformer paper's FLOPs.

@@ -133,6 +133,18 @@ struct SetOptions {
   TORCH_ARG(double, tolerance) = 1e-2;
 };
 
+/// Windowed softmax attention (Swin, Liu et al. 2021, §3.2): tokens on an H×W grid attend within
+/// non-overlapping size×size windows, whose partition is shifted by `shift` tokens (cyclically,
+/// with masks between wrapped regions) in every other block. A window larger than the grid is
+/// clamped to it, and then not shifted (Swin's rule).
+struct WindowOptions {
+  TORCH_ARG(int64_t, size) = 7;
+  /// 0 or, in alternate blocks, size / 2; must be < size.
+  TORCH_ARG(int64_t, shift) = 0;
+  /// {H, W}: tokens form a row-major H×W grid. Empty: a 1-D sequence (a 1×n grid).
+  TORCH_ARG(std::vector<int64_t>, grid) = {};
+};
+
 /// Kernel-independent options of a multi-head attention layer.
 struct AttentionOptions {
   AttentionOptions(int64_t dim, int64_t heads) : dim_(dim), heads_(heads) {}
@@ -147,6 +159,8 @@ struct AttentionOptions {
   TORCH_ARG(bool, bias) = true;
   /// Used when kernel == "set".
   TORCH_ARG(SetOptions, set) = {};
+  /// Used when kernel == "window".
+  TORCH_ARG(WindowOptions, window) = {};
 };
 
 }  // namespace setformer::attention

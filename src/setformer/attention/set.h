@@ -28,6 +28,10 @@ class SetAttentionImpl : public AttentionImpl {
 
   std::string kernel_name() const override { return "set"; }
   bool supports_causal() const override { return false; }
+  /// Without position information (positions = none) the plan follows the tokens' order.
+  bool permutation_equivariant() const override {
+    return set_options().positions() == Positions::none;
+  }
   /// Projections, similarity to the m references, 2T Sinkhorn half-steps per plan,
   /// aggregation and redistribution: O(n·m·(d + T·H)) beyond the projections.
   double flops(int64_t n_q, int64_t n_ctx) const override;

@@ -17,7 +17,8 @@ SoftmaxAttentionImpl::SoftmaxAttentionImpl(const AttentionOptions& options)
 }
 
 torch::Tensor SoftmaxAttentionImpl::probabilities(const torch::Tensor& q, const torch::Tensor& k,
-                                                  const Mask& mask) const {
+                                                  const Mask& mask,
+                                                  const torch::Tensor& blocked) const {
   // Scaling q (n_q·d_h) is cheaper than scaling the n_q×n_ctx scores.
   auto scores =
       torch::matmul(q * (1.0 / std::sqrt(static_cast<double>(head_dim_))), k.transpose(-2, -1));
@@ -31,6 +32,10 @@ torch::Tensor SoftmaxAttentionImpl::probabilities(const torch::Tensor& q, const 
     const auto future =
         torch::ones({nq, nk}, scores.options().dtype(torch::kBool)).triu(/*diagonal=*/1 + nk - nq);
     scores = scores.masked_fill(future, neg_inf);
+  }
+  if (blocked.defined()) {
+    // Rows hidden entirely (discarded queries) are left open rather than made NaN.
+    scores = scores.masked_fill(blocked & blocked.logical_not().any(-1, /*keepdim=*/true), neg_inf);
   }
   return torch::softmax(scores, -1);
 }

@@ -17,6 +17,7 @@ class SoftmaxAttentionImpl : public AttentionImpl {
 
   std::string kernel_name() const override { return "softmax"; }
   bool supports_causal() const override { return true; }
+  bool permutation_equivariant() const override { return true; }
   /// 4·n·d² projections + 2·n_q·n_ctx·d for the scores and the weighted sum.
   double flops(int64_t n_q, int64_t n_ctx) const override;
 
@@ -24,10 +25,11 @@ class SoftmaxAttentionImpl : public AttentionImpl {
   torch::Tensor attend(const torch::Tensor& query, const torch::Tensor& context, const Mask& mask,
                        bool self) override;
 
- private:
-  /// Masked, scaled scores softmaxed over the context: [B, H, n_q, n_ctx].
-  torch::Tensor probabilities(const torch::Tensor& q, const torch::Tensor& k,
-                              const Mask& mask) const;
+  /// Masked, scaled scores softmaxed over the context: [B, H, n_q, n_ctx]. `blocked` (bool,
+  /// broadcastable to the scores, true = hidden) adds to the padding and causal masks; a row it
+  /// hides entirely must belong to a query whose output is discarded.
+  torch::Tensor probabilities(const torch::Tensor& q, const torch::Tensor& k, const Mask& mask,
+                              const torch::Tensor& blocked = {}) const;
 
   torch::nn::Linear w_q_{nullptr}, w_k_{nullptr}, w_v_{nullptr}, w_o_{nullptr};
 };

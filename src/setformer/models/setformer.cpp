@@ -1,5 +1,6 @@
 #include "setformer/models/setformer.h"
 
+#include "setformer/attention/set.h"
 #include "setformer/core/error.h"
 
 #include <torch/torch.h>
@@ -82,9 +83,15 @@ SeTformerImpl::SeTformerImpl(const SeTformerOptions& options) : options_(options
       const double rate = total_blocks > 1 ? o.drop_path() * static_cast<double>(block_index) /
                                                  static_cast<double>(total_blocks - 1)
                                            : 0.0;
+      const auto window = attention::WindowOptions()
+                              .size(o.window())
+                              .shift(b % 2 == 1 ? o.window() / 2 : 0)
+                              .grid({size, size});
       blocks->push_back(nn::PreNormBlock(
-          nn::BlockOptions(
-              attention::AttentionOptions(stage.dim(), stage.heads()).kernel(o.kernel()).set(set))
+          nn::BlockOptions(attention::AttentionOptions(stage.dim(), stage.heads())
+                               .kernel(o.kernel())
+                               .set(set)
+                               .window(window))
               .mlp_ratio(o.mlp_ratio())
               .dropout(o.dropout())
               .drop_path(rate)));
@@ -112,11 +119,41 @@ double SeTformerImpl::flops() const {
   return total + static_cast<double>(head_->options.in_features() * head_->options.out_features());
 }
 
-torch::Tensor SeTformerImpl::forward(const torch::Tensor& images) {
+torch::Tensor SeTformerImpl::stem(const torch::Tensor& images) {
   const auto& o = options_;
   check_shape(images, "images", {-1, o.in_channels(), o.image_size(), o.image_size()},
               "[B, C, S, S]");
-  auto x = stem2_(torch::gelu(stem1_(images)));  // [B, C0, H, W]
+  return stem2_(torch::gelu(stem1_(images)));
+}
+
+std::vector<double> SeTformerImpl::init_references(const torch::Tensor& images,
+                                                   const attention::KMeansOptions& options) {
+  torch::NoGradGuard no_grad;
+  const bool was_training = is_training();
+  eval();
+  std::vector<double> similarity;
+  auto x = stem(images);
+  for (size_t i = 0; i < stages_.size(); ++i) {
+    if (i > 0) x = downsamplers_[i - 1](x);
+    const int64_t batch = x.size(0), channels = x.size(1), h = x.size(2), w = x.size(3);
+    auto tokens = x.flatten(2).transpose(1, 2);
+    for (const auto& module : *stages_[i]) {
+      auto* block = module->as<nn::PreNormBlockImpl>();
+      if (auto* set = block->attn->as<attention::SetAttentionImpl>();
+          set && set->references().defined()) {
+        const auto features = block->norm1(tokens).reshape({-1, channels});
+        similarity.push_back(set->init_references(features, options));
+      }
+      tokens = block->forward(tokens);
+    }
+    x = tokens.transpose(1, 2).reshape({batch, channels, h, w});
+  }
+  train(was_training);
+  return similarity;
+}
+
+torch::Tensor SeTformerImpl::forward(const torch::Tensor& images) {
+  auto x = stem(images);  // [B, C0, H, W]
   for (size_t i = 0; i < stages_.size(); ++i) {
     if (i > 0) x = downsamplers_[i - 1](x);
     const int64_t batch = x.size(0), channels = x.size(1), h = x.size(2), w = x.size(3);

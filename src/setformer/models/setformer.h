@@ -6,6 +6,7 @@
 // token grid), so that softmax twins of equal depth and width are one option away.
 #pragma once
 
+#include "setformer/attention/kmeans.h"
 #include "setformer/attention/options.h"
 #include "setformer/nn/block.h"
 
@@ -41,6 +42,8 @@ struct SeTformerOptions {
   TORCH_ARG(std::string, kernel) = "set";
   /// SeT options of every layer; the stage sets m and the 2-D grid.
   TORCH_ARG(attention::SetOptions, set) = {};
+  /// Window size of kernel "window"; odd blocks of a stage shift it by half (Swin).
+  TORCH_ARG(int64_t, window) = 7;
   TORCH_ARG(double, mlp_ratio) = 4.0;
   /// Stochastic depth, rising linearly from 0 at the first block to this at the last.
   TORCH_ARG(double, drop_path) = 0.1;
@@ -60,6 +63,13 @@ class SeTformerImpl : public torch::nn::Module {
   /// Token grid (rows, cols) of each stage for options().image_size().
   const std::vector<std::pair<int64_t, int64_t>>& stage_grids() const { return grids_; }
   const SeTformerOptions& options() const { return options_; }
+  /// Seeds every SeT layer's references with spherical k-means centroids of the features that
+  /// reach it when `images` [N, C, S, S] pass through the network (DESIGN.md §2.6), stage by
+  /// stage so that each layer sees the inputs its predecessors' new references produce.
+  /// Returns each layer's mean cosine similarity to its centroids (empty without SeT layers).
+  std::vector<double> init_references(const torch::Tensor& images,
+                                      const attention::KMeansOptions& options = {});
+
   /// Multiply-adds of one forward pass on one image: convolutions, every block (attention
   /// included, by its kernel's own count) and the head.
   double flops() const;
@@ -70,6 +80,8 @@ class SeTformerImpl : public torch::nn::Module {
   torch::nn::Conv2d stem1_{nullptr}, stem2_{nullptr};
   std::vector<torch::nn::ModuleList> stages_;
   std::vector<torch::nn::Conv2d> downsamplers_;
+  /// The stem: images -> [B, C0, H, W].
+  torch::Tensor stem(const torch::Tensor& images);
   torch::nn::LayerNorm norm_{nullptr};
   torch::nn::Linear head_{nullptr};
 };

@@ -45,12 +45,14 @@ Checkpoint read_info(const std::string& path, torch::serialize::InputArchive& ar
   c.config = get("config").toStringRef();
   c.step = get("step").toInt();
   c.epoch = get("epoch").toInt();
-  torch::serialize::InputArchive rng;
-  if (archive.try_read("rng_states", rng)) {
-    for (const auto& key : rng.keys()) {
-      torch::Tensor state;
-      rng.read(key, state);
-      c.rng_states[key] = state;
+  if (archive.try_read("train_seconds", v)) c.train_seconds = v.toDouble();
+  for (auto [key, out] : {std::pair{"rng_states", &c.rng_states}, std::pair{"ema", &c.ema}}) {
+    torch::serialize::InputArchive tensors;
+    if (!archive.try_read(key, tensors)) continue;
+    for (const auto& name : tensors.keys()) {
+      torch::Tensor t;
+      tensors.read(name, t);
+      (*out)[name] = t;
     }
   }
   return c;
@@ -93,7 +95,8 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint,
   archive.write("config", c10::IValue(checkpoint.config));
   archive.write("step", c10::IValue(checkpoint.step));
   archive.write("epoch", c10::IValue(checkpoint.epoch));
-  torch::serialize::OutputArchive weights, optim, rng;
+  archive.write("train_seconds", c10::IValue(checkpoint.train_seconds));
+  torch::serialize::OutputArchive weights, optim, rng, ema;
   model.save(weights);
   archive.write("weights", weights);
   if (optimizer) {
@@ -102,6 +105,10 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint,
   }
   for (const auto& [name, state] : checkpoint.rng_states) rng.write(name, state);
   archive.write("rng_states", rng);
+  if (!checkpoint.ema.empty()) {
+    for (const auto& [name, tensor] : checkpoint.ema) ema.write(name, tensor);
+    archive.write("ema", ema);
+  }
   std::ostringstream bytes;
   archive.save_to(bytes);
   write_file_atomic(path, bytes.str());

@@ -20,8 +20,12 @@ struct Checkpoint {
   std::string config;
   int64_t step = 0;
   int64_t epoch = 0;
+  /// Wall time spent training so far, over every session of the run.
+  double train_seconds = 0;
   /// Named RNG states (at::Generator::get_state()), restored with set_state().
   std::map<std::string, torch::Tensor> rng_states;
+  /// Exponential moving average of the parameters, by parameter name (empty without EMA).
+  std::map<std::string, torch::Tensor> ema;
 };
 
 /// Writes `checkpoint`, the parameters and buffers of `model` and, if given, the optimiser's

@@ -1,0 +1,127 @@
+// Image classification with a SeTformer backbone (any attention kernel) on Fashion-MNIST: the
+// run configuration, the model it describes, training through the shared Trainer, evaluation
+// (accuracy, per-class accuracy, confusion matrix, throughput) and prediction.
+//
+// The configuration is one flat struct so that every field is a TOML key and a flag (declared
+// once, in cli/train.cpp) and round-trips through JSON inside checkpoints: `eval` and `predict`
+// rebuild the exact model from a checkpoint alone.
+#pragma once
+
+#include "setformer/data/fashion_mnist.h"
+#include "setformer/models/setformer.h"
+#include "setformer/train/metrics.h"
+#include "setformer/train/trainer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace setformer::train {
+
+struct ImageClassifierConfig {
+  // --- data ---
+  std::string data_dir = data::kFashionMnistFolder;
+  int64_t train_limit = 0;  // first N training images (0: all), for quick runs
+  int64_t test_limit = 0;   // first N test images (0: all)
+  int64_t batch_size = 128;
+  int64_t eval_batch_size = 500;
+  int64_t crop_padding = 2;
+  bool flip = true;
+  double erase = 0.0;  // random-erasing probability
+  // --- model ---
+  std::string model = "setformer-fmnist";  // preset; the fields below override it when set
+  std::string kernel = "set";              // attention kernel of every block
+  std::vector<int64_t> stem_strides;       // empty: the preset's
+  std::vector<int64_t> depths, dims, heads, m;
+  int64_t window = 7;  // window size of kernel "window" (shifted every other block)
+  double mlp_ratio = 0;  // 0: the preset's
+  double drop_path = 0.1;
+  double dropout = 0.0;
+  // --- SeT ---
+  std::string values = "linear";
+  std::string positions = "lpe";
+  std::string references = "learned";
+  std::string similarity = "spherical_gaussian";
+  double epsilon = 0.1;
+  int64_t iterations = 10;
+  double sigma = 0.5;
+  double alpha = 1.0;
+  std::string init_refs = "kmeans";  // kmeans | random
+  int64_t init_refs_images = 256;    // training images whose features seed the k-means
+  // --- optimisation ---
+  int64_t epochs = 10;
+  double lr = 2e-3;
+  double min_lr = 1e-5;
+  double warmup_epochs = 1.0;
+  double weight_decay = 0.05;
+  double clip_norm = 1.0;
+  double label_smoothing = 0.1;
+  double ema = 0.0;
+  // --- run ---
+  uint64_t seed = 0;
+  int64_t threads = 0;  // 0: all available cores
+  std::string device = "cpu";
+  std::string out = "runs/fashion-mnist";
+  int64_t checkpoint_every = 500;
+  int64_t log_every = 50;
+  int64_t eval_every = 1;  // epochs
+  bool resume = false;
+};
+
+void to_json(nlohmann::json& j, const ImageClassifierConfig& c);
+void from_json(const nlohmann::json& j, ImageClassifierConfig& c);
+
+/// Presets the `model` field accepts: the paper's setformer-miny | -tiny | -small | -base and
+/// "setformer-fmnist", a small backbone for 28×28 inputs (stem strides 1, 2: a 14×14 grid).
+const std::vector<std::string>& image_classifier_presets();
+
+/// The backbone `config` describes for images of `channels` × `size` × `size` in `classes`
+/// classes. Throws naming the field when a value is invalid (e.g. depths and dims of different
+/// lengths, an unknown kernel or enum value).
+models::SeTformerOptions model_options(const ImageClassifierConfig& config, int64_t channels,
+                                       int64_t size, int64_t classes);
+
+struct EvalReport {
+  ConfusionMatrix confusion{1};
+  double images_per_second = 0;
+  double seconds = 0;
+  /// {"test_accuracy", "test_loss", "images_per_second"}.
+  nlohmann::json metrics() const;
+  double loss = 0;
+};
+
+/// Accuracy, mean cross-entropy, confusion matrix and throughput of `model` on `data`
+/// (evaluation mode, no gradients, batches of `batch_size`).
+EvalReport evaluate_classifier(models::SeTformer& model, const data::ImageDataset& data,
+                               int64_t batch_size, const torch::Device& device);
+
+struct TrainResult {
+  TrainSummary summary;
+  EvalReport test;
+  int64_t parameters = 0;
+  double flops = 0;
+};
+
+/// Trains the classifier `config` describes on Fashion-MNIST and evaluates it on the test split;
+/// writes checkpoint.pt, log.jsonl, curves.png, confusion.png/txt and summary.json under
+/// config.out. `print` receives progress lines.
+TrainResult train_image_classifier(const ImageClassifierConfig& config,
+                                   const std::function<void(const std::string&)>& print);
+
+/// A model rebuilt from a checkpoint written by train_image_classifier, with its EMA weights
+/// when it has them (use_ema) and the run's configuration.
+struct LoadedClassifier {
+  models::SeTformer model{nullptr};
+  ImageClassifierConfig config;
+  std::vector<std::string> classes;
+  bool ema = false;
+};
+LoadedClassifier load_image_classifier(const std::string& checkpoint, bool use_ema,
+                                       const torch::Device& device);
+
+/// The normalisation every split and `predict` use: Fashion-MNIST's training mean and std.
+inline constexpr double kFashionMnistMean = 0.2860, kFashionMnistStd = 0.3530;
+
+}  // namespace setformer::train

@@ -150,8 +150,8 @@ INSTANTIATE_TEST_SUITE_P(Kernels, GlobalKernel,
 
 TEST(AttentionKernels, SpatialKernelsAreNotGlobal) {
   // The split above must not silently leave GlobalKernel empty or take every kernel.
-  const auto global = testing::kernels_where(
-      [](const AttentionImpl& a) { return a.supports_cross_attention(); });
+  const auto global =
+      testing::kernels_where([](const AttentionImpl& a) { return a.supports_cross_attention(); });
   EXPECT_EQ(global, (std::vector<std::string>{"softmax", "set"}));
 }
 

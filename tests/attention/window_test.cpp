@@ -57,8 +57,8 @@ struct Case {
 TEST(WindowAttention, MatchesDenseShiftedWindowMaskInDouble) {
   // Grids that are and are not multiples of the window, shifted and not, a window larger than
   // one axis (clamped, unshifted there), and a 1-D sequence.
-  const std::vector<Case> cases{{6, 6, 3, 0}, {6, 6, 3, 1}, {5, 7, 3, 1}, {5, 7, 4, 2},
-                                {2, 9, 4, 2}, {1, 11, 4, 2}};
+  const std::vector<Case> cases{{6, 6, 3, 0}, {6, 6, 3, 1}, {5, 7, 3, 1},
+                                {5, 7, 4, 2}, {2, 9, 4, 2}, {1, 11, 4, 2}};
   for (const auto& c : cases) {
     torch::manual_seed(5);
     auto options = AttentionOptions(12, 3).kernel("window");
@@ -71,8 +71,8 @@ TEST(WindowAttention, MatchesDenseShiftedWindowMaskInDouble) {
     pad[1][0] = pad[1][n - 1] = pad[1][n / 2] = true;
     const auto got = layer(x, x, Mask().padding(pad));
     const auto l = layer->layout(n);
-    const std::string name = fmt::format("{}x{} window {} shift {}", c.rows, c.cols, c.size,
-                                         c.shift);
+    const std::string name =
+        fmt::format("{}x{} window {} shift {}", c.rows, c.cols, c.size, c.shift);
     EXPECT_EQ(l.window_rows, std::min(c.size, c.rows)) << name;
     EXPECT_EQ(l.shift_cols, c.size < c.cols ? c.shift : 0) << name;
     for (int64_t b = 0; b < 2; ++b) {

@@ -32,9 +32,9 @@ WindowAttentionImpl::WindowAttentionImpl(const AttentionOptions& options)
   SETFORMER_CHECK(w.size() >= 1, "window.size must be >= 1, got {}", w.size());
   SETFORMER_CHECK(w.shift() >= 0 && w.shift() < w.size(),
                   "window.shift must be in [0, window.size = {}), got {}", w.size(), w.shift());
-  SETFORMER_CHECK(w.grid().empty() || (w.grid().size() == 2 && w.grid()[0] >= 1 &&
-                                       w.grid()[1] >= 1),
-                  "window.grid must be empty (1-D) or {{H, W}} with H, W >= 1");
+  SETFORMER_CHECK(
+      w.grid().empty() || (w.grid().size() == 2 && w.grid()[0] >= 1 && w.grid()[1] >= 1),
+      "window.grid must be empty (1-D) or {{H, W}} with H, W >= 1");
 }
 
 WindowAttentionImpl::Layout WindowAttentionImpl::layout(int64_t n) const {
@@ -42,8 +42,8 @@ WindowAttentionImpl::Layout WindowAttentionImpl::layout(int64_t n) const {
   Layout l{};
   l.rows = w.grid().empty() ? 1 : w.grid()[0];
   l.cols = w.grid().empty() ? n : w.grid()[1];
-  SETFORMER_CHECK(l.rows * l.cols == n, "window attention: {} tokens do not fill the {}x{} grid",
-                  n, l.rows, l.cols);
+  SETFORMER_CHECK(l.rows * l.cols == n, "window attention: {} tokens do not fill the {}x{} grid", n,
+                  l.rows, l.cols);
   l.window_rows = std::min(w.size(), l.rows);
   l.window_cols = std::min(w.size(), l.cols);
   l.shift_rows = l.window_rows < l.rows ? w.shift() : 0;
@@ -96,7 +96,7 @@ torch::Tensor WindowAttentionImpl::attend(const torch::Tensor& x, const torch::T
     // The region labels travel with the tokens through the same shift and partition.
     auto labels = torch::roll(region.view({1, l.padded_rows, l.padded_cols, 1}),
                               {-l.shift_rows, -l.shift_cols}, {1, 2});
-    labels = partition(labels, wh, ww);  // [nW, L, 1]
+    labels = partition(labels, wh, ww);                           // [nW, L, 1]
     const auto other_region = labels.ne(labels.transpose(1, 2));  // [nW, L, L]
     const int64_t windows = labels.size(0);
     blocked = blocked | other_region.unsqueeze(0)

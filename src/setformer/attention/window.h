@@ -26,7 +26,7 @@ class WindowAttentionImpl : public SoftmaxAttentionImpl {
   double flops(int64_t n_q, int64_t n_ctx) const override;
 
   struct Layout {
-    int64_t rows, cols;               // the grid
+    int64_t rows, cols;                // the grid
     int64_t window_rows, window_cols;  // after clamping
     int64_t shift_rows, shift_cols;
     int64_t padded_rows, padded_cols;  // multiples of the window

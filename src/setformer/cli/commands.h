@@ -13,5 +13,7 @@ const std::string& command_line();
 void add_version_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_info_command(CLI::App& app);
+/// `train`, `eval` and `predict`.
+void add_train_commands(CLI::App& app);
 
 }  // namespace setformer::cli

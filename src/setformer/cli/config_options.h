@@ -56,7 +56,13 @@ class ConfigurableOptions {
   template <class T>
   CLI::Option* add(const std::string& flag, const std::string& key, T Options::*member,
                    const std::string& help) {
-    auto* option = cmd_->add_option(flag, flags_.*member, help + " [config: " + key + "]");
+    CLI::Option* option;
+    if constexpr (std::is_same_v<T, bool>) {
+      // `--resume` alone means true; `--flip=false` turns a default-on switch off.
+      option = cmd_->add_flag(flag, flags_.*member, help + " [config: " + key + "]");
+    } else {
+      option = cmd_->add_option(flag, flags_.*member, help + " [config: " + key + "]");
+    }
     option->capture_default_str();
     if constexpr (detail::is_vector<T>::value) option->delimiter(',');
     keys_.insert(key);

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   add_version_command(app);
   add_bench_command(app);
   add_info_command(app);
+  add_train_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

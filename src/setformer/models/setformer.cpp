@@ -87,14 +87,14 @@ SeTformerImpl::SeTformerImpl(const SeTformerOptions& options) : options_(options
                               .size(o.window())
                               .shift(b % 2 == 1 ? o.window() / 2 : 0)
                               .grid({size, size});
-      blocks->push_back(nn::PreNormBlock(
-          nn::BlockOptions(attention::AttentionOptions(stage.dim(), stage.heads())
-                               .kernel(o.kernel())
-                               .set(set)
-                               .window(window))
-              .mlp_ratio(o.mlp_ratio())
-              .dropout(o.dropout())
-              .drop_path(rate)));
+      blocks->push_back(
+          nn::PreNormBlock(nn::BlockOptions(attention::AttentionOptions(stage.dim(), stage.heads())
+                                                .kernel(o.kernel())
+                                                .set(set)
+                                                .window(window))
+                               .mlp_ratio(o.mlp_ratio())
+                               .dropout(o.dropout())
+                               .drop_path(rate)));
     }
     stages_.push_back(register_module(fmt::format("stage{}", i + 1), blocks));
   }

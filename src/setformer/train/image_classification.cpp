@@ -23,9 +23,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     eval_every, resume)
 
 const std::vector<std::string>& image_classifier_presets() {
-  static const std::vector<std::string> names{"setformer-fmnist", "setformer-miny",
-                                              "setformer-tiny", "setformer-small",
-                                              "setformer-base"};
+  static const std::vector<std::string> names{
+      "setformer-fmnist", "setformer-miny", "setformer-tiny", "setformer-small", "setformer-base"};
   return names;
 }
 
@@ -124,10 +123,10 @@ EvalReport evaluate_classifier(models::SeTformer& model, const data::ImageDatase
     compute_seconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const auto labels = batch->labels.to(device);
-    loss_sum += torch::nn::functional::cross_entropy(
-                    logits, labels,
-                    torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                    .item<double>();
+    loss_sum +=
+        torch::nn::functional::cross_entropy(
+            logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+            .item<double>();
     report.confusion.add(logits.argmax(1).cpu(), batch->labels);
   }
   report.loss = loss_sum / static_cast<double>(loader.size());
@@ -176,8 +175,8 @@ TrainResult train_image_classifier(const ImageClassifierConfig& c,
   const auto classes = static_cast<int64_t>(train_set.classes.size());
 
   torch::manual_seed(c.seed);
-  const auto options = model_options(c, train_set.images.size(1), train_set.images.size(2),
-                                      classes);
+  const auto options =
+      model_options(c, train_set.images.size(1), train_set.images.size(2), classes);
   models::SeTformer model(options);
   model->to(device);
 
@@ -197,49 +196,52 @@ TrainResult train_image_classifier(const ImageClassifierConfig& c,
   TrainResult result;
   for (const auto& p : model->parameters()) result.parameters += p.numel();
   result.flops = model->flops();
-  print(fmt::format("{}: {:.2f} M parameters, {:.1f} MFLOPs per image, kernel '{}', {} steps "
-                    "({} epochs of {})",
-                    c.model, static_cast<double>(result.parameters) / 1e6, result.flops / 1e6,
-                    c.kernel, c.epochs * steps_per_epoch, c.epochs, steps_per_epoch));
+  print(
+      fmt::format("{}: {:.2f} M parameters, {:.1f} MFLOPs per image, kernel '{}', {} steps "
+                  "({} epochs of {})",
+                  c.model, static_cast<double>(result.parameters) / 1e6, result.flops / 1e6,
+                  c.kernel, c.epochs * steps_per_epoch, c.epochs, steps_per_epoch));
 
   if (!c.resume && c.init_refs == "kmeans" && c.kernel == "set" && c.references == "learned") {
     const int64_t n = std::min(c.init_refs_images, loader.size());
-    const auto images = data::normalize(train_set.images.slice(0, 0, n), kFashionMnistMean,
-                                        kFashionMnistStd);
+    const auto images =
+        data::normalize(train_set.images.slice(0, 0, n), kFashionMnistMean, kFashionMnistStd);
     const auto similarity =
         model->init_references(images.to(device), attention::KMeansOptions().seed(c.seed));
     double mean = 0;
     for (double s : similarity) mean += s / static_cast<double>(similarity.size());
-    print(fmt::format("references: spherical k-means on the features of {} training images, "
-                      "mean cosine similarity to the centroids {:.3f} over {} layers",
-                      n, mean, similarity.size()));
+    print(
+        fmt::format("references: spherical k-means on the features of {} training images, "
+                    "mean cosine similarity to the centroids {:.3f} over {} layers",
+                    n, mean, similarity.size()));
   }
 
-  Trainer trainer(*model, TrainerOptions()
-                              .out_dir(c.out)
-                              .model_name(c.model)
-                              .config_json(nlohmann::json(c).dump())
-                              .total_steps(c.epochs * steps_per_epoch)
-                              .steps_per_epoch(steps_per_epoch)
-                              .optim(OptimOptions()
-                                         .lr(c.lr)
-                                         .min_lr(c.min_lr)
-                                         .warmup_steps(static_cast<int64_t>(std::llround(
-                                             c.warmup_epochs * static_cast<double>(steps_per_epoch))))
-                                         .weight_decay(c.weight_decay)
-                                         .clip_norm(c.clip_norm)
-                                         .ema_decay(c.ema))
-                              .checkpoint_every(c.checkpoint_every)
-                              .log_every(c.log_every)
-                              .eval_every_epochs(c.eval_every)
-                              .resume(c.resume));
+  Trainer trainer(*model,
+                  TrainerOptions()
+                      .out_dir(c.out)
+                      .model_name(c.model)
+                      .config_json(nlohmann::json(c).dump())
+                      .total_steps(c.epochs * steps_per_epoch)
+                      .steps_per_epoch(steps_per_epoch)
+                      .optim(OptimOptions()
+                                 .lr(c.lr)
+                                 .min_lr(c.min_lr)
+                                 .warmup_steps(static_cast<int64_t>(std::llround(
+                                     c.warmup_epochs * static_cast<double>(steps_per_epoch))))
+                                 .weight_decay(c.weight_decay)
+                                 .clip_norm(c.clip_norm)
+                                 .ema_decay(c.ema))
+                      .checkpoint_every(c.checkpoint_every)
+                      .log_every(c.log_every)
+                      .eval_every_epochs(c.eval_every)
+                      .resume(c.resume));
 
   // Batches come from a prefetching iterator over the current epoch; the batch of step s is
   // batch s % steps_per_epoch of epoch s / steps_per_epoch whatever the iterator's history.
   std::optional<data::ImageLoader::EpochIterator> epoch_batches;
   int64_t expected_step = -1;
-  const auto cross_entropy = torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(
-      c.label_smoothing);
+  const auto cross_entropy =
+      torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(c.label_smoothing);
   const auto step = [&](int64_t s) {
     const int64_t epoch = s / steps_per_epoch, index = s % steps_per_epoch;
     if (!epoch_batches || s != expected_step) epoch_batches.emplace(loader.epoch(epoch, index));
@@ -289,13 +291,13 @@ LoadedClassifier load_image_classifier(const std::string& checkpoint, bool use_e
   try {
     out.config = nlohmann::json::parse(info.config).get<ImageClassifierConfig>();
   } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(fmt::format(
-        "{}: not an image-classifier checkpoint (its configuration does not parse: {})",
-        checkpoint, e.what()));
+    throw std::runtime_error(
+        fmt::format("{}: not an image-classifier checkpoint (its configuration does not parse: {})",
+                    checkpoint, e.what()));
   }
   out.classes = data::fashion_mnist_classes();
-  out.model = models::SeTformer(
-      model_options(out.config, 1, 28, static_cast<int64_t>(out.classes.size())));
+  out.model =
+      models::SeTformer(model_options(out.config, 1, 28, static_cast<int64_t>(out.classes.size())));
   load_checkpoint(checkpoint, out.config.model, *out.model);
   if (use_ema && !info.ema.empty()) {
     apply_weights(*out.model, info.ema, checkpoint + " (EMA weights)");

@@ -35,7 +35,7 @@ struct ImageClassifierConfig {
   std::string kernel = "set";              // attention kernel of every block
   std::vector<int64_t> stem_strides;       // empty: the preset's
   std::vector<int64_t> depths, dims, heads, m;
-  int64_t window = 7;  // window size of kernel "window" (shifted every other block)
+  int64_t window = 7;    // window size of kernel "window" (shifted every other block)
   double mlp_ratio = 0;  // 0: the preset's
   double drop_path = 0.1;
   double dropout = 0.0;

@@ -56,12 +56,10 @@ Trainer::Trainer(torch::nn::Module& model, TrainerOptions options)
   SETFORMER_CHECK(o.log_every() >= 1, "log_every must be >= 1, got {}", o.log_every());
   SETFORMER_CHECK(o.eval_every_epochs() >= 0, "eval_every must be >= 0, got {}",
                   o.eval_every_epochs());
-  SETFORMER_CHECK(opt.weight_decay() >= 0, "weight_decay must be >= 0, got {}",
-                  opt.weight_decay());
+  SETFORMER_CHECK(opt.weight_decay() >= 0, "weight_decay must be >= 0, got {}", opt.weight_decay());
   SETFORMER_CHECK(opt.beta1() >= 0 && opt.beta1() < 1 && opt.beta2() >= 0 && opt.beta2() < 1,
                   "beta1 and beta2 must be in [0, 1), got {} and {}", opt.beta1(), opt.beta2());
-  SETFORMER_CHECK(opt.clip_norm() >= 0, "clip_norm must be >= 0 (0: off), got {}",
-                  opt.clip_norm());
+  SETFORMER_CHECK(opt.clip_norm() >= 0, "clip_norm must be >= 0 (0: off), got {}", opt.clip_norm());
   SETFORMER_CHECK(opt.ema_decay() >= 0 && opt.ema_decay() < 1,
                   "ema must be in [0, 1) (0: off), got {}", opt.ema_decay());
   schedule_ = WarmupCosine{opt.lr(), opt.min_lr(), opt.warmup_steps(), o.total_steps()};
@@ -78,10 +76,9 @@ Trainer::Trainer(torch::nn::Module& model, TrainerOptions options)
   }
   SETFORMER_CHECK(!parameters_.empty(), "the model has no trainable parameters");
   const auto adamw = [&](double weight_decay) {
-    return std::make_unique<torch::optim::AdamWOptions>(
-        torch::optim::AdamWOptions(opt.lr())
-            .betas({opt.beta1(), opt.beta2()})
-            .weight_decay(weight_decay));
+    return std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(opt.lr())
+                                                            .betas({opt.beta1(), opt.beta2()})
+                                                            .weight_decay(weight_decay));
   };
   std::vector<torch::optim::OptimizerParamGroup> groups;
   groups.emplace_back(decay, adamw(opt.weight_decay()));
@@ -132,8 +129,8 @@ int64_t Trainer::restore(double& train_seconds) {
     torch::NoGradGuard no_grad;
     for (size_t i = 0; i < ema_.size(); ++i) {
       const auto it = c.ema.find(parameter_names_[i]);
-      SETFORMER_CHECK(it != c.ema.end(), "{}: no EMA weights for parameter '{}'",
-                      checkpoint_path(), parameter_names_[i]);
+      SETFORMER_CHECK(it != c.ema.end(), "{}: no EMA weights for parameter '{}'", checkpoint_path(),
+                      parameter_names_[i]);
       ema_[i].copy_(it->second);
     }
   }
@@ -248,9 +245,9 @@ TrainSummary Trainer::run(const std::function<StepOutput(int64_t step)>& step_fn
       p.total_steps = o.total_steps();
       p.epoch = step / o.steps_per_epoch() + 1;
       p.loss = loss_sum / static_cast<double>(std::max<int64_t>(1, items));
-      p.accuracy =
-          out.correct.defined() ? correct_sum / static_cast<double>(std::max<int64_t>(1, items))
-                                : -1;
+      p.accuracy = out.correct.defined()
+                       ? correct_sum / static_cast<double>(std::max<int64_t>(1, items))
+                       : -1;
       p.items_per_second = static_cast<double>(items) / std::max(1e-9, window_seconds);
       p.seconds_left = window_seconds / static_cast<double>(window_steps) *
                        static_cast<double>(o.total_steps() - done);
@@ -290,10 +287,12 @@ TrainSummary Trainer::run(const std::function<StepOutput(int64_t step)>& step_fn
     print(fmt::format("interrupted at step {}: saved {}; continue with --resume", step,
                       checkpoint_path()));
   }
-  log.write({{"kind", "end"}, {"step", step}, {"train_seconds", summary.train_seconds},
+  log.write({{"kind", "end"},
+             {"step", step},
+             {"train_seconds", summary.train_seconds},
              {"interrupted", summary.interrupted}});
-  plot_curves(read_jsonl(log_path()), "step", {"loss", "accuracy", "test_accuracy"},
-              o.model_name(), curves_path());
+  plot_curves(read_jsonl(log_path()), "step", {"loss", "accuracy", "test_accuracy"}, o.model_name(),
+              curves_path());
   return summary;
 }
 

@@ -10,9 +10,9 @@
 #include "setformer/train/checkpoint.h"
 #include "setformer/train/schedule.h"
 
-#include <nlohmann/json.hpp>
 #include <torch/nn/module.h>
 #include <torch/optim/adamw.h>
+#include <nlohmann/json.hpp>
 
 #include <functional>
 #include <memory>
@@ -112,8 +112,8 @@ class Trainer {
   std::vector<torch::Tensor> ema_;
 };
 
-/// Copies `weights` (e.g. Checkpoint::ema) into the parameters of `model` with the same names; throws naming a missing
-/// or mis-shaped one.
+/// Copies `weights` (e.g. Checkpoint::ema) into the parameters of `model` with the same names;
+/// throws naming a missing or mis-shaped one.
 void apply_weights(torch::nn::Module& model, const std::map<std::string, torch::Tensor>& weights,
                    const std::string& source);
 

@@ -141,15 +141,15 @@ TEST(ImageClassification, ConfigErrorsNameTheField) {
   auto c = tiny(dir);
   c.dims = {16, 32, 64};
   testing::expect_invalid_argument([&] { model_options(c, 1, 28, 10); },
-                                   "dims has 3 entries but the model has 2 stages");
+                                   "model.dims has 3 entries but the model has 2 stages");
   c = tiny(dir);
   c.model = "setformer-huge";
   testing::expect_invalid_argument([&] { model_options(c, 1, 28, 10); },
-                                   "model = 'setformer-huge' is not a preset");
+                                   "model.preset = 'setformer-huge' is not a preset");
   c = tiny(dir);
   c.values = "cubic";
   testing::expect_invalid_argument([&] { model_options(c, 1, 28, 10); },
-                                   "values = 'cubic' is not valid; expected linear | nystrom");
+                                   "set.values = 'cubic' is not valid; expected linear | nystrom");
   c = tiny(dir);
   c.kernel = "sparse";
   testing::expect_invalid_argument([&] { models::SeTformer{model_options(c, 1, 28, 10)}; },

@@ -201,9 +201,7 @@ void add_predict(CLI::App& app) {
   cmd->callback([args] {
     set_threads(0);
     const auto device = parse_device(args->device);
-    auto loaded = train::load_image_classifier(args->checkpoint, !args->raw, device);
-    const int64_t size = 28, k = std::min<int64_t>(std::max<int64_t>(1, args->top),
-                                                   static_cast<int64_t>(loaded.classes.size()));
+    const int64_t size = 28;
     std::vector<torch::Tensor> batch;
     for (const auto& path : args->images) {
       auto image = io::read_grey_image(path);
@@ -219,6 +217,10 @@ void add_predict(CLI::App& app) {
       }
       batch.push_back(image);
     }
+    // Images are read first: a bad file is reported before the model is built.
+    auto loaded = train::load_image_classifier(args->checkpoint, !args->raw, device);
+    const int64_t k = std::min<int64_t>(std::max<int64_t>(1, args->top),
+                                        static_cast<int64_t>(loaded.classes.size()));
     const auto images =
         data::normalize(torch::stack(batch), train::kFashionMnistMean, train::kFashionMnistStd);
     torch::NoGradGuard no_grad;

@@ -49,8 +49,8 @@ void override_stages(std::vector<models::StageOptions>& stages, const std::vecto
                      const char* name, Setter set) {
   if (values.empty()) return;
   SETFORMER_CHECK(values.size() == stages.size(),
-                  "{} has {} entries but the model has {} stages (set depths to change the "
-                  "number of stages)",
+                  "{} has {} entries but the model has {} stages (set model.depths to change "
+                  "the number of stages)",
                   name, values.size(), stages.size());
   for (size_t i = 0; i < stages.size(); ++i) set(stages[i], values[i]);
 }
@@ -61,7 +61,7 @@ models::SeTformerOptions model_options(const ImageClassifierConfig& c, int64_t c
                                        int64_t size, int64_t classes) {
   const auto& names = image_classifier_presets();
   SETFORMER_CHECK(std::find(names.begin(), names.end(), c.model) != names.end(),
-                  "model = '{}' is not a preset; expected one of: {}", c.model,
+                  "model.preset = '{}' is not a preset; expected one of: {}", c.model,
                   fmt::format("{}", fmt::join(names, ", ")));
   auto o = preset(c.model);
   o.in_channels(channels).image_size(size).classes(classes).kernel(c.kernel);
@@ -71,20 +71,20 @@ models::SeTformerOptions model_options(const ImageClassifierConfig& c, int64_t c
     stages.resize(c.depths.size(), stages.back());
     for (size_t i = 0; i < stages.size(); ++i) stages[i].depth(c.depths[i]);
   }
-  override_stages(stages, c.dims, "dims", [](auto& s, int64_t v) { s.dim(v); });
-  override_stages(stages, c.heads, "heads", [](auto& s, int64_t v) { s.heads(v); });
-  override_stages(stages, c.m, "m", [](auto& s, int64_t v) { s.references(v); });
+  override_stages(stages, c.dims, "model.dims", [](auto& s, int64_t v) { s.dim(v); });
+  override_stages(stages, c.heads, "model.heads", [](auto& s, int64_t v) { s.heads(v); });
+  override_stages(stages, c.m, "model.m", [](auto& s, int64_t v) { s.references(v); });
   o.stages(stages);
   if (!c.stem_strides.empty()) o.stem_strides(c.stem_strides);
   if (c.mlp_ratio > 0) o.mlp_ratio(c.mlp_ratio);
-  SETFORMER_CHECK(c.window >= 1, "window must be >= 1, got {}", c.window);
+  SETFORMER_CHECK(c.window >= 1, "model.window must be >= 1, got {}", c.window);
   o.window(c.window).drop_path(c.drop_path).dropout(c.dropout);
   using namespace attention;
   o.set()
-      .values(parse_enum<Values>("values", c.values))
-      .positions(parse_enum<Positions>("positions", c.positions))
-      .references(parse_enum<References>("references", c.references))
-      .kernel(parse_enum<SimilarityKernel>("similarity", c.similarity))
+      .values(parse_enum<Values>("set.values", c.values))
+      .positions(parse_enum<Positions>("set.positions", c.positions))
+      .references(parse_enum<References>("set.references", c.references))
+      .kernel(parse_enum<SimilarityKernel>("set.kernel", c.similarity))
       .epsilon(c.epsilon)
       .iterations(c.iterations)
       .sigma(c.sigma)
@@ -139,7 +139,7 @@ EvalReport evaluate_classifier(models::SeTformer& model, const data::ImageDatase
 namespace {
 
 data::ImageDataset first(data::ImageDataset d, int64_t limit) {
-  SETFORMER_CHECK(limit >= 0, "a data limit must be >= 0 (0: all), got {}", limit);
+  SETFORMER_CHECK(limit >= 0, "data.train_limit and data.test_limit must be >= 0 (0: all), got {}", limit);
   if (limit > 0 && limit < d.labels.size(0)) {
     d.images = d.images.slice(0, 0, limit);
     d.labels = d.labels.slice(0, 0, limit);
@@ -148,19 +148,19 @@ data::ImageDataset first(data::ImageDataset d, int64_t limit) {
 }
 
 void check_config(const ImageClassifierConfig& c) {
-  SETFORMER_CHECK(c.epochs >= 1, "epochs must be >= 1, got {}", c.epochs);
+  SETFORMER_CHECK(c.epochs >= 1, "optim.epochs must be >= 1, got {}", c.epochs);
   SETFORMER_CHECK(c.lr > 0 && c.min_lr >= 0 && c.min_lr <= c.lr,
-                  "need lr > 0 and 0 <= min_lr <= lr, got lr = {}, min_lr = {}", c.lr, c.min_lr);
+                  "need optim.lr > 0 and 0 <= optim.min_lr <= optim.lr, got {} and {}", c.lr, c.min_lr);
   SETFORMER_CHECK(c.warmup_epochs >= 0 && c.warmup_epochs <= static_cast<double>(c.epochs),
-                  "warmup_epochs must be in [0, epochs = {}], got {}", c.epochs, c.warmup_epochs);
+                  "optim.warmup_epochs must be in [0, optim.epochs = {}], got {}", c.epochs, c.warmup_epochs);
   SETFORMER_CHECK(c.label_smoothing >= 0 && c.label_smoothing < 1,
-                  "label_smoothing must be in [0, 1), got {}", c.label_smoothing);
-  SETFORMER_CHECK(c.erase >= 0 && c.erase <= 1, "erase must be a probability, got {}", c.erase);
+                  "optim.label_smoothing must be in [0, 1), got {}", c.label_smoothing);
+  SETFORMER_CHECK(c.erase >= 0 && c.erase <= 1, "data.erase must be a probability, got {}", c.erase);
   SETFORMER_CHECK(c.init_refs == "kmeans" || c.init_refs == "random",
-                  "init_refs = '{}' is not valid; expected kmeans | random", c.init_refs);
-  SETFORMER_CHECK(c.init_refs_images >= 1, "init_refs_images must be >= 1, got {}",
+                  "set.init_refs = '{}' is not valid; expected kmeans | random", c.init_refs);
+  SETFORMER_CHECK(c.init_refs_images >= 1, "set.init_refs_images must be >= 1, got {}",
                   c.init_refs_images);
-  SETFORMER_CHECK(c.eval_batch_size >= 1, "eval_batch_size must be >= 1, got {}",
+  SETFORMER_CHECK(c.eval_batch_size >= 1, "data.eval_batch_size must be >= 1, got {}",
                   c.eval_batch_size);
 }
 
@@ -190,7 +190,7 @@ TrainResult train_image_classifier(const ImageClassifierConfig& c,
                                           .std(kFashionMnistStd)
                                           .seed(c.seed));
   const int64_t steps_per_epoch = loader.batches_per_epoch();
-  SETFORMER_CHECK(steps_per_epoch >= 1, "batch_size = {} exceeds the {} training images",
+  SETFORMER_CHECK(steps_per_epoch >= 1, "data.batch_size = {} exceeds the {} training images",
                   c.batch_size, loader.size());
 
   TrainResult result;
@@ -287,6 +287,12 @@ TrainResult train_image_classifier(const ImageClassifierConfig& c,
 LoadedClassifier load_image_classifier(const std::string& checkpoint, bool use_ema,
                                        const torch::Device& device) {
   const auto info = read_checkpoint_info(checkpoint);
+  const auto& presets = image_classifier_presets();
+  if (std::find(presets.begin(), presets.end(), info.model) == presets.end()) {
+    throw std::runtime_error(
+        fmt::format("{}: checkpoint of model '{}', not an image classifier ({})", checkpoint,
+                    info.model, fmt::join(presets, ", ")));
+  }
   LoadedClassifier out;
   try {
     out.config = nlohmann::json::parse(info.config).get<ImageClassifierConfig>();

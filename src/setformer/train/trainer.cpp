@@ -207,6 +207,7 @@ TrainSummary Trainer::run(const std::function<StepOutput(int64_t step)>& step_fn
   double loss_sum = 0, correct_sum = 0;
   int64_t items = 0, window_steps = 0;
   auto window_start = std::chrono::steady_clock::now();
+  double eval_seconds_at_window_start = 0;  // evaluation is not training throughput
   int64_t step = start;
   for (; step < o.total_steps(); ++step) {
     if (g_interrupted) break;
@@ -239,7 +240,8 @@ TrainSummary Trainer::run(const std::function<StepOutput(int64_t step)>& step_fn
           done, lr));
     }
     if (done % o.log_every() == 0 || done == o.total_steps()) {
-      const double window_seconds = seconds_since(window_start);
+      const double window_seconds =
+          seconds_since(window_start) - (eval_seconds - eval_seconds_at_window_start);
       ProgressState p;
       p.step = done;
       p.total_steps = o.total_steps();
@@ -266,12 +268,12 @@ TrainSummary Trainer::run(const std::function<StepOutput(int64_t step)>& step_fn
       loss_sum = correct_sum = 0;
       items = window_steps = 0;
       window_start = std::chrono::steady_clock::now();
+      eval_seconds_at_window_start = eval_seconds;
     }
     const bool epoch_end = done % o.steps_per_epoch() == 0;
     if (o.eval_every_epochs() > 0 && epoch_end && done < o.total_steps() &&
         (done / o.steps_per_epoch()) % o.eval_every_epochs() == 0) {
       run_eval(done);
-      window_start = std::chrono::steady_clock::now();  // evaluation is not training throughput
     }
     if (o.checkpoint_every() > 0 && done % o.checkpoint_every() == 0 && done < o.total_steps()) {
       save(done, total_seconds());

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Usage: interrupt_resume.sh SETFORMER CONFIG WORKDIR
+# Trains CONFIG twice on one thread: once straight, once interrupted with Ctrl-C (SIGINT) after
+# its first progress record and then resumed with --resume. The interrupted run must exit 130
+# leaving a checkpoint; the resumed run must end with the same test loss and accuracy, to the
+# last digit, as the straight one (same weights).
+set -euo pipefail
+setformer=$1
+config=$2
+work=$3
+rm -rf "$work"
+mkdir -p "$work"
+"$setformer" train --config "$config" --epochs 4 --out "$work/straight" >/dev/null 2>&1
+
+"$setformer" train --config "$config" --epochs 4 --out "$work/resumed" --checkpoint-every 0 \
+  >/dev/null 2>"$work/interrupted.log" &
+pid=$!
+for _ in $(seq 1 600); do
+  if grep -q '"kind":"train"' "$work/resumed/log.jsonl" 2>/dev/null; then break; fi
+  sleep 0.05
+done
+kill -INT "$pid"
+set +e
+wait "$pid"
+code=$?
+set -e
+if [ "$code" -ne 130 ]; then
+  echo "FAIL: the interrupted run exited $code, expected 130"
+  cat "$work/interrupted.log"
+  exit 1
+fi
+grep -q "continue with --resume" "$work/interrupted.log"
+test -f "$work/resumed/checkpoint.pt"
+
+"$setformer" train --config "$config" --epochs 4 --out "$work/resumed" --resume >/dev/null 2>&1
+metrics() {
+  # summary.json is pretty-printed: one key per line, numbers to full precision.
+  grep -E '^  "(test_loss|test_accuracy|steps)"' "$1" | tr -d ' \n'
+}
+straight=$(metrics "$work/straight/summary.json")
+resumed=$(metrics "$work/resumed/summary.json")
+echo "straight: $straight"
+echo "resumed:  $resumed"
+test "$straight" = "$resumed"

@@ -1,0 +1,68 @@
+# The command-line tool, end to end. Included from the top-level CMakeLists.txt.
+set(CLI_OUT ${CMAKE_BINARY_DIR}/cli-test)
+set(FIXTURES ${PROJECT_SOURCE_DIR}/tests/fixtures)
+set(EXPECT_ERROR ${PROJECT_SOURCE_DIR}/tests/cli/expect_error.sh)
+
+add_test(NAME cli.help COMMAND setformer --help)
+add_test(NAME cli.version COMMAND setformer version)
+add_test(NAME cli.info_miny COMMAND setformer info --model setformer-miny)
+set_tests_properties(cli.info_miny PROPERTIES PASS_REGULAR_EXPRESSION
+                     "parameters: 16.98 M.*FLOPs: 2.43 G.*\\| 4 +\\| 7x7 ")
+
+# bench attention: every output file is written.
+add_test(NAME cli.bench_attention_quick
+         COMMAND setformer bench attention --lengths 64,128 --reps 2 --warmup 0 --dim 32
+                 --heads 2 --m 8 --out ${CLI_OUT}/bench)
+set_tests_properties(cli.bench_attention_quick PROPERTIES FIXTURES_SETUP bench_outputs)
+foreach(ext md csv json png)
+  add_test(NAME cli.bench_attention_writes_${ext} COMMAND ${CMAKE_COMMAND} -E cat ${CLI_OUT}/bench.${ext})
+  set_tests_properties(cli.bench_attention_writes_${ext} PROPERTIES FIXTURES_REQUIRED bench_outputs)
+endforeach()
+set_tests_properties(cli.bench_attention_writes_json PROPERTIES PASS_REGULAR_EXPRESSION "\"crossover_n\"")
+
+# train, eval and predict on a subset of Fashion-MNIST with a tiny model.
+add_test(NAME cli.train_tiny
+         COMMAND setformer train --config ${FIXTURES}/tiny_train.toml --out ${CLI_OUT}/train)
+set_tests_properties(cli.train_tiny PROPERTIES FIXTURES_SETUP trained PASS_REGULAR_EXPRESSION
+                     "test accuracy: 0\\.[0-9]+ on 200 images.*training time")
+foreach(file checkpoint.pt log.jsonl curves.png confusion.png confusion.txt summary.json)
+  add_test(NAME cli.train_writes_${file} COMMAND ${CMAKE_COMMAND} -E cat ${CLI_OUT}/train/${file})
+  set_tests_properties(cli.train_writes_${file} PROPERTIES FIXTURES_REQUIRED trained)
+endforeach()
+add_test(NAME cli.eval_checkpoint
+         COMMAND setformer eval --checkpoint ${CLI_OUT}/train/checkpoint.pt --limit 200 --threads 1
+                 --out ${CLI_OUT}/eval)
+set_tests_properties(cli.eval_checkpoint PROPERTIES FIXTURES_REQUIRED trained
+                     PASS_REGULAR_EXPRESSION "accuracy: 0\\.[0-9]+ .*images/s.*Ankle boot.*eval.json")
+add_test(NAME cli.predict_images
+         COMMAND setformer predict --checkpoint ${CLI_OUT}/train/checkpoint.pt --top 2
+                 ${FIXTURES}/ankle_boot.pgm ${FIXTURES}/pullover.pgm)
+set_tests_properties(cli.predict_images PROPERTIES FIXTURES_REQUIRED trained PASS_REGULAR_EXPRESSION
+                     "ankle_boot.pgm:  [A-Za-z/ -]+ 0\\.[0-9][0-9][0-9]  [A-Za-z/ -]+ 0\\.[0-9]+\n.*pullover.pgm:")
+add_test(NAME cli.train_interrupt_and_resume
+         COMMAND ${PROJECT_SOURCE_DIR}/tests/cli/interrupt_resume.sh $<TARGET_FILE:setformer>
+                 ${FIXTURES}/tiny_train.toml ${CLI_OUT}/resume)
+
+# Bad input: non-zero exit and one line on stderr naming the culprit.
+function(cli_error name fragment)
+  add_test(NAME cli.error.${name} COMMAND ${EXPECT_ERROR} "${fragment}" $<TARGET_FILE:setformer> ${ARGN})
+endfunction()
+cli_error(unknown_kernel "unknown attention kernel 'nope'; expected one of: softmax, set, window"
+          bench attention --kernels nope)
+cli_error(unknown_model "unknown model 'setformer-huge'" info --model setformer-huge)
+cli_error(bench_config_key "bad_bench.toml: unknown key 'heds'"
+          bench attention --config ${FIXTURES}/bad_bench.toml)
+cli_error(train_config_key "bad_key_train.toml: unknown key 'optim.epoch'"
+          train --config ${FIXTURES}/bad_key_train.toml)
+cli_error(train_config_type "bad_type_train.toml: key 'optim.epochs' must be"
+          train --config ${FIXTURES}/bad_type_train.toml)
+cli_error(train_bad_value "model.dims has 3 entries but the model has 4 stages"
+          train --dims 8,16,32 --out ${CLI_OUT}/never)
+cli_error(truncated_dataset "corrupt-fashion-mnist/train-images-idx3-ubyte.gz: truncated"
+          train --data-dir ${FIXTURES}/corrupt-fashion-mnist --out ${CLI_OUT}/never)
+cli_error(missing_dataset "dataset-fashion-mnist"
+          train --data-dir ${CLI_OUT}/no-such-folder --out ${CLI_OUT}/never)
+cli_error(not_a_checkpoint "bad_bench.toml: not a setformer checkpoint"
+          eval --checkpoint ${FIXTURES}/bad_bench.toml)
+cli_error(missing_image "no-such.png: image not found"
+          predict --checkpoint ${FIXTURES}/bad_bench.toml ${FIXTURES}/no-such.png)

@@ -9,7 +9,7 @@ packages=(
   # toolchain
   g++ cmake ninja-build ccache clang-format pkg-config
   # LibTorch (CPU) and the optimised BLAS/LAPACK it should link at run time
-  libtorch-dev libopenblas0-openmp
+  libtorch-dev libopenblas0-openmp libblas-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # argument parsing, configuration, formatting, compression, images

@@ -56,8 +56,8 @@ cli_error(train_config_key "bad_key_train.toml: unknown key 'optim.epoch'"
           train --config ${FIXTURES}/bad_key_train.toml)
 cli_error(train_config_type "bad_type_train.toml: key 'optim.epochs' must be"
           train --config ${FIXTURES}/bad_type_train.toml)
-cli_error(train_bad_value "model.dims has 3 entries but the model has 4 stages"
-          train --dims 8,16,32 --out ${CLI_OUT}/never)
+cli_error(train_bad_value "model.dims has 2 entries but the model has 3 stages"
+          train --dims 8,16 --out ${CLI_OUT}/never)
 cli_error(truncated_dataset "corrupt-fashion-mnist/train-images-idx3-ubyte.gz: truncated"
           train --data-dir ${FIXTURES}/corrupt-fashion-mnist --out ${CLI_OUT}/never)
 cli_error(missing_dataset "dataset-fashion-mnist"

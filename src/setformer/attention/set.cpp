@@ -4,6 +4,8 @@
 #include "setformer/attention/similarity.h"
 #include "setformer/core/error.h"
 
+#include "setformer/core/batched_matmul.h"
+
 #include <torch/torch.h>
 
 namespace setformer::attention {
@@ -159,8 +161,8 @@ torch::Tensor SetAttentionImpl::values(const torch::Tensor& x, const Transport& 
   // ψ(x_i) = κ(Z,Z)^{-1/2} κ(Z, x_i) (m-dimensional), then a per-head linear map to d_h.
   const auto inv_sqrt =
       kernel_inverse_sqrt(references_, o.kernel(), o.alpha(), o.nystrom_eigen_floor());
-  const auto psi = torch::matmul(t.kernel, inv_sqrt.unsqueeze(0));
-  return torch::matmul(psi, nystrom_weight_.unsqueeze(0)) + nystrom_bias_.unsqueeze(0);
+  const auto psi = batched_matmul(t.kernel, inv_sqrt.unsqueeze(0));
+  return batched_matmul(psi, nystrom_weight_.unsqueeze(0)) + nystrom_bias_.unsqueeze(0);
 }
 
 torch::Tensor SetAttentionImpl::attend(const torch::Tensor& query, const torch::Tensor& context,
@@ -175,9 +177,9 @@ torch::Tensor SetAttentionImpl::attend(const torch::Tensor& query, const torch::
 
   const auto v = values(xc, ctx);
   const auto cells =
-      torch::matmul(ctx.plan.transpose(-2, -1), v) * ctx.col_count;  // [B, H, m, d_h]
+      batched_matmul(ctx.plan.transpose(-2, -1), v) * ctx.col_count;  // [B, H, m, d_h]
   const auto weights = torch::dropout(qry.plan, options_.dropout(), is_training());
-  auto out = w_o_(merge_heads(torch::matmul(weights, cells) * qry.row_count));
+  auto out = w_o_(merge_heads(batched_matmul(weights, cells) * qry.row_count));
   if (mask.query_padding().defined())
     out = out.masked_fill(mask.query_padding().unsqueeze(-1), 0.0);
 

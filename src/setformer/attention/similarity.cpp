@@ -1,5 +1,7 @@
 #include "setformer/attention/similarity.h"
 
+#include "setformer/core/batched_matmul.h"
+
 #include <torch/torch.h>
 
 namespace setformer::attention {
@@ -11,17 +13,17 @@ torch::Tensor similarity(const torch::Tensor& q, const torch::Tensor& z, Similar
       namespace F = torch::nn::functional;
       const auto opts = F::NormalizeFuncOptions().dim(-1).eps(1e-12);
       const auto cosine =
-          torch::matmul(F::normalize(q, opts), F::normalize(z, opts).transpose(-2, -1));
+          batched_matmul(F::normalize(q, opts), F::normalize(z, opts).transpose(-2, -1));
       return torch::exp(alpha * (cosine - 1.0));
     }
     case SimilarityKernel::gaussian: {
       // ‖q − z‖² = ‖q‖² + ‖z‖² − 2<q, z>, clamped: rounding can make it slightly negative.
-      const auto cross = torch::matmul(q, z.transpose(-2, -1));
+      const auto cross = batched_matmul(q, z.transpose(-2, -1));
       const auto sq = q.square().sum(-1, true) + z.square().sum(-1).unsqueeze(-2) - 2.0 * cross;
       return torch::exp(-0.5 * alpha * sq.clamp_min(0.0));
     }
     case SimilarityKernel::dot:
-      return torch::matmul(q, z.transpose(-2, -1)) / std::sqrt(static_cast<double>(q.size(-1)));
+      return batched_matmul(q, z.transpose(-2, -1)) / std::sqrt(static_cast<double>(q.size(-1)));
   }
   throw std::logic_error("similarity: unhandled kernel");
 }

@@ -2,6 +2,8 @@
 
 #include "setformer/core/error.h"
 
+#include "setformer/core/batched_matmul.h"
+
 #include <torch/torch.h>
 
 namespace setformer::attention {
@@ -21,7 +23,7 @@ torch::Tensor SoftmaxAttentionImpl::probabilities(const torch::Tensor& q, const 
                                                   const torch::Tensor& blocked) const {
   // Scaling q (n_q·d_h) is cheaper than scaling the n_q×n_ctx scores.
   auto scores =
-      torch::matmul(q * (1.0 / std::sqrt(static_cast<double>(head_dim_))), k.transpose(-2, -1));
+      batched_matmul(q * (1.0 / std::sqrt(static_cast<double>(head_dim_))), k.transpose(-2, -1));
   const double neg_inf = -std::numeric_limits<double>::infinity();
   if (mask.padding().defined()) {
     scores =
@@ -53,7 +55,7 @@ torch::Tensor SoftmaxAttentionImpl::attend(const torch::Tensor& query, const tor
   const auto v = split_heads(w_v_(self ? query : context));
   auto p = probabilities(q, k, mask);
   p = torch::dropout(p, options_.dropout(), is_training());
-  auto out = w_o_(merge_heads(torch::matmul(p, v)));
+  auto out = w_o_(merge_heads(batched_matmul(p, v)));
   if (mask.query_padding().defined()) {
     out = out.masked_fill(mask.query_padding().unsqueeze(-1), 0.0);
   }

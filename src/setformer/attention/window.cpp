@@ -2,6 +2,8 @@
 
 #include "setformer/core/error.h"
 
+#include "setformer/core/batched_matmul.h"
+
 #include <torch/torch.h>
 
 namespace setformer::attention {
@@ -105,7 +107,7 @@ torch::Tensor WindowAttentionImpl::attend(const torch::Tensor& x, const torch::T
   }
   auto p = probabilities(q, k, Mask(), blocked);
   p = torch::dropout(p, options_.dropout(), is_training());
-  const auto windows_out = torch::matmul(p, v).transpose(1, 2).reshape({q.size(0), wh * ww, d});
+  const auto windows_out = batched_matmul(p, v).transpose(1, 2).reshape({q.size(0), wh * ww, d});
   auto grid = unpartition(windows_out, batch, l.padded_rows, l.padded_cols, wh, ww);
   if (shifted) grid = torch::roll(grid, {l.shift_rows, l.shift_cols}, {1, 2});
   grid = grid.slice(1, 0, l.rows).slice(2, 0, l.cols).reshape({batch, n, d});

@@ -37,7 +37,7 @@ struct ImageClassifierConfig {
   std::vector<int64_t> depths, dims, heads, m;
   int64_t window = 7;    // window size of kernel "window" (shifted every other block)
   double mlp_ratio = 0;  // 0: the preset's
-  double drop_path = 0.1;
+  double drop_path = 0.05;
   double dropout = 0.0;
   // --- SeT ---
   std::string values = "linear";
@@ -74,7 +74,7 @@ void to_json(nlohmann::json& j, const ImageClassifierConfig& c);
 void from_json(const nlohmann::json& j, ImageClassifierConfig& c);
 
 /// Presets the `model` field accepts: the paper's setformer-miny | -tiny | -small | -base and
-/// "setformer-fmnist", a small backbone for 28×28 inputs (stem strides 1, 2: a 14×14 grid).
+/// "setformer-fmnist", a small three-stage backbone for 28×28 inputs (grids 7×7, 4×4, 2×2).
 const std::vector<std::string>& image_classifier_presets();
 
 /// The backbone `config` describes for images of `channels` × `size` × `size` in `classes`

@@ -67,7 +67,7 @@ mutate $S/similarity.cpp "eigenvalues.clamp_min(eigen_floor).rsqrt()" "eigenvalu
 mutate $S/positions.cpp "const auto rank = valid.cumsum(1) - 1.0;" "const auto rank = torch::arange(valid.size(1), options).unsqueeze(0).expand_as(valid);" "LPE positions ignore padding"
 mutate $S/softmax.cpp "scores = scores.masked_fill(future, neg_inf);" "(void)future;" "softmax without the causal mask"
 mutate $S/softmax.cpp "scores.masked_fill(mask.padding().view(" "scores.masked_fill(mask.padding().logical_and(torch::zeros({1}, torch::kBool)).view(" "softmax ignores the padding mask"
-mutate $S/window.cpp "blocked = blocked | other_region" "blocked = blocked & other_region" "shifted windows without the region mask"
+mutate $S/window.cpp "blocked = blocked | other_region" "blocked = blocked | other_region.logical_and(torch::zeros({1}, torch::kBool))" "shifted windows without the region mask"
 mutate $S/window.cpp "grid = torch::roll(grid, {l.shift_rows, l.shift_cols}, {1, 2});" "(void)grid;" "shifted windows not shifted back"
 mutate $S/kmeans.cpp "const auto worst = best.argsort().slice(0, 0, empty.numel());" "const auto worst = best.argsort().slice(0, 0, 0);" "k-means leaves empty clusters empty"
 

@@ -15,5 +15,7 @@ void add_bench_command(CLI::App& app);
 void add_info_command(CLI::App& app);
 /// `train`, `eval` and `predict`.
 void add_train_commands(CLI::App& app);
+/// `summarize`: a results table and curves from training runs' summaries.
+void add_summarize_command(CLI::App& app);
 
 }  // namespace setformer::cli

@@ -20,7 +20,12 @@ const std::string& command_line() {
 int main(int argc, char** argv) {
   using namespace setformer::cli;
   g_command_line = "setformer";
-  for (int i = 1; i < argc; ++i) g_command_line += std::string(" ") + argv[i];
+  for (int i = 1; i < argc; ++i) {
+    // Quoted when needed, so that the recorded command can be pasted back into a shell.
+    const std::string arg = argv[i];
+    const bool plain = !arg.empty() && arg.find_first_of(" \t'\"$*?;&|<>()") == std::string::npos;
+    g_command_line += " " + (plain ? arg : "'" + arg + "'");
+  }
 
   CLI::App app{
       "setformer: attention over sets and sequences (SeTformer, Transformer, Set Transformer, "
@@ -30,6 +35,7 @@ int main(int argc, char** argv) {
   add_bench_command(app);
   add_info_command(app);
   add_train_commands(app);
+  add_summarize_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

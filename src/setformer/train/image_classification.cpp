@@ -280,6 +280,7 @@ TrainResult train_image_classifier(const ImageClassifierConfig& c,
                          {"train_seconds", result.summary.train_seconds},
                          {"inference_images_per_second", result.test.images_per_second},
                          {"steps", result.summary.steps_done},
+                         {"train_images", loader.size()},
                          {"threads", torch::get_num_threads()},
                          {"device", c.device},
                          {"config", c}};

@@ -78,8 +78,7 @@ TEST_P(BlockWithEveryKernel, PaddingAndPermutationLeaveValidTokensAlone) {
   EXPECT_LT(testing::max_abs_diff(padded, block(x.slice(1, 0, 6))), 2e-5);
   // Only kernels without position information are permutation-equivariant (not "window").
   if (block->attn->permutation_equivariant()) {
-    EXPECT_LT(testing::permutation_gap([&](const torch::Tensor& t) { return block(t); }, x),
-              1e-5);
+    EXPECT_LT(testing::permutation_gap([&](const torch::Tensor& t) { return block(t); }, x), 1e-5);
   }
 }
 

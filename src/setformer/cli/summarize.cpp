@@ -109,7 +109,8 @@ void add_summarize_command(CLI::App& app) {
     }
     const std::string md = fmt::format(
         "Command: `{}`\n\n{}\nTrain time excludes the per-epoch test evaluations; train img/s "
-        "= training steps × batch size / train time; infer img/s is the model alone on the test set "
+        "= training steps × batch size / train time; infer img/s is the model alone on the test "
+        "set "
         "(batches of 500, no gradients).\n",
         command_line(), table.markdown());
     write_file_atomic(args->out + ".md", md);

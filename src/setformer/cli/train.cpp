@@ -147,11 +147,8 @@ void add_eval(CLI::App& app) {
     set_threads(args->threads);
     const auto device = parse_device(args->device);
     auto loaded = train::load_image_classifier(args->checkpoint, !args->raw, device);
-    auto test = data::load_fashion_mnist("test", args->data_dir);
-    if (args->limit > 0 && args->limit < test.labels.size(0)) {
-      test.images = test.images.slice(0, 0, args->limit);
-      test.labels = test.labels.slice(0, 0, args->limit);
-    }
+    const auto test =
+        train::first_images(data::load_fashion_mnist("test", args->data_dir), args->limit);
     const auto report = train::evaluate_classifier(loaded.model, test, args->batch_size, device);
     const auto& names = loaded.classes;
     fmt::print("{} ({}, {} weights) on {} test images\n", args->checkpoint, loaded.config.model,

@@ -91,6 +91,16 @@ models::SeTformerOptions model_options(const ImageClassifierConfig& c, int64_t c
   return o;
 }
 
+data::ImageDataset first_images(data::ImageDataset d, int64_t limit) {
+  SETFORMER_CHECK(limit >= 0, "data.train_limit and data.test_limit must be >= 0 (0: all), got {}",
+                  limit);
+  if (limit > 0 && limit < d.labels.size(0)) {
+    d.images = d.images.slice(0, 0, limit);
+    d.labels = d.labels.slice(0, 0, limit);
+  }
+  return d;
+}
+
 nlohmann::json EvalReport::metrics() const {
   return {{"test_accuracy", confusion.accuracy()},
           {"test_loss", loss},
@@ -137,16 +147,6 @@ EvalReport evaluate_classifier(models::SeTformer& model, const data::ImageDatase
 
 namespace {
 
-data::ImageDataset first(data::ImageDataset d, int64_t limit) {
-  SETFORMER_CHECK(limit >= 0, "data.train_limit and data.test_limit must be >= 0 (0: all), got {}",
-                  limit);
-  if (limit > 0 && limit < d.labels.size(0)) {
-    d.images = d.images.slice(0, 0, limit);
-    d.labels = d.labels.slice(0, 0, limit);
-  }
-  return d;
-}
-
 void check_config(const ImageClassifierConfig& c) {
   SETFORMER_CHECK(c.epochs >= 1, "optim.epochs must be >= 1, got {}", c.epochs);
   SETFORMER_CHECK(c.lr > 0 && c.min_lr >= 0 && c.min_lr <= c.lr,
@@ -173,8 +173,8 @@ TrainResult train_image_classifier(const ImageClassifierConfig& c,
                                    const std::function<void(const std::string&)>& print) {
   check_config(c);
   const auto device = parse_device(c.device);
-  const auto train_set = first(data::load_fashion_mnist("train", c.data_dir), c.train_limit);
-  const auto test_set = first(data::load_fashion_mnist("test", c.data_dir), c.test_limit);
+  const auto train_set = first_images(data::load_fashion_mnist("train", c.data_dir), c.train_limit);
+  const auto test_set = first_images(data::load_fashion_mnist("test", c.data_dir), c.test_limit);
   const auto classes = static_cast<int64_t>(train_set.classes.size());
 
   torch::manual_seed(c.seed);

@@ -83,6 +83,9 @@ const std::vector<std::string>& image_classifier_presets();
 models::SeTformerOptions model_options(const ImageClassifierConfig& config, int64_t channels,
                                        int64_t size, int64_t classes);
 
+/// The first `limit` examples of `data` (all when limit is 0), for quick runs and evaluations.
+data::ImageDataset first_images(data::ImageDataset data, int64_t limit);
+
 struct EvalReport {
   ConfusionMatrix confusion{1};
   double images_per_second = 0;

@@ -251,6 +251,40 @@ TEST(SetAttention, ReportsSinkhornConvergence) {
   SetAttention fine(options);
   fine(x, x);
   EXPECT_TRUE(fine->last_sinkhorn().converged) << fine->last_sinkhorn().max_marginal_error;
+  // κ̃/ε spans at most 1/ε = 20 here: the fused kernel runs unless switched off.
+  EXPECT_TRUE(fine->last_sinkhorn().fused);
+  options.set().fused_sinkhorn(false);
+  SetAttention reference(options);
+  reference(x, x);
+  EXPECT_FALSE(reference->last_sinkhorn().fused);
+}
+
+TEST(SetAttention, FusedAndReferenceSinkhornGiveTheSameLayerAndGradients) {
+  auto options = AttentionOptions(16, 2).kernel("set");
+  options.set().num_references(6).grid({5, 8}).reference_grid({2, 3});
+  SetAttention fused(options);
+  options.set().fused_sinkhorn(false);
+  SetAttention reference(options);
+  torch::NoGradGuard no_grad;
+  for (auto& item : reference->named_parameters())
+    item.value().copy_(fused->named_parameters()[item.key()]);
+  fused->to(torch::kDouble);
+  reference->to(torch::kDouble);
+  torch::GradMode::set_enabled(true);
+  const auto x = torch::randn({3, 40, 16}, torch::kDouble).requires_grad_(true);
+  const auto w = testing::probe_weights({3, 40, 16});
+  std::vector<torch::Tensor> grads;
+  std::vector<torch::Tensor> outputs;
+  for (SetAttention* layer : {&fused, &reference}) {
+    const auto y = (*layer)(x, x);
+    outputs.push_back(y.detach());
+    const auto g =
+        torch::autograd::grad({(y * w).sum()}, {x, (*layer)->named_parameters()["references"]});
+    grads.insert(grads.end(), g.begin(), g.end());
+  }
+  EXPECT_LT(max_abs_diff(outputs[0], outputs[1]), 1e-12);
+  EXPECT_LT(max_abs_diff(grads[0], grads[2]), 1e-12);  // input
+  EXPECT_LT(max_abs_diff(grads[1], grads[3]), 1e-12);  // references
 }
 
 TEST(SetAttention, ReferencesFromSphericalKMeans) {

@@ -131,6 +131,9 @@ struct SetOptions {
   TORCH_ARG(double, nystrom_eigen_floor) = 1e-4;
   /// Largest relative marginal error of the plan reported as "converged".
   TORCH_ARG(double, tolerance) = 1e-2;
+  /// Sinkhorn's fused CPU kernel where it applies (SinkhornOptions::fused); false runs the
+  /// log-domain composition, for comparisons.
+  TORCH_ARG(bool, fused_sinkhorn) = true;
 };
 
 /// Windowed softmax attention (Swin, Liu et al. 2021, §3.2): tokens on an H×W grid attend within

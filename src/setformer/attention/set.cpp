@@ -118,7 +118,10 @@ SetAttentionImpl::Transport SetAttentionImpl::transport(const torch::Tensor& q,
   const auto row_padding = padding.defined() ? padding.unsqueeze(1) : torch::Tensor();
   const auto col_padding = learned ? torch::Tensor() : row_padding;
   auto result = sinkhorn(scores, row_padding, col_padding,
-                         SinkhornOptions().iterations(o.iterations()).tolerance(o.tolerance()));
+                         SinkhornOptions()
+                             .iterations(o.iterations())
+                             .tolerance(o.tolerance())
+                             .fused(o.fused_sinkhorn()));
   t.plan = result.plan;
   t.report = result.report;
   const auto opts = q.options();

@@ -1,5 +1,7 @@
 #include "setformer/attention/sinkhorn.h"
 
+#include "setformer/attention/sinkhorn_fused.h"
+
 #include "setformer/core/error.h"
 
 #include <torch/torch.h>
@@ -53,6 +55,19 @@ SinkhornResult sinkhorn(const torch::Tensor& scores, const torch::Tensor& row_pa
   const auto opts = scores.options();
   const Marginal a = uniform_marginal(row_padding, n, opts);
   const Marginal b = uniform_marginal(col_padding, m, opts);
+  SinkhornResult result;
+  result.report.iterations = options.iterations();
+
+  if (options.fused()) {
+    if (auto fused = detail::sinkhorn_fused(scores, a.weights, b.weights, options.iterations())) {
+      result.plan = fused->plan;
+      result.report.max_marginal_error = fused->max_marginal_error;
+      result.report.converged = std::isfinite(fused->max_marginal_error) &&
+                                fused->max_marginal_error <= options.tolerance();
+      result.report.fused = true;
+      return result;
+    }
+  }
 
   torch::Tensor f;
   auto g = torch::zeros({1}, opts);
@@ -60,7 +75,6 @@ SinkhornResult sinkhorn(const torch::Tensor& scores, const torch::Tensor& row_pa
     f = a.log_weights - torch::logsumexp(scores + g.unsqueeze(-2), -1);
     g = b.log_weights - torch::logsumexp(scores + f.unsqueeze(-1), -2);
   }
-  SinkhornResult result;
   result.plan = torch::exp(scores + f.unsqueeze(-1) + g.unsqueeze(-2));
 
   torch::NoGradGuard no_grad;
@@ -76,7 +90,6 @@ SinkhornResult sinkhorn(const torch::Tensor& scores, const torch::Tensor& row_pa
                          .item<double>();
   result.report.max_marginal_error = err;
   result.report.converged = std::isfinite(err) && err <= options.tolerance();
-  result.report.iterations = options.iterations();
   return result;
 }
 

@@ -61,6 +61,8 @@ void declare_train_options(ConfigurableOptions<Config>& o) {
         "SeT similarity: spherical_gaussian | gaussian | dot");
   o.add("--epsilon", "set.epsilon", &Config::epsilon, "SeT entropic regularisation");
   o.add("--iterations", "set.iterations", &Config::iterations, "SeT Sinkhorn iterations T");
+  o.add("--fused-sinkhorn", "set.fused_sinkhorn", &Config::fused_sinkhorn,
+        "Sinkhorn's fused CPU kernel (false: the log-domain reference composition)");
   o.add("--sigma", "set.sigma", &Config::sigma, "SeT LPE width");
   o.add("--alpha", "set.alpha", &Config::alpha, "SeT kernel sharpness");
   o.add("--init-refs", "set.init_refs", &Config::init_refs,

@@ -18,9 +18,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     ImageClassifierConfig, data_dir, train_limit, test_limit, batch_size, eval_batch_size,
     crop_padding, flip, erase, model, kernel, stem_strides, depths, dims, heads, m, window,
     mlp_ratio, drop_path, dropout, values, positions, references, similarity, epsilon, iterations,
-    sigma, alpha, init_refs, init_refs_images, epochs, lr, min_lr, warmup_epochs, weight_decay,
-    clip_norm, label_smoothing, ema, seed, threads, device, out, checkpoint_every, log_every,
-    eval_every, resume)
+    fused_sinkhorn, sigma, alpha, init_refs, init_refs_images, epochs, lr, min_lr, warmup_epochs,
+    weight_decay, clip_norm, label_smoothing, ema, seed, threads, device, out, checkpoint_every,
+    log_every, eval_every, resume)
 
 const std::vector<std::string>& image_classifier_presets() {
   static const std::vector<std::string> names{
@@ -86,6 +86,7 @@ models::SeTformerOptions model_options(const ImageClassifierConfig& c, int64_t c
       .kernel(parse_enum<SimilarityKernel>("set.kernel", c.similarity))
       .epsilon(c.epsilon)
       .iterations(c.iterations)
+      .fused_sinkhorn(c.fused_sinkhorn)
       .sigma(c.sigma)
       .alpha(c.alpha);
   return o;

@@ -46,6 +46,7 @@ struct ImageClassifierConfig {
   std::string similarity = "spherical_gaussian";
   double epsilon = 0.1;
   int64_t iterations = 10;
+  bool fused_sinkhorn = true;  // false: the log-domain reference composition
   double sigma = 0.5;
   double alpha = 1.0;
   std::string init_refs = "kmeans";  // kmeans | random

@@ -8,6 +8,10 @@ add_test(NAME cli.version COMMAND setformer version)
 add_test(NAME cli.info_miny COMMAND setformer info --model setformer-miny)
 set_tests_properties(cli.info_miny PROPERTIES PASS_REGULAR_EXPRESSION
                      "parameters: 16.98 M.*FLOPs: 2.43 G.*\\| 4 +\\| 7x7 ")
+add_test(NAME cli.info_fmnist COMMAND setformer info --model setformer-fmnist --image-size 28
+                                      --classes 10)
+set_tests_properties(cli.info_fmnist PROPERTIES PASS_REGULAR_EXPRESSION
+                     "parameters: 0.68 M.*FLOPs: 6\\.9[0-9] M.*\\| 1 +\\| 7x7 ")
 
 # bench attention: every output file is written.
 add_test(NAME cli.bench_attention_quick

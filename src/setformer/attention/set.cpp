@@ -103,6 +103,20 @@ torch::Tensor SetAttentionImpl::position_filter(int64_t n, const torch::Tensor& 
   return lpe_filter(tokens, refs, o.sigma()).unsqueeze(1);
 }
 
+torch::Tensor SetAttentionImpl::score_weight(int64_t n, const torch::Tensor& padding,
+                                             const torch::TensorOptions& options) const {
+  if (set_options().positions() != Positions::lpe) return {};
+  const auto& cached = cached_score_weight_;
+  const bool cacheable = !padding.defined();
+  if (cacheable && cached.defined() && cached.size(-2) == n &&
+      cached.device() == options.device() && cached.dtype() == options.dtype())
+    return cached;
+  torch::NoGradGuard no_grad;  // π has no parameters
+  auto weight = position_filter(n, padding, options) / set_options().epsilon();
+  if (cacheable) cached_score_weight_ = weight;
+  return weight;
+}
+
 SetAttentionImpl::Transport SetAttentionImpl::transport(const torch::Tensor& q,
                                                         const torch::Tensor& padding) const {
   const SetOptions& o = set_options();
@@ -110,9 +124,8 @@ SetAttentionImpl::Transport SetAttentionImpl::transport(const torch::Tensor& q,
   const bool learned = o.references() == References::learned;
   Transport t;
   t.kernel = similarity(q, learned ? references_.unsqueeze(0) : q, o.kernel(), o.alpha());
-  auto scores = t.kernel;
-  if (const auto pi = position_filter(n, padding, q.options()); pi.defined()) scores = scores * pi;
-  scores = scores / o.epsilon();
+  const auto weight = score_weight(n, padding, q.options());
+  const auto scores = weight.defined() ? t.kernel * weight : t.kernel / o.epsilon();
   // Padding [B, n] -> [B, 1, n], broadcast over heads; without references the columns are
   // tokens too and share the mask.
   const auto row_padding = padding.defined() ? padding.unsqueeze(1) : torch::Tensor();

@@ -71,6 +71,10 @@ class SetAttentionImpl : public AttentionImpl {
   /// π [B|1, 1, n, m] for n tokens (padding [B, n] or undefined), or undefined without LPE.
   torch::Tensor position_filter(int64_t n, const torch::Tensor& padding,
                                 const torch::TensorOptions& options) const;
+  /// π/ε, the factor that turns κ into Sinkhorn's scores; undefined without LPE. Without padding
+  /// it depends only on n, so it is kept between calls.
+  torch::Tensor score_weight(int64_t n, const torch::Tensor& padding,
+                             const torch::TensorOptions& options) const;
   /// Values to be moved by the plan: [B, H, n, d_h].
   torch::Tensor values(const torch::Tensor& x, const Transport& t);
 
@@ -82,6 +86,7 @@ class SetAttentionImpl : public AttentionImpl {
   torch::Tensor nystrom_weight_;  // [H, m, d_h] (values == nystrom)
   torch::Tensor nystrom_bias_;    // [H, 1, d_h]
   SinkhornReport last_sinkhorn_;
+  mutable torch::Tensor cached_score_weight_;  // score_weight without padding, last n
 };
 
 TORCH_MODULE(SetAttention);

@@ -12,9 +12,10 @@ torch::Tensor similarity(const torch::Tensor& q, const torch::Tensor& z, Similar
     case SimilarityKernel::spherical_gaussian: {
       namespace F = torch::nn::functional;
       const auto opts = F::NormalizeFuncOptions().dim(-1).eps(1e-12);
-      const auto cosine =
-          batched_matmul(F::normalize(q, opts), F::normalize(z, opts).transpose(-2, -1));
-      return torch::exp(alpha * (cosine - 1.0));
+      // α folded into the (small) reference side; in place, since the product is a temporary.
+      const auto scaled_cosine =
+          batched_matmul(F::normalize(q, opts), (alpha * F::normalize(z, opts)).transpose(-2, -1));
+      return scaled_cosine.sub_(alpha).exp_();
     }
     case SimilarityKernel::gaussian: {
       // ‖q − z‖² = ‖q‖² + ‖z‖² − 2<q, z>, clamped: rounding can make it slightly negative.

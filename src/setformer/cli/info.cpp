@@ -19,7 +19,8 @@ void add_info_command(CLI::App& app) {
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("info", "Parameters, FLOPs and per-stage token grids of a model");
-  cmd->add_option("--model", args->model, "setformer-miny | -tiny | -small | -base")
+  cmd->add_option("--model", args->model,
+                  fmt::format("{}", fmt::join(models::setformer_variant_names(), " | ")))
       ->capture_default_str();
   cmd->add_option("--image-size", args->image_size, "Square input size S")->capture_default_str();
   cmd->add_option("--classes", args->classes, "Number of classes K")->capture_default_str();
@@ -34,8 +35,10 @@ void add_info_command(CLI::App& app) {
     fmt::print("{} at {}x{}, {} classes, attention kernel '{}'\n", args->model, args->image_size,
                args->image_size, args->classes, args->kernel);
     fmt::print("parameters: {:.2f} M\n", static_cast<double>(parameters) / 1e6);
-    fmt::print("FLOPs: {:.2f} G (multiply-adds of one forward pass on one image)\n",
-               model->flops() / 1e9);
+    const double flops = model->flops();
+    fmt::print("FLOPs: {} (multiply-adds of one forward pass on one image)\n",
+               flops >= 1e9 ? fmt::format("{:.2f} G", flops / 1e9)
+                            : fmt::format("{:.2f} M", flops / 1e6));
     io::Table table;
     table.columns = {"stage", "grid", "tokens", "dim", "heads", "depth", "m"};
     for (size_t i = 0; i < options.stages().size(); ++i) {

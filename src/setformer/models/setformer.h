@@ -51,8 +51,12 @@ struct SeTformerOptions {
 };
 
 /// The paper's sizes at 224×224 with 1000 classes: "setformer-miny" (depths 3, 4, 6, 5),
-/// "setformer-tiny", "-small", "-base" (depths 3, 4, 18, 5). Throws naming the choices.
+/// "setformer-tiny", "-small", "-base" (depths 3, 4, 18, 5); and "setformer-fmnist", the small
+/// model of configs/fashion_mnist.toml for 28×28 images. Throws naming the choices.
 SeTformerOptions setformer_variant(const std::string& name);
+
+/// The names setformer_variant knows, the Fashion-MNIST model first.
+const std::vector<std::string>& setformer_variant_names();
 
 /// Images [B, C, S, S] -> logits [B, classes].
 class SeTformerImpl : public torch::nn::Module {

@@ -22,25 +22,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     weight_decay, clip_norm, label_smoothing, ema, seed, threads, device, out, checkpoint_every,
     log_every, eval_every, resume)
 
-const std::vector<std::string>& image_classifier_presets() {
-  static const std::vector<std::string> names{
-      "setformer-fmnist", "setformer-miny", "setformer-tiny", "setformer-small", "setformer-base"};
-  return names;
-}
-
 namespace {
-
-models::SeTformerOptions preset(const std::string& name) {
-  if (name != "setformer-fmnist") return models::setformer_variant(name);
-  // 28×28 inputs: stem strides 2, 2 give a 7×7 grid, then 4×4 and 2×2. Widths and depths
-  // sized for the 30-minute budget on 2 CPU cores of configs/fashion_mnist.toml.
-  models::SeTformerOptions o;
-  o.name(name).stem_strides({2, 2}).mlp_ratio(4.0);
-  o.stages({models::StageOptions().depth(2).dim(32).heads(1).references(32),
-            models::StageOptions().depth(4).dim(64).heads(2).references(16),
-            models::StageOptions().depth(2).dim(128).heads(4).references(8)});
-  return o;
-}
 
 /// Replaces field `name` of every stage by `values` when given, checking the count.
 template <class Setter>
@@ -58,11 +40,11 @@ void override_stages(std::vector<models::StageOptions>& stages, const std::vecto
 
 models::SeTformerOptions model_options(const ImageClassifierConfig& c, int64_t channels,
                                        int64_t size, int64_t classes) {
-  const auto& names = image_classifier_presets();
+  const auto& names = models::setformer_variant_names();
   SETFORMER_CHECK(std::find(names.begin(), names.end(), c.model) != names.end(),
                   "model.preset = '{}' is not a preset; expected one of: {}", c.model,
                   fmt::format("{}", fmt::join(names, ", ")));
-  auto o = preset(c.model);
+  auto o = models::setformer_variant(c.model);
   o.in_channels(channels).image_size(size).classes(classes).kernel(c.kernel);
   auto stages = o.stages();
   if (!c.depths.empty()) {
@@ -292,7 +274,7 @@ TrainResult train_image_classifier(const ImageClassifierConfig& c,
 LoadedClassifier load_image_classifier(const std::string& checkpoint, bool use_ema,
                                        const torch::Device& device) {
   const auto info = read_checkpoint_info(checkpoint);
-  const auto& presets = image_classifier_presets();
+  const auto& presets = models::setformer_variant_names();
   if (std::find(presets.begin(), presets.end(), info.model) == presets.end()) {
     throw std::runtime_error(
         fmt::format("{}: checkpoint of model '{}', not an image classifier ({})", checkpoint,

@@ -74,10 +74,6 @@ struct ImageClassifierConfig {
 void to_json(nlohmann::json& j, const ImageClassifierConfig& c);
 void from_json(const nlohmann::json& j, ImageClassifierConfig& c);
 
-/// Presets the `model` field accepts: the paper's setformer-miny | -tiny | -small | -base and
-/// "setformer-fmnist", a small three-stage backbone for 28×28 inputs (grids 7×7, 4×4, 2×2).
-const std::vector<std::string>& image_classifier_presets();
-
 /// The backbone `config` describes for images of `channels` × `size` × `size` in `classes`
 /// classes. Throws naming the field when a value is invalid (e.g. depths and dims of different
 /// lengths, an unknown kernel or enum value).

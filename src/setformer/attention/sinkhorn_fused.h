@@ -16,6 +16,8 @@
 //   ȳ_t = −v̄_t ⊙ v_t² / b,  x̄_t = −ū_t ⊙ u_t² / a,  ū_t = [t = T]·(Ḡ ⊙ K) v_T + K ȳ_t,
 //   v̄_{t−1} = Kᵀ x̄_t,  v̄_T = (Ḡ ⊙ K)ᵀ u_T.
 // The row maxima only rescale u, so P and its gradient do not depend on them.
+// The backward is first-order only (it is not itself differentiable); SinkhornOptions::fused(false)
+// gives higher-order gradients.
 #pragma once
 
 #include <torch/types.h>

@@ -16,10 +16,19 @@
 
 namespace setformer::bench {
 
+const std::vector<std::string>& bench_kernels() {
+  static const std::vector<std::string> names = [] {
+    auto all = attention::attention_kernels();
+    all.push_back(kSetReference);
+    return all;
+  }();
+  return names;
+}
+
 void validate(const AttentionBenchOptions& o) {
   SETFORMER_CHECK(!o.kernels.empty(), "bench attention: --kernels must name at least one kernel");
   for (const auto& k : o.kernels) {
-    const auto& known = attention::attention_kernels();
+    const auto& known = bench_kernels();
     SETFORMER_CHECK(std::find(known.begin(), known.end(), k) != known.end(),
                     "bench attention: unknown attention kernel '{}'; expected one of: {}", k,
                     fmt::join(known, ", "));
@@ -50,8 +59,13 @@ double median(std::vector<double> v) {
 
 attention::AttentionOptions layer_options(const AttentionBenchOptions& o,
                                           const std::string& kernel) {
-  auto options = attention::AttentionOptions(o.dim, o.heads).kernel(kernel);
-  options.set().num_references(o.m).iterations(o.iterations).epsilon(o.epsilon);
+  const bool reference = kernel == kSetReference;
+  auto options = attention::AttentionOptions(o.dim, o.heads).kernel(reference ? "set" : kernel);
+  options.set()
+      .num_references(o.m)
+      .iterations(o.iterations)
+      .epsilon(o.epsilon)
+      .fused_sinkhorn(!reference);
   return options;
 }
 
@@ -214,10 +228,18 @@ std::string bench_summary(const AttentionBenchResult& result) {
     s += "SeT is not faster than softmax at the longest lengths measured (or one of them was not "
          "run).\n";
   }
-  double t4 = 0, t16 = 0;
+  double t4 = 0, t16 = 0, ref4 = 0, ref_peak4 = 0, peak4 = 0;
   for (const auto& r : result.rows) {
-    if (r.kernel == "set" && r.ran && r.n == 4096) t4 = r.median_ms;
+    if (r.kernel == "set" && r.ran && r.n == 4096) t4 = r.median_ms, peak4 = r.peak_mib;
     if (r.kernel == "set" && r.ran && r.n == 16384) t16 = r.median_ms;
+    if (r.kernel == kSetReference && r.ran && r.n == 4096)
+      ref4 = r.median_ms, ref_peak4 = r.peak_mib;
+  }
+  if (t4 > 0 && ref4 > 0) {
+    s += fmt::format(
+        "At n = 4096 the fused Sinkhorn path is {:.2f}x faster than the reference composition "
+        "and uses {:.2f}x less peak memory.\n",
+        ref4 / t4, ref_peak4 / peak4);
   }
   if (t4 > 0 && t16 > 0) {
     s += fmt::format("SeT time at n = 16384 is {:.2f}x its time at n = 4096 (linear growth: 4x).\n",

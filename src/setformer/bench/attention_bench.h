@@ -14,6 +14,13 @@
 
 namespace setformer::bench {
 
+/// Kernel name of SeT with the log-domain reference Sinkhorn (set.fused_sinkhorn = false), so that
+/// the benchmark can put both paths side by side.
+inline constexpr const char* kSetReference = "set-reference";
+
+/// attention::attention_kernels() and kSetReference.
+const std::vector<std::string>& bench_kernels();
+
 struct AttentionBenchOptions {
   std::vector<std::string> kernels{"softmax", "set"};
   std::vector<int64_t> lengths{256, 512, 1024, 2048, 4096, 8192, 16384};

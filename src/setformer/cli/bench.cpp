@@ -21,7 +21,8 @@ void add_bench_command(CLI::App& app) {
       "writes <out>.md/.csv/.json/.png");
   using Options = bench::AttentionBenchOptions;
   auto options = std::make_shared<ConfigurableOptions<Options>>(cmd);
-  options->add("--kernels", "kernels", &Options::kernels, "Kernels to compare");
+  options->add("--kernels", "kernels", &Options::kernels,
+               fmt::format("Kernels to compare: {}", fmt::join(bench::bench_kernels(), ", ")));
   options->add("--lengths", "lengths", &Options::lengths, "Sequence lengths n");
   options->add("--batch", "batch", &Options::batch, "Batch size B");
   options->add("--heads", "heads", &Options::heads, "Attention heads H");

@@ -36,9 +36,9 @@ void add_info_command(CLI::App& app) {
                args->image_size, args->classes, args->kernel);
     fmt::print("parameters: {:.2f} M\n", static_cast<double>(parameters) / 1e6);
     const double flops = model->flops();
-    fmt::print("FLOPs: {} (multiply-adds of one forward pass on one image)\n",
-               flops >= 1e9 ? fmt::format("{:.2f} G", flops / 1e9)
-                            : fmt::format("{:.2f} M", flops / 1e6));
+    fmt::print(
+        "FLOPs: {} (multiply-adds of one forward pass on one image)\n",
+        flops >= 1e9 ? fmt::format("{:.2f} G", flops / 1e9) : fmt::format("{:.2f} M", flops / 1e6));
     io::Table table;
     table.columns = {"stage", "grid", "tokens", "dim", "heads", "depth", "m"};
     for (size_t i = 0; i < options.stages().size(); ++i) {

@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include <limits>
+#include <optional>
 
 namespace setformer::attention {
 namespace {
@@ -40,6 +41,31 @@ void check_padding(const torch::Tensor& padding, const char* name) {
                   c10::toString(padding.scalar_type()));
 }
 
+/// The reference: T log-domain iterations from g = 0, unrolled by autograd.
+torch::Tensor log_domain_plan(const torch::Tensor& scores, const Marginal& a, const Marginal& b,
+                              int64_t iterations) {
+  torch::Tensor f;
+  auto g = torch::zeros({1}, scores.options());
+  for (int64_t t = 0; t < iterations; ++t) {
+    f = a.log_weights - torch::logsumexp(scores + g.unsqueeze(-2), -1);
+    g = b.log_weights - torch::logsumexp(scores + f.unsqueeze(-1), -2);
+  }
+  return torch::exp(scores + f.unsqueeze(-1) + g.unsqueeze(-2));
+}
+
+/// SinkhornReport::max_marginal_error of `plan`, with one host synchronisation.
+double max_marginal_error(const torch::Tensor& plan, const Marginal& a, const Marginal& b) {
+  torch::NoGradGuard no_grad;
+  const auto p = plan.detach();
+  const auto zero = torch::zeros({1}, p.options());
+  // Relative errors on valid entries only: padded marginals are 0 and stay 0.
+  const auto row_err = (p.sum(-1) - a.weights).abs() / a.weights.clamp_min(1e-300);
+  const auto col_err = (p.sum(-2) - b.weights).abs() / b.weights.clamp_min(1e-300);
+  return torch::maximum(torch::where(a.weights > 0, row_err, zero).max(),
+                        torch::where(b.weights > 0, col_err, zero).max())
+      .item<double>();
+}
+
 }  // namespace
 
 SinkhornResult sinkhorn(const torch::Tensor& scores, const torch::Tensor& row_padding,
@@ -55,41 +81,23 @@ SinkhornResult sinkhorn(const torch::Tensor& scores, const torch::Tensor& row_pa
   const auto opts = scores.options();
   const Marginal a = uniform_marginal(row_padding, n, opts);
   const Marginal b = uniform_marginal(col_padding, m, opts);
+  std::optional<detail::FusedSinkhorn> fused;
+  if (options.fused())
+    fused = detail::sinkhorn_fused(scores, a.weights, b.weights, options.iterations());
+
   SinkhornResult result;
+  double error;
+  if (fused) {
+    result.plan = fused->plan;
+    error = fused->max_marginal_error;
+  } else {
+    result.plan = log_domain_plan(scores, a, b, options.iterations());
+    error = max_marginal_error(result.plan, a, b);
+  }
+  result.report.max_marginal_error = error;
+  result.report.converged = std::isfinite(error) && error <= options.tolerance();
   result.report.iterations = options.iterations();
-
-  if (options.fused()) {
-    if (auto fused = detail::sinkhorn_fused(scores, a.weights, b.weights, options.iterations())) {
-      result.plan = fused->plan;
-      result.report.max_marginal_error = fused->max_marginal_error;
-      result.report.converged = std::isfinite(fused->max_marginal_error) &&
-                                fused->max_marginal_error <= options.tolerance();
-      result.report.fused = true;
-      return result;
-    }
-  }
-
-  torch::Tensor f;
-  auto g = torch::zeros({1}, opts);
-  for (int64_t t = 0; t < options.iterations(); ++t) {
-    f = a.log_weights - torch::logsumexp(scores + g.unsqueeze(-2), -1);
-    g = b.log_weights - torch::logsumexp(scores + f.unsqueeze(-1), -2);
-  }
-  result.plan = torch::exp(scores + f.unsqueeze(-1) + g.unsqueeze(-2));
-
-  torch::NoGradGuard no_grad;
-  const auto p = result.plan.detach();
-  // Relative errors on valid entries only: padded marginals are 0 and stay 0.
-  const auto row_err = (p.sum(-1) - a.weights).abs() / a.weights.clamp_min(1e-300);
-  const auto col_err = (p.sum(-2) - b.weights).abs() / b.weights.clamp_min(1e-300);
-  const auto row_valid = a.weights > 0;
-  const auto col_valid = b.weights > 0;
-  // One host synchronisation for both marginals.
-  const double err = torch::maximum(torch::where(row_valid, row_err, torch::zeros({1}, opts)).max(),
-                                    torch::where(col_valid, col_err, torch::zeros({1}, opts)).max())
-                         .item<double>();
-  result.report.max_marginal_error = err;
-  result.report.converged = std::isfinite(err) && err <= options.tolerance();
+  result.report.fused = fused.has_value();
   return result;
 }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 namespace setformer::attention::detail {
@@ -200,8 +201,9 @@ double max_row_range(const T* s, int64_t rows, int64_t m) {
     double local = 0.0;
     for (int64_t i = begin; i < end; ++i) {
       const auto [lo, hi] = std::minmax_element(s + i * m, s + (i + 1) * m);
-      local = std::max(local, static_cast<double>(*hi - *lo));
-      if (!std::isfinite(local)) local = std::numeric_limits<double>::infinity();
+      const double range = static_cast<double>(*hi) - static_cast<double>(*lo);
+      // NaN or Inf scores count as an unbounded range, so that they go to the reference.
+      if (!(range <= local)) local = std::isfinite(range) ? range : HUGE_VAL;
     }
     double seen = worst.load();
     while (local > seen && !worst.compare_exchange_weak(seen, local)) {

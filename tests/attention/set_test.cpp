@@ -107,6 +107,11 @@ TEST_P(SetAgainstDense, MatchesInDoublePrecision) {
   const auto x = torch::randn({1, c.n, 12}, torch::kDouble);
   const auto got = layer(x, x)[0];
   const auto want = dense_reference(*layer, x[0]);
+  // The spherical kernel with learned references and linear values runs the fused core.
+  const SetOptions& o = c.options;
+  EXPECT_EQ(layer->last_fused_core(), o.kernel() == SimilarityKernel::spherical_gaussian &&
+                                          o.references() == References::learned &&
+                                          o.values() == Values::linear);
   EXPECT_LT(max_abs_diff(got, want), 1e-10) << c.name;
   EXPECT_GT(want.abs().max().item<double>(), 1e-3);  // not trivially zero
 }
@@ -132,6 +137,17 @@ INSTANTIATE_TEST_SUITE_P(
         DenseCase{"no_references_2d", base().references(References::none).grid({4, 3})},
         DenseCase{"small_epsilon_many_iterations", base().epsilon(0.5).iterations(40).sigma(0.3)}),
     [](const auto& p) { return p.param.name; });
+
+/// Finite differences of a probe of a width-8 layer's output on a padded batch, in double: the
+/// input and every parameter.
+testing::GradcheckResult padded_gradcheck(SetAttention& layer) {
+  layer->to(torch::kDouble);
+  auto x = torch::randn({2, 5, 8}, torch::kDouble).requires_grad_(true);
+  const auto pad = testing::padding_for({5, 4}, 5);
+  const auto w = testing::probe_weights({2, 5, 8});
+  return testing::gradcheck([&] { return (layer(x, x, Mask().padding(pad)) * w).sum(); },
+                            testing::input_and_parameters(x, *layer));
+}
 
 class SetKernels : public ::testing::TestWithParam<SimilarityKernel> {};
 
@@ -204,13 +220,7 @@ TEST_P(SetKernels, GradientsMatchFiniteDifferencesWithNystromValues) {
       .alpha(0.7)
       .values(Values::nystrom);
   SetAttention layer(options);
-  layer->to(torch::kDouble);
-  auto x = torch::randn({2, 5, 8}, torch::kDouble).requires_grad_(true);
-  const auto pad = testing::padding_for({5, 4}, 5);
-  const auto w = testing::probe_weights({2, 5, 8});
-  const auto result =
-      testing::gradcheck([&] { return (layer(x, x, Mask().padding(pad)) * w).sum(); },
-                         testing::input_and_parameters(x, *layer));
+  const auto result = padded_gradcheck(layer);
   EXPECT_LE(result.worst_ratio, 1.0) << result.worst;
 }
 
@@ -259,32 +269,121 @@ TEST(SetAttention, ReportsSinkhornConvergence) {
   EXPECT_FALSE(reference->last_sinkhorn().fused);
 }
 
-TEST(SetAttention, FusedAndReferenceSinkhornGiveTheSameLayerAndGradients) {
-  auto options = AttentionOptions(16, 2).kernel("set");
-  options.set().num_references(6).grid({5, 8}).reference_grid({2, 3});
+/// Two copies of one SeT layer in double precision: the fused core and the composition.
+std::pair<SetAttention, SetAttention> fused_and_composed(AttentionOptions options) {
   SetAttention fused(options);
   options.set().fused_sinkhorn(false);
-  SetAttention reference(options);
+  SetAttention composed(options);
   torch::NoGradGuard no_grad;
-  for (auto& item : reference->named_parameters())
+  for (auto& item : composed->named_parameters())
     item.value().copy_(fused->named_parameters()[item.key()]);
   fused->to(torch::kDouble);
-  reference->to(torch::kDouble);
-  torch::GradMode::set_enabled(true);
-  const auto x = torch::randn({3, 40, 16}, torch::kDouble).requires_grad_(true);
-  const auto w = testing::probe_weights({3, 40, 16});
-  std::vector<torch::Tensor> grads;
-  std::vector<torch::Tensor> outputs;
-  for (SetAttention* layer : {&fused, &reference}) {
-    const auto y = (*layer)(x, x);
-    outputs.push_back(y.detach());
-    const auto g =
-        torch::autograd::grad({(y * w).sum()}, {x, (*layer)->named_parameters()["references"]});
-    grads.insert(grads.end(), g.begin(), g.end());
+  composed->to(torch::kDouble);
+  return {fused, composed};
+}
+
+TEST(SetAttention, FusedCoreEqualsTheCompositionWithItsGradients) {
+  // Padding, a 2-D grid and several T: the fused core (set_fused.h) must give the composition's
+  // output and every gradient to rounding.
+  const auto pad = testing::padding_for({40, 23, 31}, 40);
+  for (const int64_t t : {1, 4, 10}) {
+    auto options = AttentionOptions(16, 2).kernel("set");
+    options.set().num_references(6).grid({5, 8}).reference_grid({2, 3}).iterations(t);
+    auto [fused, composed] = fused_and_composed(options);
+    const auto x = torch::randn({3, 40, 16}, torch::kDouble).requires_grad_(true);
+    const auto w = testing::probe_weights({3, 40, 16});
+    std::vector<std::vector<torch::Tensor>> grads;
+    std::vector<torch::Tensor> outputs;
+    for (SetAttention* layer : {&fused, &composed}) {
+      const auto y = (*layer)(x, x, Mask().padding(pad));
+      outputs.push_back(y.detach());
+      auto params = (*layer)->named_parameters();
+      grads.push_back(
+          torch::autograd::grad({(y * w).sum()}, {x, params["references"], params["w_q.weight"],
+                                                  params["w_v.weight"], params["w_o.bias"]}));
+    }
+    EXPECT_TRUE(fused->last_fused_core());
+    EXPECT_FALSE(composed->last_fused_core());
+    EXPECT_LT(max_abs_diff(outputs[0], outputs[1]), 1e-12) << "T = " << t;
+    const char* names[] = {"input", "references", "w_q", "w_v", "w_o bias"};
+    for (size_t i = 0; i < grads[0].size(); ++i) {
+      const double scale = grads[1][i].abs().max().item<double>();
+      EXPECT_LT(max_abs_diff(grads[0][i], grads[1][i]), 1e-12 * scale) << names[i] << ", T = " << t;
+    }
   }
-  EXPECT_LT(max_abs_diff(outputs[0], outputs[1]), 1e-12);
-  EXPECT_LT(max_abs_diff(grads[0], grads[2]), 1e-12);  // input
-  EXPECT_LT(max_abs_diff(grads[1], grads[3]), 1e-12);  // references
+}
+
+TEST(SetAttention, FusedCoreGradientsMatchFiniteDifferences) {
+  torch::manual_seed(3);
+  auto options = AttentionOptions(8, 2).kernel("set");
+  options.set().num_references(3).iterations(5).alpha(0.7);
+  SetAttention layer(options);
+  const auto result = padded_gradcheck(layer);
+  ASSERT_TRUE(layer->last_fused_core());
+  EXPECT_LE(result.worst_ratio, 1.0) << result.worst;
+}
+
+TEST(SetAttention, FusedCoreInFloatAgreesWithTheDoubleComposition) {
+  auto options = AttentionOptions(32, 2).kernel("set");
+  options.set().num_references(16).iterations(10);
+  auto [fused, composed] = fused_and_composed(options);
+  fused->to(torch::kFloat);
+  const auto x = torch::randn({2, 64, 32}, torch::kDouble);
+  const auto xf = x.to(torch::kFloat).requires_grad_(true);
+  const auto xd = x.clone().requires_grad_(true);
+  const auto w = testing::probe_weights({2, 64, 32});
+  const auto yf = fused(xf, xf), yd = composed(xd, xd);
+  ASSERT_TRUE(fused->last_fused_core());
+  (yf * w.to(torch::kFloat)).sum().backward();
+  (yd * w).sum().backward();
+  EXPECT_LT(max_abs_diff(yf.to(torch::kDouble), yd), 1e-5 * yd.abs().max().item<double>());
+  EXPECT_LT(max_abs_diff(xf.grad().to(torch::kDouble), xd.grad()),
+            1e-4 * xd.grad().abs().max().item<double>());
+}
+
+TEST(SetAttention, FusedCoreGivesTheSameOutputWithoutGradients) {
+  // Inference keeps no state for the backward (per-thread scratch instead): same arithmetic.
+  auto options = AttentionOptions(16, 4).kernel("set");
+  options.set().num_references(8);
+  SetAttention layer(options);
+  const auto x = torch::randn({3, 20, 16});
+  const auto with_grad = layer(x, x);
+  torch::NoGradGuard no_grad;
+  const auto without = layer(x, x);
+  ASSERT_TRUE(layer->last_fused_core());
+  EXPECT_TRUE(torch::equal(with_grad.detach(), without));
+}
+
+TEST(SetAttention, FusedCoreRunsOnlyWhereItApplies) {
+  const auto x = torch::randn({2, 12, 16});
+  const auto runs = [&](const AttentionOptions& options, bool training = true) {
+    SetAttention layer(options);
+    layer->train(training);
+    layer(x, x);
+    return layer->last_fused_core();
+  };
+  const auto base = [] {
+    auto options = AttentionOptions(16, 2).kernel("set");
+    options.set().num_references(4);
+    return options;
+  };
+  EXPECT_TRUE(runs(base()));
+  auto options = base();
+  options.set().fused_sinkhorn(false);
+  EXPECT_FALSE(runs(options)) << "switched off";
+  options = base();
+  options.set().kernel(SimilarityKernel::gaussian);
+  EXPECT_FALSE(runs(options)) << "gaussian kernel";
+  options = base();
+  options.set().values(Values::nystrom);
+  EXPECT_FALSE(runs(options)) << "Nyström values";
+  options = base();
+  options.set().epsilon(0.01);  // scores up to 100: beyond matrix scaling in float
+  EXPECT_FALSE(runs(options)) << "epsilon 0.01";
+  options = base();
+  options.dropout(0.1);
+  EXPECT_FALSE(runs(options)) << "plan dropout in training";
+  EXPECT_TRUE(runs(options, /*training=*/false)) << "dropout is off in evaluation";
 }
 
 TEST(SetAttention, ReferencesFromSphericalKMeans) {

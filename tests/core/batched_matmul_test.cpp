@@ -93,3 +93,26 @@ TEST(BatchedMatmul, RejectsShapesThatDoNotChain) {
 
 }  // namespace
 }  // namespace setformer
+
+TEST(Gemm, MatchesTorchOnStridedRowsWithAlphaAndBeta) {
+  // Operands live inside wider buffers (row strides larger than their rows), as the fused SeT
+  // core reads heads in place; every transpose combination, with alpha and beta.
+  torch::manual_seed(2);
+  const int64_t r = 5, c = 7, k = 3, pad = 4;
+  for (const bool ta : {false, true}) {
+    for (const bool tb : {false, true}) {
+      const auto a_buf = torch::randn({ta ? k : r, (ta ? r : k) + pad}, torch::kDouble);
+      const auto b_buf = torch::randn({tb ? c : k, (tb ? k : c) + pad}, torch::kDouble);
+      auto out = torch::randn({r, c + pad}, torch::kDouble);
+      const auto a = a_buf.slice(1, 0, ta ? r : k), b = b_buf.slice(1, 0, tb ? k : c);
+      const auto want =
+          0.5 * torch::matmul(ta ? a.t() : a, tb ? b.t() : b) + 2.0 * out.slice(1, 0, c);
+      const auto untouched = out.slice(1, c).clone();
+      setformer::gemm<double>(ta, tb, r, c, k, 0.5, a_buf.data_ptr<double>(), a_buf.size(1),
+                              b_buf.data_ptr<double>(), b_buf.size(1), 2.0, out.data_ptr<double>(),
+                              out.size(1));
+      EXPECT_LT((out.slice(1, 0, c) - want).abs().max().item<double>(), 1e-12) << ta << tb;
+      EXPECT_TRUE(torch::equal(out.slice(1, c), untouched)) << "wrote outside its rows";
+    }
+  }
+}

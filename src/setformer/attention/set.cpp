@@ -1,6 +1,7 @@
 #include "setformer/attention/set.h"
 
 #include "setformer/attention/positions.h"
+#include "setformer/attention/set_fused.h"
 #include "setformer/attention/similarity.h"
 #include "setformer/core/error.h"
 
@@ -181,10 +182,59 @@ torch::Tensor SetAttentionImpl::values(const torch::Tensor& x, const Transport& 
   return batched_matmul(psi, nystrom_weight_.unsqueeze(0)) + nystrom_bias_.unsqueeze(0);
 }
 
+std::optional<torch::Tensor> SetAttentionImpl::fused_self_attention(const torch::Tensor& x,
+                                                                    const torch::Tensor& padding) {
+  const SetOptions& o = set_options();
+  if (!o.fused_sinkhorn() || o.kernel() != SimilarityKernel::spherical_gaussian ||
+      o.references() != References::learned || o.values() != Values::linear ||
+      (is_training() && options_.dropout() > 0.0) || !x.device().is_cpu())
+    return std::nullopt;
+  namespace F = torch::nn::functional;
+  const auto unit = F::NormalizeFuncOptions().dim(-1).eps(1e-12);
+  const int64_t batch = x.size(0), n = x.size(1), m = o.num_references();
+  const auto opts = x.options();
+  detail::SetCoreInputs in;
+  in.q_hat = F::normalize(split_heads(w_q_(x)), unit);
+  in.z_scaled = o.alpha() * F::normalize(references_, unit);
+  in.values = split_heads(w_v_(x));
+  const auto weight = score_weight(n, padding, opts);
+  in.weight =
+      weight.defined() ? weight.squeeze(1) : torch::full({1, n, m}, 1.0 / o.epsilon(), opts);
+  if (padding.defined()) {
+    const auto valid = padding.logical_not().to(opts.dtype());
+    const auto count = valid.sum(1, /*keepdim=*/true);
+    in.row_weights = valid / count;
+    in.scale = count.squeeze(1) * static_cast<double>(m);
+  } else {
+    in.row_weights = torch::full({batch, n}, 1.0 / static_cast<double>(n), opts);
+    in.scale = torch::full({batch}, static_cast<double>(n * m), opts);
+  }
+  in.alpha = o.alpha();
+  in.iterations = o.iterations();
+  auto result = detail::set_core_fused(in);
+  if (!result) return std::nullopt;
+  last_sinkhorn_.max_marginal_error = result->max_marginal_error;
+  last_sinkhorn_.converged =
+      std::isfinite(result->max_marginal_error) && result->max_marginal_error <= o.tolerance();
+  last_sinkhorn_.iterations = o.iterations();
+  last_sinkhorn_.fused = true;
+  return result->output;
+}
+
 torch::Tensor SetAttentionImpl::attend(const torch::Tensor& query, const torch::Tensor& context,
                                        const Mask& mask, bool self) {
   SETFORMER_CHECK(self || set_options().references() == References::learned,
                   "SeT attention with set.references = none supports self-attention only");
+  last_fused_core_ = false;
+  if (self) {
+    if (auto merged = fused_self_attention(with_positions(query), mask.padding())) {
+      last_fused_core_ = true;
+      auto out = w_o_(*merged);
+      if (mask.query_padding().defined())
+        out = out.masked_fill(mask.query_padding().unsqueeze(-1), 0.0);
+      return out;
+    }
+  }
   const auto xq = with_positions(query);
   const auto xc = self ? xq : with_positions(context);
   const auto q = split_heads(w_q_(xq));

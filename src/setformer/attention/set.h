@@ -16,6 +16,8 @@
 
 #include <torch/nn/modules/linear.h>
 
+#include <optional>
+
 namespace setformer::attention {
 
 /// SeT multi-head attention; x [B, n, d] -> [B, n, d]. Padding masks are supported, causal
@@ -48,6 +50,9 @@ class SetAttentionImpl : public AttentionImpl {
   /// Sinkhorn's diagnostics for the last forward call (worst over plans and heads).
   const SinkhornReport& last_sinkhorn() const { return last_sinkhorn_; }
 
+  /// Whether the last forward call ran the fused core (set_fused.h) rather than the composition.
+  bool last_fused_core() const { return last_fused_core_; }
+
   /// References z [H, m, d_h]; undefined when options.set().references() == none.
   const torch::Tensor& references() const { return references_; }
 
@@ -75,6 +80,11 @@ class SetAttentionImpl : public AttentionImpl {
   /// it depends only on n, so it is kept between calls.
   torch::Tensor score_weight(int64_t n, const torch::Tensor& padding,
                              const torch::TensorOptions& options) const;
+  /// Self-attention through the fused CPU core (set_fused.h) when it applies: the spherical
+  /// kernel, learned references, linear values, no plan dropout in training, CPU float or
+  /// double, fused kernels on. Returns the heads merged, [B, n, d], before W_o.
+  std::optional<torch::Tensor> fused_self_attention(const torch::Tensor& x,
+                                                    const torch::Tensor& padding);
   /// Values to be moved by the plan: [B, H, n, d_h].
   torch::Tensor values(const torch::Tensor& x, const Transport& t);
 
@@ -86,6 +96,7 @@ class SetAttentionImpl : public AttentionImpl {
   torch::Tensor nystrom_weight_;  // [H, m, d_h] (values == nystrom)
   torch::Tensor nystrom_bias_;    // [H, 1, d_h]
   SinkhornReport last_sinkhorn_;
+  bool last_fused_core_ = false;
   mutable torch::Tensor cached_score_weight_;  // score_weight without padding, last n
 };
 

@@ -1,5 +1,7 @@
 #include "setformer/attention/sinkhorn_fused.h"
 
+#include "setformer/attention/scaling.h"
+
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
@@ -13,22 +15,6 @@
 namespace setformer::attention::detail {
 namespace {
 
-// Reductions need `omp simd` to vectorise without -ffast-math (the library builds with
-// -fopenmp-simd, which enables the pragma and nothing else of OpenMP).
-template <typename T>
-T dot(const T* x, const T* y, int64_t n) {
-  T sum = 0;
-#pragma omp simd reduction(+ : sum)
-  for (int64_t k = 0; k < n; ++k) sum += x[k] * y[k];
-  return sum;
-}
-
-template <typename T>
-void axpy(T alpha, const T* x, T* y, int64_t n) {
-#pragma omp simd
-  for (int64_t k = 0; k < n; ++k) y[k] += alpha * x[k];
-}
-
 /// The shapes of one call: `batch` plans of n×m.
 struct Dims {
   int64_t batch, n, m, iterations;
@@ -39,110 +25,36 @@ Dims dims_of(const torch::Tensor& scores, int64_t iterations) {
   return {scores.numel() / std::max<int64_t>(n * m, 1), n, m, iterations};
 }
 
-/// Pointers into the per-plan slices of the saved tensors.
+/// Plan p's slice of the saved tensors a [.., n], b [.., m], K [.., n, m], u [.., T, n] and
+/// v [.., T + 1, m].
 template <typename T>
-struct Plan {
-  const T* a;  // [n] row weights
-  const T* b;  // [m] column weights
-  T* k;        // [n, m] exp(S − rowmax)
-  T* u;        // [T, n] u_1..u_T
-  T* v;        // [T + 1, m] v_0 = 1, v_1..v_T
-};
-
-template <typename T>
-Plan<T> plan_slice(const Dims& d, int64_t p, const torch::Tensor& a, const torch::Tensor& b,
-                   const torch::Tensor& k, const torch::Tensor& u, const torch::Tensor& v) {
-  return {a.data_ptr<T>() + p * d.n, b.data_ptr<T>() + p * d.m, k.data_ptr<T>() + p * d.n * d.m,
-          u.data_ptr<T>() + p * d.iterations * d.n, v.data_ptr<T>() + p * (d.iterations + 1) * d.m};
+ScalingPlan<T> plan_slice(const Dims& d, int64_t p, const torch::Tensor& a, const torch::Tensor& b,
+                          const torch::Tensor& k, const torch::Tensor& u, const torch::Tensor& v) {
+  return {d.n,
+          d.m,
+          d.iterations,
+          a.data_ptr<T>() + p * d.n,
+          b.data_ptr<T>() + p * d.m,
+          k.data_ptr<T>() + p * d.n * d.m,
+          u.data_ptr<T>() + p * d.iterations * d.n,
+          v.data_ptr<T>() + p * (d.iterations + 1) * d.m};
 }
 
-/// Forward for one plan: K, the scaling iterations, P and the largest relative marginal error.
+/// Forward for one plan: K = exp(S − rowmax S) into the saved K, the iterations, P and the
+/// largest relative marginal error.
 template <typename T>
-double forward_plan(const Dims& d, const T* s, const Plan<T>& q, T* plan) {
-  const int64_t n = d.n, m = d.m;
-  for (int64_t i = 0; i < n; ++i) {
-    const T* row = s + i * m;
-    const T top = *std::max_element(row, row + m);
-    T* k_row = q.k + i * m;
-    for (int64_t j = 0; j < m; ++j) k_row[j] = std::exp(row[j] - top);
+double forward_plan(const T* s, const ScalingPlan<T>& q, T* plan) {
+  T* k = q.k;
+  for (int64_t i = 0; i < q.n; ++i) {
+    const T* row = s + i * q.m;
+    const T top = *std::max_element(row, row + q.m);
+    std::copy(row, row + q.m, k + i * q.m);
+    exp_shifted(k + i * q.m, -top, q.m);
   }
-  std::fill(q.v, q.v + m, T(1));
-  for (int64_t t = 0; t < d.iterations; ++t) {
-    const T* v_prev = q.v + t * m;
-    T* u = q.u + t * n;
-    T* v = q.v + (t + 1) * m;
-    for (int64_t i = 0; i < n; ++i) u[i] = q.a[i] > 0 ? q.a[i] / dot(q.k + i * m, v_prev, m) : T(0);
-    std::fill(v, v + m, T(0));
-    for (int64_t i = 0; i < n; ++i)
-      if (u[i] != 0) axpy(u[i], q.k + i * m, v, m);
-    for (int64_t j = 0; j < m; ++j) v[j] = q.b[j] > 0 ? q.b[j] / v[j] : T(0);
-  }
-  const T* u = q.u + (d.iterations - 1) * n;
-  const T* v = q.v + d.iterations * m;
-  std::vector<T> col_sum(static_cast<size_t>(m), T(0));
+  scaling_iterations(q);
   double error = 0.0;
-  for (int64_t i = 0; i < n; ++i) {
-    const T* k_row = q.k + i * m;
-    T* p_row = plan + i * m;
-    for (int64_t j = 0; j < m; ++j) p_row[j] = u[i] * k_row[j] * v[j];
-    axpy(T(1), p_row, col_sum.data(), m);
-    T row_sum = 0;
-    for (int64_t j = 0; j < m; ++j) row_sum += p_row[j];
-    if (q.a[i] > 0) error = std::max(error, std::abs(double(row_sum) / double(q.a[i]) - 1.0));
-  }
-  for (int64_t j = 0; j < m; ++j)
-    if (q.b[j] > 0) error = std::max(error, std::abs(double(col_sum[j]) / double(q.b[j]) - 1.0));
+  scaling_plan(q, plan, &error);
   return error;
-}
-
-/// Backward for one plan (the formulas in the header); `grad` and `out` are [n, m].
-template <typename T>
-void backward_plan(const Dims& d, const T* grad, const Plan<T>& q, T* out) {
-  const int64_t n = d.n, m = d.m, iters = d.iterations;
-  std::vector<T> u_bar(static_cast<size_t>(n)), v_bar(static_cast<size_t>(m), T(0));
-  std::vector<T> x_bar(static_cast<size_t>(iters * n)), y_bar(static_cast<size_t>(iters * m));
-  const T* u_last = q.u + (iters - 1) * n;
-  const T* v_last = q.v + iters * m;
-  for (int64_t i = 0; i < n; ++i) {
-    const T* k_row = q.k + i * m;
-    const T* g_row = grad + i * m;
-    T sum = 0;
-    for (int64_t j = 0; j < m; ++j) {
-      const T gk = g_row[j] * k_row[j];
-      sum += gk * v_last[j];
-      v_bar[j] += gk * u_last[i];
-    }
-    u_bar[i] = sum;
-  }
-  for (int64_t t = iters; t >= 1; --t) {
-    const T* u = q.u + (t - 1) * n;
-    const T* v = q.v + t * m;
-    T* yb = y_bar.data() + (t - 1) * m;
-    T* xb = x_bar.data() + (t - 1) * n;
-    for (int64_t j = 0; j < m; ++j) yb[j] = q.b[j] > 0 ? -v_bar[j] * v[j] * v[j] / q.b[j] : T(0);
-    for (int64_t i = 0; i < n; ++i) {
-      const T ub = u_bar[i] + dot(q.k + i * m, yb, m);
-      xb[i] = q.a[i] > 0 ? -ub * u[i] * u[i] / q.a[i] : T(0);
-    }
-    std::fill(v_bar.begin(), v_bar.end(), T(0));
-    for (int64_t i = 0; i < n; ++i)
-      if (xb[i] != 0) axpy(xb[i], q.k + i * m, v_bar.data(), m);
-    std::fill(u_bar.begin(), u_bar.end(), T(0));
-  }
-  std::vector<T> acc(static_cast<size_t>(m));
-  for (int64_t i = 0; i < n; ++i) {
-    std::fill(acc.begin(), acc.end(), T(0));
-    for (int64_t t = 1; t <= iters; ++t) {
-      axpy(q.u[(t - 1) * n + i], y_bar.data() + (t - 1) * m, acc.data(), m);
-      axpy(x_bar[(t - 1) * n + i], q.v + (t - 1) * m, acc.data(), m);
-    }
-    const T* k_row = q.k + i * m;
-    const T* g_row = grad + i * m;
-    T* o_row = out + i * m;
-    const T ui = u_last[i];
-    for (int64_t j = 0; j < m; ++j)
-      o_row[j] = k_row[j] * (g_row[j] * ui * v_last[j] + acc[static_cast<size_t>(j)]);
-  }
 }
 
 /// Autograd node: forward saves K and the scaling vectors, backward replays them.
@@ -163,7 +75,7 @@ struct ScalingSinkhorn : torch::autograd::Function<ScalingSinkhorn> {
       double* e = errors.data_ptr<double>();
       at::parallel_for(0, d.batch, 1, [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i)
-          e[i] = forward_plan(d, s + i * d.n * d.m, plan_slice<scalar_t>(d, i, a, b, k, u, v),
+          e[i] = forward_plan(s + i * d.n * d.m, plan_slice<scalar_t>(d, i, a, b, k, u, v),
                               p + i * d.n * d.m);
       });
     });
@@ -185,8 +97,8 @@ struct ScalingSinkhorn : torch::autograd::Function<ScalingSinkhorn> {
       scalar_t* o = out.data_ptr<scalar_t>();
       at::parallel_for(0, d.batch, 1, [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i)
-          backward_plan(d, g + i * d.n * d.m, plan_slice<scalar_t>(d, i, a, b, k, u, v),
-                        o + i * d.n * d.m);
+          scaling_backward(plan_slice<scalar_t>(d, i, a, b, k, u, v), g + i * d.n * d.m,
+                           o + i * d.n * d.m);
       });
     });
     return {out, torch::Tensor(), torch::Tensor(), torch::Tensor()};

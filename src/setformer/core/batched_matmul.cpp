@@ -35,20 +35,8 @@ Operand operand(const torch::Tensor& t) {
   return {t.contiguous(), false};
 }
 
-template <class T>
-void gemm(char ta, char tb, int m, int n, int k, const T* a, int lda, const T* b, int ldb, T* c,
-          int ldc) {
-  const T one = 1, zero = 0;
-  if constexpr (std::is_same_v<T, float>) {
-    sgemm_(&ta, &tb, &m, &n, &k, &one, a, &lda, b, &ldb, &zero, c, &ldc);
-  } else {
-    dgemm_(&ta, &tb, &m, &n, &k, &one, a, &lda, b, &ldb, &zero, c, &ldc);
-  }
-}
-
 /// op(a) · op(b) for a [N, r, k] and b [N, k, c] (logical shapes; the buffers may hold the
-/// transposes). Row-major C = A·B is column-major Cᵀ = Bᵀ·Aᵀ, and a row-major buffer read
-/// column-major is its transpose, so B's buffer goes first and the flags carry over.
+/// transposes).
 template <class T>
 torch::Tensor gemm_batched(const Operand& a, const Operand& b, int64_t r, int64_t k, int64_t c) {
   const int64_t batch = a.buffer.size(0);
@@ -58,17 +46,16 @@ torch::Tensor gemm_batched(const Operand& a, const Operand& b, int64_t r, int64_
   const T* pa = a.buffer.data_ptr<T>();
   const T* pb = b.buffer.data_ptr<T>();
   T* pc = out.data_ptr<T>();
-  const int lda = static_cast<int>(a.transposed ? r : k);  // row length of a's buffer
-  const int ldb = static_cast<int>(b.transposed ? k : c);
-  const char ta = a.transposed ? 'T' : 'N', tb = b.transposed ? 'T' : 'N';
+  const int64_t lda = a.transposed ? r : k;  // row length of a's buffer
+  const int64_t ldb = b.transposed ? k : c;
   const int64_t work = r * k * c;
   // Matrices too small for BLAS's own threads are spread over the cores instead; inside the
   // parallel region OpenBLAS runs single-threaded.
   const int64_t grain = std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, work));
   at::parallel_for(0, batch, grain, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
-      gemm<T>(tb, ta, static_cast<int>(c), static_cast<int>(r), static_cast<int>(k), pb + i * k * c,
-              ldb, pa + i * r * k, lda, pc + i * r * c, static_cast<int>(c));
+      gemm<T>(a.transposed, b.transposed, r, c, k, T(1), pa + i * r * k, lda, pb + i * k * c, ldb,
+              T(0), pc + i * r * c, c);
     }
   });
   return out;
@@ -105,6 +92,49 @@ struct BatchedMatmul : torch::autograd::Function<BatchedMatmul> {
 #endif  // SETFORMER_HAVE_BLAS
 
 }  // namespace
+
+template <class T>
+void gemm(bool trans_a, bool trans_b, int64_t r, int64_t c, int64_t k, T alpha, const T* a,
+          int64_t lda, const T* b, int64_t ldb, T beta, T* out, int64_t ldc) {
+  if (r == 0 || c == 0) return;
+#ifdef SETFORMER_HAVE_BLAS
+  // Row-major C = A·B is column-major Cᵀ = Bᵀ·Aᵀ, and a row-major buffer read column-major is
+  // its transpose, so b's buffer goes first and the flags carry over. A single row may have
+  // any stride; BLAS still wants ld >= the row length.
+  const char ta = trans_a ? 'T' : 'N', tb = trans_b ? 'T' : 'N';
+  const int ri = static_cast<int>(r), ci = static_cast<int>(c), ki = static_cast<int>(k);
+  const int la = static_cast<int>(std::max<int64_t>(lda, trans_a ? r : k));
+  const int lb = static_cast<int>(std::max<int64_t>(ldb, trans_b ? k : c));
+  const int lc = static_cast<int>(std::max<int64_t>(ldc, c));
+  if (k == 0) {
+    for (int64_t i = 0; i < r; ++i)
+      for (int64_t j = 0; j < c; ++j)
+        out[i * ldc + j] = beta == T(0) ? T(0) : beta * out[i * ldc + j];
+    return;
+  }
+  if constexpr (std::is_same_v<T, float>) {
+    sgemm_(&tb, &ta, &ci, &ri, &ki, &alpha, b, &lb, a, &la, &beta, out, &lc);
+  } else {
+    dgemm_(&tb, &ta, &ci, &ri, &ki, &alpha, b, &lb, a, &la, &beta, out, &lc);
+  }
+#else
+  for (int64_t i = 0; i < r; ++i) {
+    for (int64_t j = 0; j < c; ++j) {
+      T sum = 0;
+      for (int64_t l = 0; l < k; ++l)
+        sum += (trans_a ? a[l * lda + i] : a[i * lda + l]) *
+               (trans_b ? b[j * ldb + l] : b[l * ldb + j]);
+      T& o = out[i * ldc + j];
+      o = alpha * sum + (beta == T(0) ? T(0) : beta * o);
+    }
+  }
+#endif
+}
+
+template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t,
+                          const float*, int64_t, float, float*, int64_t);
+template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t,
+                           const double*, int64_t, double, double*, int64_t);
 
 bool batched_matmul_uses_blas(const torch::Tensor& t) {
 #ifdef SETFORMER_HAVE_BLAS

@@ -20,4 +20,12 @@ torch::Tensor batched_matmul(const torch::Tensor& a, const torch::Tensor& b);
 /// Whether batched_matmul() uses its direct BLAS path for `t`'s device and dtype in this build.
 bool batched_matmul_uses_blas(const torch::Tensor& t);
 
+/// Row-major out[r, c] = alpha · op(a)[r, k] · op(b)[k, c] + beta · out on raw buffers, where
+/// op transposes when asked and lda/ldb/ldc are the row strides of the buffers as stored. One
+/// BLAS call (plain loops in builds without BLAS): the fused kernels call it per matrix from
+/// their own parallel loops. Defined for float and double.
+template <class T>
+void gemm(bool trans_a, bool trans_b, int64_t r, int64_t c, int64_t k, T alpha, const T* a,
+          int64_t lda, const T* b, int64_t ldb, T beta, T* out, int64_t ldc);
+
 }  // namespace setformer

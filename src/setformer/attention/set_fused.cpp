@@ -1,0 +1,277 @@
+#include "setformer/attention/set_fused.h"
+
+#include "setformer/attention/scaling.h"
+#include "setformer/attention/sinkhorn_fused.h"
+#include "setformer/core/batched_matmul.h"
+
+#include <ATen/Dispatch.h>
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#include <vector>
+
+namespace setformer::attention::detail {
+namespace {
+
+struct Shape {
+  int64_t batch, heads, n, m, dh, iterations;
+  bool batched_weight;  // weight is [B, n, m] rather than [1, n, m]
+  int64_t plans() const { return batch * heads; }
+  int64_t out_row() const { return heads * dh; }  // row stride of [B, n, H·d_h]
+};
+
+/// A [B, H, n, d_h] operand read in place: base pointer and strides (unit inner stride).
+template <typename T>
+struct Heads {
+  T* data;
+  int64_t sb, sh, sn;
+  T* at(int64_t b, int64_t h) const { return data + b * sb + h * sh; }
+};
+
+template <typename T>
+Heads<T> heads_of(const torch::Tensor& t) {
+  return {t.data_ptr<T>(), t.stride(0), t.stride(1), t.stride(2)};
+}
+
+/// A [B, n, H·d_h] tensor seen as [B, H, n, d_h] heads: the layout the fused core writes.
+template <typename T>
+Heads<T> merged_heads(const torch::Tensor& t, const Shape& d) {
+  return {t.data_ptr<T>(), d.n * d.out_row(), d.dh, d.out_row()};
+}
+
+/// Pointers shared by every plan of one call.
+template <typename T>
+struct Operands {
+  Heads<T> q, v;
+  const T* z;      // [H, m, d_h]
+  const T* w;      // [B or 1, n, m]
+  const T* a;      // [B, n]
+  const T* scale;  // [B]
+  const T* b;      // [m], the uniform column marginal
+  T alpha;
+};
+
+/// Per-plan state kept for the backward (slices of saved tensors) or, in inference, scratch.
+template <typename T>
+struct PlanState {
+  T* kappa;  // [n, m]
+  T* k;      // [n, m]
+  T* u;      // [T, n]
+  T* v;      // [T + 1, m]
+  T* cells;  // [m, d_h] C = Pᵀ V (before the scale s)
+};
+
+template <typename T>
+ScalingPlan<T> scaling_of(const Shape& d, const Operands<T>& x, int64_t b, const PlanState<T>& st) {
+  return {d.n, d.m, d.iterations, x.a + b * d.n, x.b, st.k, st.u, st.v};
+}
+
+/// Forward of plan p = b·H + h into its slice of `out` ([B, n, H·d_h]); `plan` is [n, m] scratch.
+/// Returns the plan's largest relative marginal error.
+template <typename T>
+double forward_plan(const Shape& d, const Operands<T>& x, int64_t p, const PlanState<T>& st,
+                    T* plan, const Heads<T>& out) {
+  const int64_t b = p / d.heads, h = p % d.heads, n = d.n, m = d.m, dh = d.dh;
+  const T* w = x.w + (d.batched_weight ? b * n * m : 0);
+  gemm<T>(false, true, n, m, dh, T(1), x.q.at(b, h), x.q.sn, x.z + h * m * dh, dh, T(0), st.kappa,
+          m);
+  for (int64_t i = 0; i < n; ++i) {
+    T* kappa = st.kappa + i * m;
+    T* k = st.k + i * m;
+    const T* w_row = w + i * m;
+    exp_shifted(kappa, -x.alpha, m);
+    T top = -std::numeric_limits<T>::infinity();
+    for (int64_t j = 0; j < m; ++j) {
+      k[j] = kappa[j] * w_row[j];
+      top = std::max(top, k[j]);
+    }
+    exp_shifted(k, -top, m);
+  }
+  const auto scaling = scaling_of(d, x, b, st);
+  scaling_iterations(scaling);
+  double error = 0.0;
+  scaling_plan(scaling, plan, &error);
+  gemm<T>(true, false, m, dh, n, T(1), plan, m, x.v.at(b, h), x.v.sn, T(0), st.cells, dh);
+  gemm<T>(false, false, n, dh, m, x.scale[b], plan, m, st.cells, dh, T(0), out.at(b, h), out.sn);
+  return error;
+}
+
+/// Backward of plan p: ∂q̂ and ∂V into their [B, n, H·d_h] slices, ∂(αẑ) of this plan into
+/// grad_z [m, d_h]. `plan` and `work` are [n, m] scratch, `grad_cells` [m, d_h].
+template <typename T>
+void backward_plan(const Shape& d, const Operands<T>& x, int64_t p, const PlanState<T>& st,
+                   const Heads<T>& grad_out, const Heads<T>& grad_q, const Heads<T>& grad_v,
+                   T* grad_z, T* plan, T* work, T* grad_cells) {
+  const int64_t b = p / d.heads, h = p % d.heads, n = d.n, m = d.m, dh = d.dh;
+  const T s = x.scale[b];
+  const T* w = x.w + (d.batched_weight ? b * n * m : 0);
+  const T* gy = grad_out.at(b, h);
+  const T* v = x.v.at(b, h);
+  const auto scaling = scaling_of(d, x, b, st);
+  scaling_plan(scaling, plan);
+  gemm<T>(true, false, m, dh, n, s, plan, m, gy, grad_out.sn, T(0), grad_cells, dh);  // ∂C
+  gemm<T>(false, true, n, m, dh, s, gy, grad_out.sn, st.cells, dh, T(0), work, m);    // ∂P
+  gemm<T>(false, true, n, m, dh, T(1), v, x.v.sn, grad_cells, dh, T(1), work, m);
+  gemm<T>(false, false, n, dh, m, T(1), plan, m, grad_cells, dh, T(0), grad_v.at(b, h),
+          grad_v.sn);                     // ∂V
+  scaling_backward(scaling, work, plan);  // ∂S into `plan`, no longer needed as P
+  const int64_t nm = n * m;
+#pragma omp simd
+  for (int64_t e = 0; e < nm; ++e) plan[e] *= w[e] * st.kappa[e];  // ∂c
+  gemm<T>(false, false, n, dh, m, T(1), plan, m, x.z + h * m * dh, dh, T(0), grad_q.at(b, h),
+          grad_q.sn);
+  gemm<T>(true, false, m, dh, n, T(1), plan, m, x.q.at(b, h), x.q.sn, T(0), grad_z, dh);
+}
+
+template <typename T>
+Operands<T> operands_of(const torch::Tensor& q, const torch::Tensor& z, const torch::Tensor& v,
+                        const torch::Tensor& w, const torch::Tensor& a, const torch::Tensor& scale,
+                        const torch::Tensor& col, double alpha) {
+  return {heads_of<T>(q),  heads_of<T>(v),      z.data_ptr<T>(),   w.data_ptr<T>(),
+          a.data_ptr<T>(), scale.data_ptr<T>(), col.data_ptr<T>(), static_cast<T>(alpha)};
+}
+
+Shape shape_of(const torch::Tensor& q, const torch::Tensor& z, const torch::Tensor& w,
+               int64_t iterations) {
+  return {q.size(0), q.size(1), q.size(2), z.size(1), q.size(3), iterations, w.size(0) > 1};
+}
+
+/// Saved-state tensors of a call, or per-thread scratch in inference.
+struct StateTensors {
+  torch::Tensor kappa, k, u, v, cells;
+};
+
+StateTensors state_tensors(const Shape& d, int64_t plans, const torch::TensorOptions& opts) {
+  return {torch::empty({plans, d.n, d.m}, opts), torch::empty({plans, d.n, d.m}, opts),
+          torch::empty({plans, d.iterations, d.n}, opts),
+          torch::empty({plans, d.iterations + 1, d.m}, opts),
+          torch::empty({plans, d.m, d.dh}, opts)};
+}
+
+template <typename T>
+PlanState<T> state_slice(const Shape& d, const StateTensors& s, int64_t i) {
+  return {s.kappa.data_ptr<T>() + i * d.n * d.m, s.k.data_ptr<T>() + i * d.n * d.m,
+          s.u.data_ptr<T>() + i * d.iterations * d.n,
+          s.v.data_ptr<T>() + i * (d.iterations + 1) * d.m, s.cells.data_ptr<T>() + i * d.m * d.dh};
+}
+
+/// Forward over all plans, parallel over batch × heads. With `saved`, the plans' state is kept
+/// there for the backward; without, each thread reuses one plan's worth of scratch.
+torch::Tensor forward_all(const Shape& d, const torch::Tensor& q, const torch::Tensor& z,
+                          const torch::Tensor& v, const torch::Tensor& w, const torch::Tensor& a,
+                          const torch::Tensor& scale, const torch::Tensor& col, double alpha,
+                          StateTensors* saved, torch::Tensor& errors) {
+  const auto opts = q.options();
+  auto out = torch::empty({d.batch, d.n, d.out_row()}, opts);
+  errors = torch::empty({d.plans()}, opts.dtype(torch::kDouble));
+  AT_DISPATCH_FLOATING_TYPES(q.scalar_type(), "set_core_fused_forward", [&] {
+    const auto x = operands_of<scalar_t>(q, z, v, w, a, scale, col, alpha);
+    const auto out_heads = merged_heads<scalar_t>(out, d);
+    double* e = errors.data_ptr<double>();
+    at::parallel_for(0, d.plans(), 1, [&](int64_t begin, int64_t end) {
+      auto plan = torch::empty({d.n, d.m}, opts);
+      StateTensors scratch;
+      if (!saved) scratch = state_tensors(d, 1, opts);
+      for (int64_t p = begin; p < end; ++p) {
+        const auto st =
+            saved ? state_slice<scalar_t>(d, *saved, p) : state_slice<scalar_t>(d, scratch, 0);
+        e[p] = forward_plan(d, x, p, st, plan.data_ptr<scalar_t>(), out_heads);
+      }
+    });
+  });
+  return out;
+}
+
+/// Autograd node of the fused core: forward keeps κ, K, the scaling vectors and the cells.
+struct SetCore : torch::autograd::Function<SetCore> {
+  static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx,
+                                                const torch::Tensor& q, const torch::Tensor& z,
+                                                const torch::Tensor& v, const torch::Tensor& w,
+                                                const torch::Tensor& a, const torch::Tensor& scale,
+                                                const torch::Tensor& col, double alpha,
+                                                int64_t iterations) {
+    const Shape d = shape_of(q, z, w, iterations);
+    StateTensors st = state_tensors(d, d.plans(), q.options());
+    torch::Tensor errors;
+    auto out = forward_all(d, q, z, v, w, a, scale, col, alpha, &st, errors);
+    ctx->save_for_backward({q, z, v, w, a, scale, col, st.kappa, st.k, st.u, st.v, st.cells});
+    ctx->saved_data["alpha"] = alpha;
+    ctx->saved_data["iterations"] = iterations;
+    ctx->mark_non_differentiable({errors});
+    return {out, errors};
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto s = ctx->get_saved_variables();
+    const auto &q = s[0], &z = s[1], &v = s[2], &w = s[3], &a = s[4], &scale = s[5], &col = s[6];
+    const StateTensors st{s[7], s[8], s[9], s[10], s[11]};
+    const double alpha = ctx->saved_data["alpha"].toDouble();
+    const Shape d = shape_of(q, z, w, ctx->saved_data["iterations"].toInt());
+    const auto grad_out = grads[0].contiguous();
+    const auto opts = q.options();
+    auto grad_q = torch::empty({d.batch, d.n, d.out_row()}, opts);
+    auto grad_v = torch::empty({d.batch, d.n, d.out_row()}, opts);
+    auto grad_z = torch::empty({d.batch, d.heads, d.m, d.dh}, opts);
+    AT_DISPATCH_FLOATING_TYPES(q.scalar_type(), "set_core_fused_backward", [&] {
+      const auto x = operands_of<scalar_t>(q, z, v, w, a, scale, col, alpha);
+      const auto gy = merged_heads<scalar_t>(grad_out, d);
+      const auto gq = merged_heads<scalar_t>(grad_q, d);
+      const auto gv = merged_heads<scalar_t>(grad_v, d);
+      scalar_t* gz = grad_z.data_ptr<scalar_t>();
+      at::parallel_for(0, d.plans(), 1, [&](int64_t begin, int64_t end) {
+        auto scratch = torch::empty({2 * d.n * d.m + d.m * d.dh}, opts);
+        scalar_t* plan = scratch.data_ptr<scalar_t>();
+        scalar_t* work = plan + d.n * d.m;
+        scalar_t* grad_cells = work + d.n * d.m;
+        for (int64_t p = begin; p < end; ++p)
+          backward_plan(d, x, p, state_slice<scalar_t>(d, st, p), gy, gq, gv, gz + p * d.m * d.dh,
+                        plan, work, grad_cells);
+      });
+    });
+    // [B, n, H·d_h] seen as [B, H, n, d_h], the inputs' logical shape.
+    const auto as_heads = [&](const torch::Tensor& t) {
+      return t.view({d.batch, d.n, d.heads, d.dh}).transpose(1, 2);
+    };
+    const torch::Tensor none;  // w, a, scale, col, alpha, iterations
+    return {as_heads(grad_q), grad_z.sum(0), as_heads(grad_v), none, none, none, none, none, none};
+  }
+};
+
+}  // namespace
+
+std::optional<SetCoreResult> set_core_fused(const SetCoreInputs& in) {
+  const auto& q = in.q_hat;
+  const auto dtype = q.scalar_type();
+  if (!q.device().is_cpu() || (dtype != torch::kFloat && dtype != torch::kDouble) || q.numel() == 0)
+    return std::nullopt;
+  for (const auto* t : {&in.z_scaled, &in.values, &in.weight, &in.row_weights, &in.scale})
+    if (!t->device().is_cpu() || t->scalar_type() != dtype) return std::nullopt;
+  const auto& w = in.weight;
+  if (!(w.max().item<double>() <= scaling_range_limit(dtype))) return std::nullopt;
+
+  const auto unit_inner = [](const torch::Tensor& t) {
+    return t.stride(-1) == 1 ? t : t.contiguous();
+  };
+  const int64_t m = in.z_scaled.size(1);
+  const auto col = torch::full({m}, 1.0 / static_cast<double>(m), q.options());
+  const bool needs_grad =
+      torch::GradMode::is_enabled() &&
+      (q.requires_grad() || in.z_scaled.requires_grad() || in.values.requires_grad());
+  const auto qi = unit_inner(q), vi = unit_inner(in.values), z = in.z_scaled.contiguous();
+  const auto wc = w.contiguous(), a = in.row_weights.contiguous(), s = in.scale.contiguous();
+  SetCoreResult result;
+  torch::Tensor errors;
+  if (needs_grad) {
+    const auto outputs = SetCore::apply(qi, z, vi, wc, a, s, col, in.alpha, in.iterations);
+    result.output = outputs[0];
+    errors = outputs[1];
+  } else {
+    result.output = forward_all(shape_of(qi, z, wc, in.iterations), qi, z, vi, wc, a, s, col,
+                                in.alpha, nullptr, errors);
+  }
+  result.max_marginal_error = errors.max().item<double>();
+  return result;
+}
+
+}  // namespace setformer::attention::detail

@@ -4,6 +4,7 @@
 #include "setformer/attention/set.h"
 
 #include "setformer/attention/positions.h"
+#include "setformer/core/memory.h"
 
 #include "common/attention_helpers.h"
 #include "common/errors.h"
@@ -311,6 +312,47 @@ TEST(SetAttention, FusedCoreEqualsTheCompositionWithItsGradients) {
       EXPECT_LT(max_abs_diff(grads[0][i], grads[1][i]), 1e-12 * scale) << names[i] << ", T = " << t;
     }
   }
+}
+
+TEST(SetAttention, FusedCoreImplicitBackwardMatchesTheConvergedComposition) {
+  // With T large enough for the plan to converge, the implicit backward (P only, an m×m solve per
+  // plan) gives the unrolled composition's gradients.
+  auto options = AttentionOptions(16, 2).kernel("set");
+  options.set().num_references(6).iterations(300).sinkhorn_backward(SinkhornBackward::implicit);
+  auto [fused, composed] = fused_and_composed(options);
+  const auto pad = testing::padding_for({30, 17}, 30);
+  const auto x = torch::randn({2, 30, 16}, torch::kDouble).requires_grad_(true);
+  const auto w = testing::probe_weights({2, 30, 16});
+  std::vector<std::vector<torch::Tensor>> grads;
+  for (SetAttention* layer : {&fused, &composed}) {
+    const auto y = (*layer)(x, x, Mask().padding(pad));
+    grads.push_back(
+        torch::autograd::grad({(y * w).sum()}, {x, (*layer)->named_parameters()["references"]}));
+  }
+  ASSERT_TRUE(fused->last_fused_core());
+  for (size_t i = 0; i < 2; ++i) {
+    const double scale = grads[1][i].abs().max().item<double>();
+    EXPECT_LT(max_abs_diff(grads[0][i], grads[1][i]), 1e-8 * scale) << (i ? "references" : "input");
+  }
+}
+
+TEST(SetAttention, FusedCoreImplicitBackwardKeepsMemoryIndependentOfT) {
+  // Bytes the autograd graph holds after the forward pass, for two iteration counts: the
+  // unrolled backward keeps the T scaling vectors, the implicit one only P.
+  install_cpu_memory_tracker();
+  const auto held = [](SinkhornBackward backward, int64_t iterations) {
+    auto options = AttentionOptions(16, 2).kernel("set");
+    options.set().num_references(8).iterations(iterations).sinkhorn_backward(backward);
+    SetAttention layer(options);
+    const auto x = torch::randn({2, 64, 16}).requires_grad_(true);
+    const torch::Device cpu(torch::kCPU);
+    const int64_t before = current_memory_bytes(cpu);
+    const auto y = layer(x, x);
+    EXPECT_TRUE(layer->last_fused_core());
+    return current_memory_bytes(cpu) - before;
+  };
+  EXPECT_EQ(held(SinkhornBackward::implicit, 5), held(SinkhornBackward::implicit, 50));
+  EXPECT_GT(held(SinkhornBackward::unrolled, 50), held(SinkhornBackward::unrolled, 5));
 }
 
 TEST(SetAttention, FusedCoreGradientsMatchFiniteDifferences) {

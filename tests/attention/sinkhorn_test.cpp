@@ -149,13 +149,15 @@ struct TwoPaths {
 };
 
 TwoPaths run_both(const torch::Tensor& scores, const torch::Tensor& rows, const torch::Tensor& cols,
-                  int64_t iterations) {
+                  int64_t iterations,
+                  SinkhornBackward fused_backward = SinkhornBackward::unrolled) {
   const auto w = testing::probe_weights(scores.sizes()).to(scores.scalar_type());
   TwoPaths out;
   for (const bool fused : {false, true}) {
     auto s = scores.clone().requires_grad_(true);
     const auto result =
-        sinkhorn(s, rows, cols, SinkhornOptions().iterations(iterations).fused(fused));
+        sinkhorn(s, rows, cols,
+                 SinkhornOptions().iterations(iterations).fused(fused).backward(fused_backward));
     (result.plan * w).sum().backward();
     (fused ? out.fused_plan : out.reference_plan) = result.plan.detach();
     (fused ? out.fused_grad : out.reference_grad) = s.grad();
@@ -177,6 +179,21 @@ TEST(SinkhornFused, EqualsTheUnrolledLogDomainPlanAndGradientInDoublePrecision) 
     const double scale = both.reference_grad.abs().max().item<double>();
     EXPECT_LT(max_abs_diff(both.fused_grad, both.reference_grad), 1e-12 * scale) << "T = " << t;
   }
+}
+
+TEST(SinkhornFused, ImplicitGradientEqualsTheUnrolledGradientOfAConvergedPlan) {
+  // At convergence the unrolled iterations' gradient tends to the fixed point's, which the
+  // implicit backward computes from P alone; with padding on both sides. Before convergence the
+  // two differ, which shows the comparison can tell them apart.
+  const auto scores = torch::rand({2, 3, 11, 6}, torch::kDouble) * 5.0;
+  const auto rows = testing::padding_for({11, 7}, 11).view({2, 1, 11});
+  const auto cols = testing::padding_for({6, 4}, 6).view({2, 1, 6});
+  const auto converged = run_both(scores, rows, cols, 300, SinkhornBackward::implicit);
+  ASSERT_TRUE(converged.fused_ran);
+  const double scale = converged.reference_grad.abs().max().item<double>();
+  EXPECT_LT(max_abs_diff(converged.fused_grad, converged.reference_grad), 1e-9 * scale);
+  const auto early = run_both(scores, rows, cols, 1, SinkhornBackward::implicit);
+  EXPECT_GT(max_abs_diff(early.fused_grad, early.reference_grad), 1e-3 * scale);
 }
 
 TEST(SinkhornFused, AgreesWithTheLogDomainInSinglePrecision) {

@@ -44,6 +44,13 @@ enum class Values { linear, nystrom };
 /// row 7, for comparison only).
 enum class References { learned, none };
 
+/// How the fused CPU paths differentiate Sinkhorn (DESIGN.md §2): `unrolled` is the exact
+/// gradient of the T iterations (keeps K and the T scaling vectors); `implicit` differentiates
+/// the fixed point the iterations approach (implicit function theorem: an m×m linear solve per
+/// plan, memory independent of T; exact only once the plan has converged). The reference
+/// composition is always unrolled by autograd.
+enum class SinkhornBackward { unrolled, implicit };
+
 /// Name tables that serve parsing and printing of every option enum.
 template <class E>
 struct EnumNames;
@@ -68,6 +75,12 @@ template <>
 struct EnumNames<References> {
   static constexpr std::array<std::pair<References, const char*>, 2> values{
       {{References::learned, "learned"}, {References::none, "none"}}};
+};
+
+template <>
+struct EnumNames<SinkhornBackward> {
+  static constexpr std::array<std::pair<SinkhornBackward, const char*>, 2> values{
+      {{SinkhornBackward::unrolled, "unrolled"}, {SinkhornBackward::implicit, "implicit"}}};
 };
 
 /// "a | b | c" for the enum E.
@@ -131,9 +144,12 @@ struct SetOptions {
   TORCH_ARG(double, nystrom_eigen_floor) = 1e-4;
   /// Largest relative marginal error of the plan reported as "converged".
   TORCH_ARG(double, tolerance) = 1e-2;
-  /// Sinkhorn's fused CPU kernel where it applies (SinkhornOptions::fused); false runs the
-  /// log-domain composition, for comparisons.
+  /// The fused CPU kernels where they apply: the whole transport core for self-attention
+  /// (set_fused.h), else Sinkhorn alone (SinkhornOptions::fused); false runs the log-domain
+  /// composition, for comparisons.
   TORCH_ARG(bool, fused_sinkhorn) = true;
+  /// Backward of the fused paths (SinkhornOptions::backward).
+  TORCH_ARG(SinkhornBackward, sinkhorn_backward) = SinkhornBackward::unrolled;
 };
 
 /// Windowed softmax attention (Swin, Liu et al. 2021, §3.2): tokens on an H×W grid attend within

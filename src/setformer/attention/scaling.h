@@ -171,4 +171,101 @@ void scaling_backward(const ScalingPlan<T>& q, const T* grad, T* out) {
   }
 }
 
+/// Solves the symmetric positive definite system A x = y in place (A [m, m] row-major, its lower
+/// triangle overwritten by the Cholesky factor; y becomes x). False when A is not numerically
+/// positive definite.
+inline bool cholesky_solve(std::vector<double>& A, std::vector<double>& y, int64_t m) {
+  for (int64_t j = 0; j < m; ++j) {
+    double diag = A[j * m + j];
+    for (int64_t k = 0; k < j; ++k) diag -= A[j * m + k] * A[j * m + k];
+    if (!(diag > 0.0)) return false;
+    const double l = std::sqrt(diag);
+    A[j * m + j] = l;
+    for (int64_t i = j + 1; i < m; ++i) {
+      double sum = A[i * m + j];
+      for (int64_t k = 0; k < j; ++k) sum -= A[i * m + k] * A[j * m + k];
+      A[i * m + j] = sum / l;
+    }
+  }
+  for (int64_t i = 0; i < m; ++i) {  // L z = y
+    for (int64_t k = 0; k < i; ++k) y[i] -= A[i * m + k] * y[k];
+    y[i] /= A[i * m + i];
+  }
+  for (int64_t i = m - 1; i >= 0; --i) {  // Lᵀ x = z
+    for (int64_t k = i + 1; k < m; ++k) y[i] -= A[k * m + i] * y[k];
+    y[i] /= A[i * m + i];
+  }
+  return true;
+}
+
+/// ∂L/∂S at Sinkhorn's fixed point (implicit differentiation, DESIGN.md §2), from the plan P
+/// [n, m] and ∂L/∂P `grad`, into `out` [n, m] (may alias `grad`, not `plan`); `scratch` is
+/// [n, m]. With H = ∂L/∂P ⊙ P, r = H1, c = Hᵀ1 and the plan's own marginals a = P1, b = Pᵀ1:
+///   [diag(a) P; Pᵀ diag(b)] [α; β] = [r; c],   ∂L/∂S = H − P ⊙ (α1ᵀ + 1βᵀ).
+/// α is eliminated through the m×m Schur complement diag(b) − Pᵀ diag(1/a) P, which is
+/// singular along 1 exactly because a and b are P's own marginals; adding γ·11ᵀ (γ = mean b)
+/// makes it positive definite without changing the solution that matters (1ᵀβ = 0, and a
+/// constant shift of β is absorbed by α). Cost O(n·m²), memory O(n·m), independent of T.
+template <typename T>
+void implicit_backward(int64_t n, int64_t m, const T* plan, const T* grad, T* out, T* scratch) {
+  std::vector<double> r(static_cast<size_t>(n), 0.0), a(static_cast<size_t>(n), 0.0);
+  std::vector<double> c(static_cast<size_t>(m), 0.0), b(static_cast<size_t>(m), 0.0);
+  for (int64_t i = 0; i < n; ++i) {
+    const T* p_row = plan + i * m;
+    const T* g_row = grad + i * m;
+    T* o_row = out + i * m;
+    for (int64_t j = 0; j < m; ++j) {
+      const T h = g_row[j] * p_row[j];
+      o_row[j] = h;
+      r[i] += h;
+      a[i] += p_row[j];
+      c[j] += h;
+      b[j] += p_row[j];
+    }
+  }
+  // Pᵀ diag(1/a) P = XᵀX with X = diag(a^{-1/2}) P.
+  for (int64_t i = 0; i < n; ++i) {
+    const T scale = a[i] > 0 ? static_cast<T>(1.0 / std::sqrt(a[i])) : T(0);
+    for (int64_t j = 0; j < m; ++j) scratch[i * m + j] = scale * plan[i * m + j];
+  }
+  std::vector<T> xtx(static_cast<size_t>(m * m));
+  gemm<T>(true, false, m, m, n, T(1), scratch, m, scratch, m, T(0), xtx.data(), m);
+  double gamma = 0.0;
+  int64_t valid = 0;
+  for (int64_t j = 0; j < m; ++j)
+    if (b[j] > 0) gamma += b[j], ++valid;
+  gamma /= static_cast<double>(std::max<int64_t>(valid, 1));
+  std::vector<double> schur(static_cast<size_t>(m * m)), beta(static_cast<size_t>(m));
+  for (int64_t j = 0; j < m; ++j) {
+    for (int64_t k = 0; k < m; ++k) {
+      double& e = schur[j * m + k];
+      if (b[j] > 0 && b[k] > 0) {
+        e = (j == k ? b[j] : 0.0) - static_cast<double>(xtx[j * m + k]) + gamma;
+      } else {
+        e = j == k ? 1.0 : 0.0;  // padded column: β_j = 0
+      }
+    }
+    beta[j] = b[j] > 0 ? c[j] : 0.0;
+  }
+  for (int64_t i = 0; i < n; ++i) {  // right-hand side c − Pᵀ diag(1/a) r
+    if (!(a[i] > 0)) continue;
+    const double t = r[i] / a[i];
+    for (int64_t j = 0; j < m; ++j)
+      if (b[j] > 0) beta[j] -= static_cast<double>(plan[i * m + j]) * t;
+  }
+  if (!cholesky_solve(schur, beta, m)) {
+    // Only a degenerate plan (a column or row set without mass) gets here: no gradient flows.
+    std::fill(out, out + n * m, T(0));
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    const T* p_row = plan + i * m;
+    T* o_row = out + i * m;
+    double p_beta = 0.0;
+    for (int64_t j = 0; j < m; ++j) p_beta += static_cast<double>(p_row[j]) * beta[j];
+    const T alpha = a[i] > 0 ? static_cast<T>((r[i] - p_beta) / a[i]) : T(0);
+    for (int64_t j = 0; j < m; ++j) o_row[j] -= p_row[j] * (alpha + static_cast<T>(beta[j]));
+  }
+}
+
 }  // namespace setformer::attention::detail

@@ -135,7 +135,8 @@ SetAttentionImpl::Transport SetAttentionImpl::transport(const torch::Tensor& q,
                          SinkhornOptions()
                              .iterations(o.iterations())
                              .tolerance(o.tolerance())
-                             .fused(o.fused_sinkhorn()));
+                             .fused(o.fused_sinkhorn())
+                             .backward(o.sinkhorn_backward()));
   t.plan = result.plan;
   t.report = result.report;
   const auto opts = q.options();
@@ -211,6 +212,7 @@ std::optional<torch::Tensor> SetAttentionImpl::fused_self_attention(const torch:
   }
   in.alpha = o.alpha();
   in.iterations = o.iterations();
+  in.backward = o.sinkhorn_backward();
   auto result = detail::set_core_fused(in);
   if (!result) return std::nullopt;
   last_sinkhorn_.max_marginal_error = result->max_marginal_error;

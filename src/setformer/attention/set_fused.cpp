@@ -6,6 +6,7 @@
 
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
+#include <ATen/record_function.h>
 #include <torch/torch.h>
 
 #include <vector>
@@ -51,7 +52,8 @@ struct Operands {
   T alpha;
 };
 
-/// Per-plan state kept for the backward (slices of saved tensors) or, in inference, scratch.
+/// Per-plan state: slices of the tensors saved for the backward, or per-thread scratch for what
+/// is not saved. The unrolled backward keeps K and the iterates, the implicit one P.
 template <typename T>
 struct PlanState {
   T* kappa;  // [n, m]
@@ -59,6 +61,7 @@ struct PlanState {
   T* u;      // [T, n]
   T* v;      // [T + 1, m]
   T* cells;  // [m, d_h] C = Pᵀ V (before the scale s)
+  T* plan;   // [n, m]
 };
 
 template <typename T>
@@ -66,11 +69,11 @@ ScalingPlan<T> scaling_of(const Shape& d, const Operands<T>& x, int64_t b, const
   return {d.n, d.m, d.iterations, x.a + b * d.n, x.b, st.k, st.u, st.v};
 }
 
-/// Forward of plan p = b·H + h into its slice of `out` ([B, n, H·d_h]); `plan` is [n, m] scratch.
-/// Returns the plan's largest relative marginal error.
+/// Forward of plan p = b·H + h into its slice of `out` ([B, n, H·d_h]). Returns the plan's
+/// largest relative marginal error.
 template <typename T>
 double forward_plan(const Shape& d, const Operands<T>& x, int64_t p, const PlanState<T>& st,
-                    T* plan, const Heads<T>& out) {
+                    const Heads<T>& out) {
   const int64_t b = p / d.heads, h = p % d.heads, n = d.n, m = d.m, dh = d.dh;
   const T* w = x.w + (d.batched_weight ? b * n * m : 0);
   gemm<T>(false, true, n, m, dh, T(1), x.q.at(b, h), x.q.sn, x.z + h * m * dh, dh, T(0), st.kappa,
@@ -90,37 +93,43 @@ double forward_plan(const Shape& d, const Operands<T>& x, int64_t p, const PlanS
   const auto scaling = scaling_of(d, x, b, st);
   scaling_iterations(scaling);
   double error = 0.0;
-  scaling_plan(scaling, plan, &error);
-  gemm<T>(true, false, m, dh, n, T(1), plan, m, x.v.at(b, h), x.v.sn, T(0), st.cells, dh);
-  gemm<T>(false, false, n, dh, m, x.scale[b], plan, m, st.cells, dh, T(0), out.at(b, h), out.sn);
+  scaling_plan(scaling, st.plan, &error);
+  gemm<T>(true, false, m, dh, n, T(1), st.plan, m, x.v.at(b, h), x.v.sn, T(0), st.cells, dh);
+  gemm<T>(false, false, n, dh, m, x.scale[b], st.plan, m, st.cells, dh, T(0), out.at(b, h), out.sn);
   return error;
 }
 
 /// Backward of plan p: ∂q̂ and ∂V into their [B, n, H·d_h] slices, ∂(αẑ) of this plan into
-/// grad_z [m, d_h]. `plan` and `work` are [n, m] scratch, `grad_cells` [m, d_h].
+/// grad_z [m, d_h]. `spare` and `work` are [n, m] scratch, `grad_cells` [m, d_h].
 template <typename T>
 void backward_plan(const Shape& d, const Operands<T>& x, int64_t p, const PlanState<T>& st,
-                   const Heads<T>& grad_out, const Heads<T>& grad_q, const Heads<T>& grad_v,
-                   T* grad_z, T* plan, T* work, T* grad_cells) {
+                   bool implicit, const Heads<T>& grad_out, const Heads<T>& grad_q,
+                   const Heads<T>& grad_v, T* grad_z, T* spare, T* work, T* grad_cells) {
   const int64_t b = p / d.heads, h = p % d.heads, n = d.n, m = d.m, dh = d.dh;
   const T s = x.scale[b];
   const T* w = x.w + (d.batched_weight ? b * n * m : 0);
   const T* gy = grad_out.at(b, h);
   const T* v = x.v.at(b, h);
   const auto scaling = scaling_of(d, x, b, st);
-  scaling_plan(scaling, plan);
+  T* plan = st.plan;  // saved (implicit) or recomputed from K and the iterates (unrolled)
+  if (!implicit) scaling_plan(scaling, plan);
   gemm<T>(true, false, m, dh, n, s, plan, m, gy, grad_out.sn, T(0), grad_cells, dh);  // ∂C
   gemm<T>(false, true, n, m, dh, s, gy, grad_out.sn, st.cells, dh, T(0), work, m);    // ∂P
   gemm<T>(false, true, n, m, dh, T(1), v, x.v.sn, grad_cells, dh, T(1), work, m);
   gemm<T>(false, false, n, dh, m, T(1), plan, m, grad_cells, dh, T(0), grad_v.at(b, h),
-          grad_v.sn);                     // ∂V
-  scaling_backward(scaling, work, plan);  // ∂S into `plan`, no longer needed as P
+          grad_v.sn);  // ∂V
+  T* grad_s = implicit ? work : spare;
+  if (implicit) {
+    implicit_backward(n, m, plan, work, grad_s, spare);
+  } else {
+    scaling_backward(scaling, work, grad_s);
+  }
   const int64_t nm = n * m;
 #pragma omp simd
-  for (int64_t e = 0; e < nm; ++e) plan[e] *= w[e] * st.kappa[e];  // ∂c
-  gemm<T>(false, false, n, dh, m, T(1), plan, m, x.z + h * m * dh, dh, T(0), grad_q.at(b, h),
+  for (int64_t e = 0; e < nm; ++e) grad_s[e] *= w[e] * st.kappa[e];  // ∂c
+  gemm<T>(false, false, n, dh, m, T(1), grad_s, m, x.z + h * m * dh, dh, T(0), grad_q.at(b, h),
           grad_q.sn);
-  gemm<T>(true, false, m, dh, n, T(1), plan, m, x.q.at(b, h), x.q.sn, T(0), grad_z, dh);
+  gemm<T>(true, false, m, dh, n, T(1), grad_s, m, x.q.at(b, h), x.q.sn, T(0), grad_z, dh);
 }
 
 template <typename T>
@@ -136,27 +145,60 @@ Shape shape_of(const torch::Tensor& q, const torch::Tensor& z, const torch::Tens
   return {q.size(0), q.size(1), q.size(2), z.size(1), q.size(3), iterations, w.size(0) > 1};
 }
 
-/// Saved-state tensors of a call, or per-thread scratch in inference.
+/// The per-plan state of a call as tensors [plans, ...]; fields left undefined are not kept.
 struct StateTensors {
-  torch::Tensor kappa, k, u, v, cells;
+  torch::Tensor kappa, k, u, v, cells, plan;
 };
 
-StateTensors state_tensors(const Shape& d, int64_t plans, const torch::TensorOptions& opts) {
-  return {torch::empty({plans, d.n, d.m}, opts), torch::empty({plans, d.n, d.m}, opts),
-          torch::empty({plans, d.iterations, d.n}, opts),
-          torch::empty({plans, d.iterations + 1, d.m}, opts),
-          torch::empty({plans, d.m, d.dh}, opts)};
+/// What the backward keeps for every plan: κ, the cells, and K with the iterates (unrolled) or
+/// P (implicit).
+StateTensors saved_state(const Shape& d, bool implicit, const torch::TensorOptions& opts) {
+  const int64_t plans = d.plans();
+  StateTensors s;
+  s.kappa = torch::empty({plans, d.n, d.m}, opts);
+  s.cells = torch::empty({plans, d.m, d.dh}, opts);
+  if (implicit) {
+    s.plan = torch::empty({plans, d.n, d.m}, opts);
+  } else {
+    s.k = torch::empty({plans, d.n, d.m}, opts);
+    s.u = torch::empty({plans, d.iterations, d.n}, opts);
+    s.v = torch::empty({plans, d.iterations + 1, d.m}, opts);
+  }
+  return s;
 }
 
+/// One plan's worth of every field that `saved` (null in inference) does not keep.
+StateTensors scratch_state(const Shape& d, const StateTensors* saved,
+                           const torch::TensorOptions& opts) {
+  const auto missing = [&](torch::Tensor StateTensors::*field) {
+    return !saved || !(saved->*field).defined();
+  };
+  StateTensors s;
+  if (missing(&StateTensors::kappa)) s.kappa = torch::empty({d.n, d.m}, opts);
+  if (missing(&StateTensors::k)) s.k = torch::empty({d.n, d.m}, opts);
+  if (missing(&StateTensors::u)) s.u = torch::empty({d.iterations, d.n}, opts);
+  if (missing(&StateTensors::v)) s.v = torch::empty({d.iterations + 1, d.m}, opts);
+  if (missing(&StateTensors::cells)) s.cells = torch::empty({d.m, d.dh}, opts);
+  if (missing(&StateTensors::plan)) s.plan = torch::empty({d.n, d.m}, opts);
+  return s;
+}
+
+/// Plan p's state: its slice of each saved field, else the scratch.
 template <typename T>
-PlanState<T> state_slice(const Shape& d, const StateTensors& s, int64_t i) {
-  return {s.kappa.data_ptr<T>() + i * d.n * d.m, s.k.data_ptr<T>() + i * d.n * d.m,
-          s.u.data_ptr<T>() + i * d.iterations * d.n,
-          s.v.data_ptr<T>() + i * (d.iterations + 1) * d.m, s.cells.data_ptr<T>() + i * d.m * d.dh};
+PlanState<T> state_slice(const StateTensors* saved, const StateTensors& scratch, int64_t p) {
+  const auto pick = [&](torch::Tensor StateTensors::*field) {
+    if (saved && (saved->*field).defined()) {
+      const auto& t = saved->*field;
+      return t.data_ptr<T>() + p * t.stride(0);
+    }
+    return (scratch.*field).data_ptr<T>();
+  };
+  return {pick(&StateTensors::kappa), pick(&StateTensors::k),     pick(&StateTensors::u),
+          pick(&StateTensors::v),     pick(&StateTensors::cells), pick(&StateTensors::plan)};
 }
 
 /// Forward over all plans, parallel over batch × heads. With `saved`, the plans' state is kept
-/// there for the backward; without, each thread reuses one plan's worth of scratch.
+/// there for the backward; what it does not keep lives in one plan's worth of scratch per thread.
 torch::Tensor forward_all(const Shape& d, const torch::Tensor& q, const torch::Tensor& z,
                           const torch::Tensor& v, const torch::Tensor& w, const torch::Tensor& a,
                           const torch::Tensor& scale, const torch::Tensor& col, double alpha,
@@ -169,34 +211,33 @@ torch::Tensor forward_all(const Shape& d, const torch::Tensor& q, const torch::T
     const auto out_heads = merged_heads<scalar_t>(out, d);
     double* e = errors.data_ptr<double>();
     at::parallel_for(0, d.plans(), 1, [&](int64_t begin, int64_t end) {
-      auto plan = torch::empty({d.n, d.m}, opts);
-      StateTensors scratch;
-      if (!saved) scratch = state_tensors(d, 1, opts);
-      for (int64_t p = begin; p < end; ++p) {
-        const auto st =
-            saved ? state_slice<scalar_t>(d, *saved, p) : state_slice<scalar_t>(d, scratch, 0);
-        e[p] = forward_plan(d, x, p, st, plan.data_ptr<scalar_t>(), out_heads);
-      }
+      const StateTensors scratch = scratch_state(d, saved, opts);
+      for (int64_t p = begin; p < end; ++p)
+        e[p] = forward_plan(d, x, p, state_slice<scalar_t>(saved, scratch, p), out_heads);
     });
   });
   return out;
 }
 
-/// Autograd node of the fused core: forward keeps κ, K, the scaling vectors and the cells.
+/// Autograd node of the fused core: forward keeps κ, the cells, and K with the scaling vectors
+/// (unrolled) or P (implicit).
 struct SetCore : torch::autograd::Function<SetCore> {
   static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx,
                                                 const torch::Tensor& q, const torch::Tensor& z,
                                                 const torch::Tensor& v, const torch::Tensor& w,
                                                 const torch::Tensor& a, const torch::Tensor& scale,
                                                 const torch::Tensor& col, double alpha,
-                                                int64_t iterations) {
+                                                int64_t iterations, bool implicit) {
     const Shape d = shape_of(q, z, w, iterations);
-    StateTensors st = state_tensors(d, d.plans(), q.options());
+    StateTensors st = saved_state(d, implicit, q.options());
     torch::Tensor errors;
     auto out = forward_all(d, q, z, v, w, a, scale, col, alpha, &st, errors);
-    ctx->save_for_backward({q, z, v, w, a, scale, col, st.kappa, st.k, st.u, st.v, st.cells});
+    // Undefined fields are saved as undefined tensors and come back as such.
+    ctx->save_for_backward(
+        {q, z, v, w, a, scale, col, st.kappa, st.k, st.u, st.v, st.cells, st.plan});
     ctx->saved_data["alpha"] = alpha;
     ctx->saved_data["iterations"] = iterations;
+    ctx->saved_data["implicit"] = implicit;
     ctx->mark_non_differentiable({errors});
     return {out, errors};
   }
@@ -205,8 +246,9 @@ struct SetCore : torch::autograd::Function<SetCore> {
                                                  torch::autograd::variable_list grads) {
     const auto s = ctx->get_saved_variables();
     const auto &q = s[0], &z = s[1], &v = s[2], &w = s[3], &a = s[4], &scale = s[5], &col = s[6];
-    const StateTensors st{s[7], s[8], s[9], s[10], s[11]};
+    const StateTensors st{s[7], s[8], s[9], s[10], s[11], s[12]};
     const double alpha = ctx->saved_data["alpha"].toDouble();
+    const bool implicit = ctx->saved_data["implicit"].toBool();
     const Shape d = shape_of(q, z, w, ctx->saved_data["iterations"].toInt());
     const auto grad_out = grads[0].contiguous();
     const auto opts = q.options();
@@ -220,27 +262,38 @@ struct SetCore : torch::autograd::Function<SetCore> {
       const auto gv = merged_heads<scalar_t>(grad_v, d);
       scalar_t* gz = grad_z.data_ptr<scalar_t>();
       at::parallel_for(0, d.plans(), 1, [&](int64_t begin, int64_t end) {
-        auto scratch = torch::empty({2 * d.n * d.m + d.m * d.dh}, opts);
-        scalar_t* plan = scratch.data_ptr<scalar_t>();
-        scalar_t* work = plan + d.n * d.m;
+        const StateTensors scratch = scratch_state(d, &st, opts);
+        auto buffers = torch::empty({2 * d.n * d.m + d.m * d.dh}, opts);
+        scalar_t* spare = buffers.data_ptr<scalar_t>();
+        scalar_t* work = spare + d.n * d.m;
         scalar_t* grad_cells = work + d.n * d.m;
         for (int64_t p = begin; p < end; ++p)
-          backward_plan(d, x, p, state_slice<scalar_t>(d, st, p), gy, gq, gv, gz + p * d.m * d.dh,
-                        plan, work, grad_cells);
+          backward_plan(d, x, p, state_slice<scalar_t>(&st, scratch, p), implicit, gy, gq, gv,
+                        gz + p * d.m * d.dh, spare, work, grad_cells);
       });
     });
     // [B, n, H·d_h] seen as [B, H, n, d_h], the inputs' logical shape.
     const auto as_heads = [&](const torch::Tensor& t) {
       return t.view({d.batch, d.n, d.heads, d.dh}).transpose(1, 2);
     };
-    const torch::Tensor none;  // w, a, scale, col, alpha, iterations
-    return {as_heads(grad_q), grad_z.sum(0), as_heads(grad_v), none, none, none, none, none, none};
+    const torch::Tensor none;  // w, a, scale, col, alpha, iterations, implicit
+    return {as_heads(grad_q),
+            grad_z.sum(0),
+            as_heads(grad_v),
+            none,
+            none,
+            none,
+            none,
+            none,
+            none,
+            none};
   }
 };
 
 }  // namespace
 
 std::optional<SetCoreResult> set_core_fused(const SetCoreInputs& in) {
+  RECORD_FUNCTION("setformer::set_core_fused", std::vector<c10::IValue>());
   const auto& q = in.q_hat;
   const auto dtype = q.scalar_type();
   if (!q.device().is_cpu() || (dtype != torch::kFloat && dtype != torch::kDouble) || q.numel() == 0)
@@ -263,7 +316,8 @@ std::optional<SetCoreResult> set_core_fused(const SetCoreInputs& in) {
   SetCoreResult result;
   torch::Tensor errors;
   if (needs_grad) {
-    const auto outputs = SetCore::apply(qi, z, vi, wc, a, s, col, in.alpha, in.iterations);
+    const auto outputs = SetCore::apply(qi, z, vi, wc, a, s, col, in.alpha, in.iterations,
+                                        in.backward == SinkhornBackward::implicit);
     result.output = outputs[0];
     errors = outputs[1];
   } else {

@@ -13,8 +13,11 @@
 // [B, H, n, m] in memory, heads are read from and written to the [B, n, H·d_h] layout of the
 // projections in place, and only κ and K are kept for the backward (P is recomputed).
 // Backward per plan: ∂C = s·Pᵀ∂Y, ∂P = s·∂Y Cᵀ + V ∂Cᵀ, ∂V = P ∂C, ∂S from scaling_backward(),
-// ∂c = ∂S ⊙ w ⊙ κ, ∂q̂ = ∂c (αẑ), ∂(αẑ) = Σ_b ∂cᵀ q̂. First-order only.
+// ∂c = ∂S ⊙ w ⊙ κ, ∂q̂ = ∂c (αẑ), ∂(αẑ) = Σ_b ∂cᵀ q̂. First-order only. The backward keeps κ, the
+// cells and either K with the T iterates (unrolled) or P (implicit, memory independent of T).
 #pragma once
+
+#include "setformer/attention/options.h"
 
 #include <torch/types.h>
 
@@ -32,6 +35,7 @@ struct SetCoreInputs {
   torch::Tensor scale;        // [B] s = n_valid · m
   double alpha = 1.0;
   int64_t iterations = 10;
+  SinkhornBackward backward = SinkhornBackward::unrolled;
 };
 
 struct SetCoreResult {

@@ -83,7 +83,8 @@ SinkhornResult sinkhorn(const torch::Tensor& scores, const torch::Tensor& row_pa
   const Marginal b = uniform_marginal(col_padding, m, opts);
   std::optional<detail::FusedSinkhorn> fused;
   if (options.fused())
-    fused = detail::sinkhorn_fused(scores, a.weights, b.weights, options.iterations());
+    fused = detail::sinkhorn_fused(scores, a.weights, b.weights, options.iterations(),
+                                   options.backward());
 
   SinkhornResult result;
   double error;

@@ -4,6 +4,8 @@
 // its T iterations); on the CPU a fused kernel runs the same iterations much faster.
 #pragma once
 
+#include "setformer/attention/options.h"
+
 #include <torch/arg.h>
 #include <torch/types.h>
 
@@ -20,6 +22,9 @@ struct SinkhornOptions {
   /// rows spanning at most 30 (float) or 250 (double). Same iterations, same plan up to rounding;
   /// false forces the log-domain composition below, which the tests use as the reference.
   TORCH_ARG(bool, fused) = true;
+  /// Backward of the fused kernel: the unrolled iterations' exact gradient, or implicit
+  /// differentiation at the fixed point (see SinkhornBackward).
+  TORCH_ARG(SinkhornBackward, backward) = SinkhornBackward::unrolled;
 };
 
 /// How close a plan came to its marginals: max over valid rows i and columns j of

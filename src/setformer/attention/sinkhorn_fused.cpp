@@ -57,11 +57,13 @@ double forward_plan(const T* s, const ScalingPlan<T>& q, T* plan) {
   return error;
 }
 
-/// Autograd node: forward saves K and the scaling vectors, backward replays them.
+/// Autograd node. Unrolled: forward saves K and the scaling vectors, backward replays them.
+/// Implicit: forward saves the plan only, backward solves at the fixed point.
 struct ScalingSinkhorn : torch::autograd::Function<ScalingSinkhorn> {
   static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx,
                                                 const torch::Tensor& scores, const torch::Tensor& a,
-                                                const torch::Tensor& b, int64_t iterations) {
+                                                const torch::Tensor& b, int64_t iterations,
+                                                bool implicit) {
     const Dims d = dims_of(scores, iterations);
     const auto opts = scores.options();
     auto k = torch::empty_like(scores);
@@ -79,7 +81,11 @@ struct ScalingSinkhorn : torch::autograd::Function<ScalingSinkhorn> {
                               p + i * d.n * d.m);
       });
     });
-    ctx->save_for_backward({a, b, k, u, v});
+    if (implicit) {
+      ctx->save_for_backward({plan});
+    } else {
+      ctx->save_for_backward({a, b, k, u, v});
+    }
     ctx->saved_data["iterations"] = iterations;
     ctx->mark_non_differentiable({errors});
     return {plan, errors};
@@ -88,9 +94,11 @@ struct ScalingSinkhorn : torch::autograd::Function<ScalingSinkhorn> {
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
     const auto saved = ctx->get_saved_variables();
+    const auto grad = grads[0].contiguous();
+    const torch::Tensor none;  // a, b, iterations, implicit
+    if (saved.size() == 1) return {implicit_backward_all(saved[0], grad), none, none, none, none};
     const auto &a = saved[0], &b = saved[1], &k = saved[2], &u = saved[3], &v = saved[4];
     const Dims d = dims_of(k, ctx->saved_data["iterations"].toInt());
-    const auto grad = grads[0].contiguous();
     auto out = torch::empty_like(k);
     AT_DISPATCH_FLOATING_TYPES(k.scalar_type(), "sinkhorn_fused_backward", [&] {
       const scalar_t* g = grad.data_ptr<scalar_t>();
@@ -101,7 +109,26 @@ struct ScalingSinkhorn : torch::autograd::Function<ScalingSinkhorn> {
                            o + i * d.n * d.m);
       });
     });
-    return {out, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    return {out, none, none, none, none};
+  }
+
+  /// ∂L/∂S for every plan from the saved plans and ∂L/∂P, by implicit_backward().
+  static torch::Tensor implicit_backward_all(const torch::Tensor& plan, const torch::Tensor& grad) {
+    const Dims d = dims_of(plan, 1);
+    auto out = torch::empty_like(plan);
+    AT_DISPATCH_FLOATING_TYPES(plan.scalar_type(), "sinkhorn_implicit_backward", [&] {
+      const scalar_t* p = plan.data_ptr<scalar_t>();
+      const scalar_t* g = grad.data_ptr<scalar_t>();
+      scalar_t* o = out.data_ptr<scalar_t>();
+      at::parallel_for(0, d.batch, 1, [&](int64_t begin, int64_t end) {
+        std::vector<scalar_t> scratch(static_cast<size_t>(d.n * d.m));
+        for (int64_t i = begin; i < end; ++i) {
+          const int64_t off = i * d.n * d.m;
+          implicit_backward(d.n, d.m, p + off, g + off, o + off, scratch.data());
+        }
+      });
+    });
+    return out;
   }
 };
 
@@ -132,7 +159,8 @@ double scaling_range_limit(torch::ScalarType dtype) {
 
 std::optional<FusedSinkhorn> sinkhorn_fused(const torch::Tensor& scores,
                                             const torch::Tensor& row_weights,
-                                            const torch::Tensor& col_weights, int64_t iterations) {
+                                            const torch::Tensor& col_weights, int64_t iterations,
+                                            SinkhornBackward backward) {
   const auto dtype = scores.scalar_type();
   if (!scores.device().is_cpu() || (dtype != torch::kFloat && dtype != torch::kDouble) ||
       scores.numel() == 0)
@@ -150,7 +178,8 @@ std::optional<FusedSinkhorn> sinkhorn_fused(const torch::Tensor& scores,
   const auto a = row_weights.to(dtype).expand(batch_shape).contiguous();
   batch_shape.back() = m;  // [..., m]
   const auto b = col_weights.to(dtype).expand(batch_shape).contiguous();
-  const auto outputs = ScalingSinkhorn::apply(s, a, b, iterations);
+  const auto outputs =
+      ScalingSinkhorn::apply(s, a, b, iterations, backward == SinkhornBackward::implicit);
   return FusedSinkhorn{outputs[0], outputs[1].max().item<double>()};
 }
 

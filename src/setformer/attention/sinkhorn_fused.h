@@ -17,8 +17,11 @@
 //   v̄_{t−1} = Kᵀ x̄_t,  v̄_T = (Ḡ ⊙ K)ᵀ u_T.
 // The row maxima only rescale u, so P and its gradient do not depend on them.
 // The backward is first-order only (it is not itself differentiable); SinkhornOptions::fused(false)
-// gives higher-order gradients.
+// gives higher-order gradients. With SinkhornBackward::implicit the forward keeps only P and the
+// backward differentiates the fixed point instead (scaling.h, implicit_backward()).
 #pragma once
+
+#include "setformer/attention/options.h"
 
 #include <torch/types.h>
 
@@ -40,6 +43,7 @@ struct FusedSinkhorn {
 /// apply: scores not on the CPU, not float or double, or a row range above the limit.
 std::optional<FusedSinkhorn> sinkhorn_fused(const torch::Tensor& scores,
                                             const torch::Tensor& row_weights,
-                                            const torch::Tensor& col_weights, int64_t iterations);
+                                            const torch::Tensor& col_weights, int64_t iterations,
+                                            SinkhornBackward backward = SinkhornBackward::unrolled);
 
 }  // namespace setformer::attention::detail

@@ -62,7 +62,10 @@ void declare_train_options(ConfigurableOptions<Config>& o) {
   o.add("--epsilon", "set.epsilon", &Config::epsilon, "SeT entropic regularisation");
   o.add("--iterations", "set.iterations", &Config::iterations, "SeT Sinkhorn iterations T");
   o.add("--fused-sinkhorn", "set.fused_sinkhorn", &Config::fused_sinkhorn,
-        "Sinkhorn's fused CPU kernel (false: the log-domain reference composition)");
+        "SeT's fused CPU kernels (false: the log-domain reference composition)");
+  o.add("--sinkhorn-backward", "set.sinkhorn_backward", &Config::sinkhorn_backward,
+        "Backward of the fused kernels: unrolled (exact for T iterations) | implicit (fixed "
+        "point, memory independent of T)");
   o.add("--sigma", "set.sigma", &Config::sigma, "SeT LPE width");
   o.add("--alpha", "set.alpha", &Config::alpha, "SeT kernel sharpness");
   o.add("--init-refs", "set.init_refs", &Config::init_refs,

@@ -18,9 +18,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     ImageClassifierConfig, data_dir, train_limit, test_limit, batch_size, eval_batch_size,
     crop_padding, flip, erase, model, kernel, stem_strides, depths, dims, heads, m, window,
     mlp_ratio, drop_path, dropout, values, positions, references, similarity, epsilon, iterations,
-    fused_sinkhorn, sigma, alpha, init_refs, init_refs_images, epochs, lr, min_lr, warmup_epochs,
-    weight_decay, clip_norm, label_smoothing, ema, seed, threads, device, out, checkpoint_every,
-    log_every, eval_every, resume)
+    fused_sinkhorn, sinkhorn_backward, sigma, alpha, init_refs, init_refs_images, epochs, lr,
+    min_lr, warmup_epochs, weight_decay, clip_norm, label_smoothing, ema, seed, threads, device,
+    out, checkpoint_every, log_every, eval_every, resume)
 
 namespace {
 
@@ -69,6 +69,7 @@ models::SeTformerOptions model_options(const ImageClassifierConfig& c, int64_t c
       .epsilon(c.epsilon)
       .iterations(c.iterations)
       .fused_sinkhorn(c.fused_sinkhorn)
+      .sinkhorn_backward(parse_enum<SinkhornBackward>("set.sinkhorn_backward", c.sinkhorn_backward))
       .sigma(c.sigma)
       .alpha(c.alpha);
   return o;

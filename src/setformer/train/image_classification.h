@@ -46,7 +46,8 @@ struct ImageClassifierConfig {
   std::string similarity = "spherical_gaussian";
   double epsilon = 0.1;
   int64_t iterations = 10;
-  bool fused_sinkhorn = true;  // false: the log-domain reference composition
+  bool fused_sinkhorn = true;                  // false: the log-domain reference composition
+  std::string sinkhorn_backward = "unrolled";  // unrolled | implicit (fused paths)
   double sigma = 0.5;
   double alpha = 1.0;
   std::string init_refs = "kmeans";  // kmeans | random

@@ -6,6 +6,7 @@
 #include "setformer/core/batched_matmul.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -60,7 +61,9 @@ inline void exp_shifted(float* x, float shift, int64_t n) {
 }
 
 /// One plan's matrix-scaling state: K [n, m] (row stride m), marginals a [n] and b [m] (0 marks
-/// padding), and the iterates u_1..u_T ([T, n]) and v_0..v_T ([T + 1, m]).
+/// padding), and the iterates u_1..u_T ([T, n]) and v_0..v_T ([T + 1, m]). Without
+/// `all_iterates` only the last u and the last two v are stored (u [1, n], v [2, m]): enough for
+/// the plan, and memory independent of T, for inference and the implicit backward.
 template <typename T>
 struct ScalingPlan {
   int64_t n, m, iterations;
@@ -69,6 +72,11 @@ struct ScalingPlan {
   T* k;  // written by whoever builds K, read by the iterations
   T* u;
   T* v;
+  bool all_iterates = true;
+
+  /// Storage of u_t (t = 1..T) and v_t (t = 0..T).
+  T* u_at(int64_t t) const { return u + (all_iterates ? t - 1 : 0) * n; }
+  T* v_at(int64_t t) const { return v + (all_iterates ? t : t % 2) * m; }
 };
 
 /// T Sinkhorn iterations from v_0 = 1, each one pass over K: row i's update u_i = a_i / K_i·v
@@ -76,11 +84,11 @@ struct ScalingPlan {
 template <typename T>
 void scaling_iterations(const ScalingPlan<T>& q) {
   const int64_t n = q.n, m = q.m;
-  std::fill(q.v, q.v + m, T(1));
+  std::fill(q.v_at(0), q.v_at(0) + m, T(1));
   for (int64_t t = 0; t < q.iterations; ++t) {
-    const T* v_prev = q.v + t * m;
-    T* u = q.u + t * n;
-    T* v = q.v + (t + 1) * m;
+    const T* v_prev = q.v_at(t);
+    T* u = q.u_at(t + 1);
+    T* v = q.v_at(t + 1);
     std::fill(v, v + m, T(0));
     for (int64_t i = 0; i < n; ++i) {
       const T* k_row = q.k + i * m;
@@ -96,8 +104,8 @@ void scaling_iterations(const ScalingPlan<T>& q) {
 template <typename T>
 void scaling_plan(const ScalingPlan<T>& q, T* plan, double* error = nullptr) {
   const int64_t n = q.n, m = q.m;
-  const T* u = q.u + (q.iterations - 1) * n;
-  const T* v = q.v + q.iterations * m;
+  const T* u = q.u_at(q.iterations);
+  const T* v = q.v_at(q.iterations);
   std::vector<T> col_sum(error ? static_cast<size_t>(m) : 0, T(0));
   double worst = 0.0;
   for (int64_t i = 0; i < n; ++i) {
@@ -124,6 +132,7 @@ void scaling_plan(const ScalingPlan<T>& q, T* plan, double* error = nullptr) {
 /// of [n, T] by [T, m].
 template <typename T>
 void scaling_backward(const ScalingPlan<T>& q, const T* grad, T* out) {
+  assert(q.all_iterates);
   const int64_t n = q.n, m = q.m, iters = q.iterations;
   std::vector<T> u_bar(static_cast<size_t>(n)), v_bar(static_cast<size_t>(m), T(0));
   std::vector<T> v_next(static_cast<size_t>(m));

@@ -56,17 +56,19 @@ struct Operands {
 /// is not saved. The unrolled backward keeps K and the iterates, the implicit one P.
 template <typename T>
 struct PlanState {
-  T* kappa;  // [n, m]
-  T* k;      // [n, m]
-  T* u;      // [T, n]
-  T* v;      // [T + 1, m]
-  T* cells;  // [m, d_h] C = Pᵀ V (before the scale s)
-  T* plan;   // [n, m]
+  T* kappa;           // [n, m]
+  T* k;               // [n, m]
+  T* u;               // [T, n]
+  T* v;               // [T + 1, m]
+  T* cells;           // [m, d_h] C = Pᵀ V (before the scale s)
+  T* plan;            // [n, m]
+  bool all_iterates;  // u and v hold every iterate (the unrolled backward's state)
 };
 
+/// The scaling state of plan p's batch row b.
 template <typename T>
 ScalingPlan<T> scaling_of(const Shape& d, const Operands<T>& x, int64_t b, const PlanState<T>& st) {
-  return {d.n, d.m, d.iterations, x.a + b * d.n, x.b, st.k, st.u, st.v};
+  return {d.n, d.m, d.iterations, x.a + b * d.n, x.b, st.k, st.u, st.v, st.all_iterates};
 }
 
 /// Forward of plan p = b·H + h into its slice of `out` ([B, n, H·d_h]). Returns the plan's
@@ -176,8 +178,9 @@ StateTensors scratch_state(const Shape& d, const StateTensors* saved,
   StateTensors s;
   if (missing(&StateTensors::kappa)) s.kappa = torch::empty({d.n, d.m}, opts);
   if (missing(&StateTensors::k)) s.k = torch::empty({d.n, d.m}, opts);
-  if (missing(&StateTensors::u)) s.u = torch::empty({d.iterations, d.n}, opts);
-  if (missing(&StateTensors::v)) s.v = torch::empty({d.iterations + 1, d.m}, opts);
+  // Iterates that are not saved need only the last u and the last two v (ScalingPlan).
+  if (missing(&StateTensors::u)) s.u = torch::empty({1, d.n}, opts);
+  if (missing(&StateTensors::v)) s.v = torch::empty({2, d.m}, opts);
   if (missing(&StateTensors::cells)) s.cells = torch::empty({d.m, d.dh}, opts);
   if (missing(&StateTensors::plan)) s.plan = torch::empty({d.n, d.m}, opts);
   return s;
@@ -194,7 +197,8 @@ PlanState<T> state_slice(const StateTensors* saved, const StateTensors& scratch,
     return (scratch.*field).data_ptr<T>();
   };
   return {pick(&StateTensors::kappa), pick(&StateTensors::k),     pick(&StateTensors::u),
-          pick(&StateTensors::v),     pick(&StateTensors::cells), pick(&StateTensors::plan)};
+          pick(&StateTensors::v),     pick(&StateTensors::cells), pick(&StateTensors::plan),
+          saved && saved->u.defined()};
 }
 
 /// Forward over all plans, parallel over batch × heads. With `saved`, the plans' state is kept

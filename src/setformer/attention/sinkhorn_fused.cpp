@@ -25,8 +25,8 @@ Dims dims_of(const torch::Tensor& scores, int64_t iterations) {
   return {scores.numel() / std::max<int64_t>(n * m, 1), n, m, iterations};
 }
 
-/// Plan p's slice of the saved tensors a [.., n], b [.., m], K [.., n, m], u [.., T, n] and
-/// v [.., T + 1, m].
+/// Plan p's slice of a [.., n], b [.., m], K [.., n, m] and the iterates: u [.., T, n] and
+/// v [.., T + 1, m] (all of them), or u [.., 1, n] and v [.., 2, m] (the last ones only).
 template <typename T>
 ScalingPlan<T> plan_slice(const Dims& d, int64_t p, const torch::Tensor& a, const torch::Tensor& b,
                           const torch::Tensor& k, const torch::Tensor& u, const torch::Tensor& v) {
@@ -36,8 +36,9 @@ ScalingPlan<T> plan_slice(const Dims& d, int64_t p, const torch::Tensor& a, cons
           a.data_ptr<T>() + p * d.n,
           b.data_ptr<T>() + p * d.m,
           k.data_ptr<T>() + p * d.n * d.m,
-          u.data_ptr<T>() + p * d.iterations * d.n,
-          v.data_ptr<T>() + p * (d.iterations + 1) * d.m};
+          u.data_ptr<T>() + p * u.stride(0),
+          v.data_ptr<T>() + p * v.stride(0),
+          u.size(1) == d.iterations};
 }
 
 /// Forward for one plan: K = exp(S − rowmax S) into the saved K, the iterations, P and the
@@ -67,8 +68,10 @@ struct ScalingSinkhorn : torch::autograd::Function<ScalingSinkhorn> {
     const Dims d = dims_of(scores, iterations);
     const auto opts = scores.options();
     auto k = torch::empty_like(scores);
-    auto u = torch::empty({d.batch, d.iterations, d.n}, opts);
-    auto v = torch::empty({d.batch, d.iterations + 1, d.m}, opts);
+    // The implicit backward needs only P: then only the last iterates are stored.
+    const int64_t kept = implicit ? 1 : d.iterations;
+    auto u = torch::empty({d.batch, kept, d.n}, opts);
+    auto v = torch::empty({d.batch, kept + 1, d.m}, opts);
     auto plan = torch::empty_like(scores);
     auto errors = torch::empty({d.batch}, opts.dtype(torch::kDouble));
     AT_DISPATCH_FLOATING_TYPES(scores.scalar_type(), "sinkhorn_fused_forward", [&] {

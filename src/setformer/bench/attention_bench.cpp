@@ -2,6 +2,7 @@
 
 #include "setformer/attention/attention.h"
 #include "setformer/attention/set.h"
+#include "setformer/core/batched_matmul.h"
 #include "setformer/core/error.h"
 #include "setformer/core/files.h"
 #include "setformer/core/memory.h"
@@ -13,13 +14,14 @@
 
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 namespace setformer::bench {
 
 const std::vector<std::string>& bench_kernels() {
   static const std::vector<std::string> names = [] {
     auto all = attention::attention_kernels();
-    all.push_back(kSetReference);
+    all.insert(all.end(), {kSetReference, kSetImplicit, kSetMatmuls});
     return all;
   }();
   return names;
@@ -41,6 +43,10 @@ void validate(const AttentionBenchOptions& o) {
                   o.repetitions);
   SETFORMER_CHECK(o.warmup >= 0, "bench attention: --warmup must be >= 0, got {}", o.warmup);
   SETFORMER_CHECK(o.memory_budget_gb >= 0, "bench attention: --memory-budget-gb must be >= 0");
+  for (const auto t : o.memory_iterations)
+    SETFORMER_CHECK(t >= 1, "bench attention: memory_iterations entry {} must be >= 1", t);
+  SETFORMER_CHECK(o.memory_length >= 1, "bench attention: memory_length must be >= 1, got {}",
+                  o.memory_length);
   // Layer options are validated by the layer itself (dim, heads, m, T, ε).
   auto options = attention::AttentionOptions(o.dim, o.heads).kernel("set");
   options.set().num_references(o.m).iterations(o.iterations).epsilon(o.epsilon);
@@ -57,17 +63,79 @@ double median(std::vector<double> v) {
   return v.size() % 2 ? v[k] : 0.5 * (v[k - 1] + v[k]);
 }
 
-attention::AttentionOptions layer_options(const AttentionBenchOptions& o,
-                                          const std::string& kernel) {
-  const bool reference = kernel == kSetReference;
-  auto options = attention::AttentionOptions(o.dim, o.heads).kernel(reference ? "set" : kernel);
+bool is_set_variant(const std::string& kernel) {
+  return kernel == "set" || kernel == kSetReference || kernel == kSetImplicit ||
+         kernel == kSetMatmuls;
+}
+
+attention::AttentionOptions layer_options(const AttentionBenchOptions& o, const std::string& kernel,
+                                          int64_t iterations) {
+  auto options =
+      attention::AttentionOptions(o.dim, o.heads).kernel(is_set_variant(kernel) ? "set" : kernel);
   options.set()
       .num_references(o.m)
-      .iterations(o.iterations)
+      .iterations(iterations)
       .epsilon(o.epsilon)
-      .fused_sinkhorn(!reference);
+      .fused_sinkhorn(kernel != kSetReference)
+      .sinkhorn_backward(kernel == kSetImplicit ? attention::SinkhornBackward::implicit
+                                                : attention::SinkhornBackward::unrolled);
   return options;
 }
+
+/// Multiply-adds of the products that set-matmuls runs for one forward+backward step: nine
+/// [B·n, d]×[d, d] products (three projections, their input and weight gradients) and nine
+/// [n, d_h]/[n, m] products per plan (similarity, aggregation, redistribution, two gradients
+/// each).
+double matmul_floor_macs(const AttentionBenchOptions& o, int64_t n) {
+  const double rows = static_cast<double>(o.batch * n), d = static_cast<double>(o.dim);
+  const double plans = static_cast<double>(o.batch * o.heads);
+  const double dh = static_cast<double>(o.dim / o.heads), m = static_cast<double>(o.m);
+  return 9.0 * rows * d * d + 9.0 * plans * static_cast<double>(n) * m * dh;
+}
+
+/// One forward+backward step's matrix products of a SeT layer, and nothing else: the operands
+/// (including a plan P) are made beforehand, heads are contiguous, no autograd.
+struct MatmulFloor {
+  torch::Tensor x, wq, wv, wo, z, plan, grad_out, grad_c;
+
+  MatmulFloor(const AttentionBenchOptions& o, int64_t n, const torch::Device& device) {
+    const auto opts = torch::TensorOptions(device);
+    const int64_t rows = o.batch * n, plans = o.batch * o.heads, dh = o.dim / o.heads;
+    x = torch::randn({rows, o.dim}, opts);
+    wq = torch::randn({o.dim, o.dim}, opts);
+    wv = torch::randn({o.dim, o.dim}, opts);
+    wo = torch::randn({o.dim, o.dim}, opts);
+    z = torch::randn({plans, o.m, dh}, opts);
+    plan = torch::rand({plans, n, o.m}, opts);
+    grad_out = torch::randn({rows, o.dim}, opts);
+    grad_c = torch::randn({plans, n, o.m}, opts);
+  }
+
+  void step(int64_t plans, int64_t n, int64_t dh) const {
+    torch::NoGradGuard no_grad;
+    const auto heads = [&](const torch::Tensor& t) { return t.view({plans, n, dh}); };
+    const auto pt = plan.transpose(1, 2);
+    // Forward: projections, similarity, aggregation, redistribution, output projection.
+    const auto q = torch::mm(x, wq.t()), v = torch::mm(x, wv.t());
+    const auto c = batched_matmul(heads(q), z.transpose(1, 2));
+    const auto cells = batched_matmul(pt, heads(v));
+    const auto y = batched_matmul(plan, cells);
+    const auto out = torch::mm(y.view({-1, wo.size(0)}), wo.t());
+    // Backward: two products per forward product.
+    const auto grad_y = heads(torch::mm(grad_out, wo));
+    const auto grad_wo = torch::mm(grad_out.t(), y.view({-1, wo.size(0)}));
+    const auto grad_cells = batched_matmul(pt, grad_y);
+    const auto grad_plan = batched_matmul(grad_y, cells.transpose(1, 2));
+    const auto grad_plan2 = batched_matmul(heads(v), grad_cells.transpose(1, 2));
+    const auto grad_v = batched_matmul(plan, grad_cells).view_as(x);
+    const auto grad_q = batched_matmul(grad_c, z).view_as(x);
+    const auto grad_z = batched_matmul(grad_c.transpose(1, 2), heads(q));
+    const auto grad_x = torch::mm(grad_q, wq) + torch::mm(grad_v, wv);
+    const auto grad_wq = torch::mm(grad_q.t(), x), grad_wv = torch::mm(grad_v.t(), x);
+    (void)c, (void)out, (void)grad_wo, (void)grad_plan, (void)grad_plan2, (void)grad_z;
+    (void)grad_x, (void)grad_wq, (void)grad_wv;
+  }
+};
 
 /// Peak memory predicted for length n from the runs at the two previous lengths of the same
 /// kernel, with the growth exponent they show (at least linear).
@@ -89,17 +157,23 @@ std::optional<double> predicted_peak_mib(const std::vector<AttentionBenchRow>& d
 }
 
 AttentionBenchRow measure(const AttentionBenchOptions& o, const std::string& kernel, int64_t n,
-                          const torch::Device& device) {
+                          const torch::Device& device, int64_t iterations) {
   AttentionBenchRow row;
   row.kernel = kernel;
   row.n = n;
+  row.iterations = iterations;
   torch::manual_seed(o.seed);
-  auto attn = make_attention(layer_options(o, kernel));
+  auto attn = make_attention(layer_options(o, kernel, iterations));
   attn->to(device);
   attn->train();
   const auto x =
       torch::randn({o.batch, n, o.dim}, torch::TensorOptions(device)).requires_grad_(true);
   const auto grad_out = torch::randn({o.batch, n, o.dim}, torch::TensorOptions(device));
+  std::optional<MatmulFloor> floor;
+  if (kernel == kSetMatmuls) floor.emplace(o, n, device);
+  // FLOPs = 2 per multiply-add; a layer's backward costs about twice its forward.
+  const double flops = floor ? 2.0 * matmul_floor_macs(o, n)
+                             : 2.0 * 3.0 * static_cast<double>(o.batch) * attn->flops(n, n);
   std::vector<double> times, peaks;
   for (int64_t rep = 0; rep < o.warmup + o.repetitions; ++rep) {
     for (auto& p : attn->parameters()) p.mutable_grad() = torch::Tensor();
@@ -108,7 +182,11 @@ AttentionBenchRow measure(const AttentionBenchOptions& o, const std::string& ker
     const int64_t base = current_memory_bytes(device);
     reset_peak_memory(device);
     const auto start = Clock::now();
-    attn(x, x).backward(grad_out);
+    if (floor) {
+      floor->step(o.batch * o.heads, n, o.dim / o.heads);
+    } else {
+      attn(x, x).backward(grad_out);
+    }
     synchronize(device);
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     if (rep < o.warmup) continue;
@@ -120,7 +198,8 @@ AttentionBenchRow measure(const AttentionBenchOptions& o, const std::string& ker
   row.min_ms = *std::min_element(times.begin(), times.end());
   row.max_ms = *std::max_element(times.begin(), times.end());
   row.peak_mib = median(peaks);
-  if (auto* set = attn->as<attention::SetAttentionImpl>())
+  row.gflops = flops / (row.median_ms * 1e6);
+  if (auto* set = attn->as<attention::SetAttentionImpl>(); set && !floor)
     row.marginal_error = set->last_sinkhorn().max_marginal_error;
   return row;
 }
@@ -160,7 +239,7 @@ AttentionBenchResult run_attention_bench(const AttentionBenchOptions& options,
                                *predicted / 1024.0, result.memory_budget_gb);
       } else {
         try {
-          row = measure(options, kernel, n, device);
+          row = measure(options, kernel, n, device, options.iterations);
         } catch (const c10::Error& e) {
           row.note = "failed: out of memory";
         } catch (const std::bad_alloc&) {
@@ -175,6 +254,15 @@ AttentionBenchResult run_attention_bench(const AttentionBenchOptions& options,
           row.ran ? fmt::format("median {:9.2f} ms  peak {:9.1f} MiB", row.median_ms, row.peak_mib)
                   : row.note,
           elapsed));
+    }
+  }
+  for (const int64_t t : options.memory_iterations) {
+    for (const auto& kernel : options.kernels) {
+      if (!is_set_variant(kernel) || kernel == kSetMatmuls) continue;
+      result.iteration_rows.push_back(measure(options, kernel, options.memory_length, device, t));
+      const auto& r = result.iteration_rows.back();
+      progress(fmt::format("[T = {}] {:<8} n={:<6} median {:9.2f} ms  peak {:9.1f} MiB", t, kernel,
+                           r.n, r.median_ms, r.peak_mib));
     }
   }
   // Crossover: the smallest n from which SeT beats softmax at every larger length.
@@ -202,6 +290,7 @@ io::Table bench_table(const AttentionBenchResult& result) {
   for (const auto& k : result.options.kernels) {
     table.columns.push_back(k + " ms");
     table.columns.push_back(k + " MiB");
+    table.columns.push_back(k + " GFLOP/s");
   }
   std::vector<int64_t> lengths = result.options.lengths;
   std::sort(lengths.begin(), lengths.end());
@@ -212,6 +301,32 @@ io::Table bench_table(const AttentionBenchResult& result) {
         if (r.kernel != k || r.n != n) continue;
         cells.push_back(r.ran ? fmt::format("{:.2f}", r.median_ms) : r.note);
         cells.push_back(r.ran ? fmt::format("{:.1f}", r.peak_mib) : "-");
+        cells.push_back(r.ran ? fmt::format("{:.1f}", r.gflops) : "-");
+      }
+    }
+    table.add(cells);
+  }
+  return table;
+}
+
+io::Table iterations_table(const AttentionBenchResult& result) {
+  io::Table table;
+  table.columns.push_back("T");
+  std::vector<std::string> kernels;
+  for (const auto& r : result.iteration_rows)
+    if (std::find(kernels.begin(), kernels.end(), r.kernel) == kernels.end())
+      kernels.push_back(r.kernel);
+  for (const auto& k : kernels) {
+    table.columns.push_back(k + " MiB");
+    table.columns.push_back(k + " ms");
+  }
+  for (const int64_t t : result.options.memory_iterations) {
+    std::vector<std::string> cells{std::to_string(t)};
+    for (const auto& k : kernels) {
+      for (const auto& r : result.iteration_rows) {
+        if (r.kernel != k || r.iterations != t) continue;
+        cells.push_back(fmt::format("{:.1f}", r.peak_mib));
+        cells.push_back(fmt::format("{:.2f}", r.median_ms));
       }
     }
     table.add(cells);
@@ -228,19 +343,28 @@ std::string bench_summary(const AttentionBenchResult& result) {
     s += "SeT is not faster than softmax at the longest lengths measured (or one of them was not "
          "run).\n";
   }
-  double t4 = 0, t16 = 0, ref4 = 0, ref_peak4 = 0, peak4 = 0;
-  for (const auto& r : result.rows) {
-    if (r.kernel == "set" && r.ran && r.n == 4096) t4 = r.median_ms, peak4 = r.peak_mib;
-    if (r.kernel == "set" && r.ran && r.n == 16384) t16 = r.median_ms;
-    if (r.kernel == kSetReference && r.ran && r.n == 4096)
-      ref4 = r.median_ms, ref_peak4 = r.peak_mib;
-  }
-  if (t4 > 0 && ref4 > 0) {
+  const auto at = [&](const std::string& kernel, int64_t n) -> const AttentionBenchRow* {
+    for (const auto& r : result.rows)
+      if (r.kernel == kernel && r.n == n && r.ran) return &r;
+    return nullptr;
+  };
+  const auto* set4 = at("set", 4096);
+  const auto* ref4 = at(kSetReference, 4096);
+  const auto* floor4 = at(kSetMatmuls, 4096);
+  for (const auto* fast : {set4, at(kSetImplicit, 4096)}) {
+    if (!fast || !ref4) continue;
     s += fmt::format(
-        "At n = 4096 the fused Sinkhorn path is {:.2f}x faster than the reference composition "
-        "and uses {:.2f}x less peak memory.\n",
-        ref4 / t4, ref_peak4 / peak4);
+        "At n = 4096 {} (fused core) is {:.2f}x faster than the reference composition and uses "
+        "{:.2f}x less peak memory.\n",
+        fast->kernel, ref4->median_ms / fast->median_ms, ref4->peak_mib / fast->peak_mib);
   }
+  if (set4 && floor4) {
+    s += fmt::format(
+        "At n = 4096 set takes {:.2f}x the time of its matrix products alone (set-matmuls).\n",
+        set4->median_ms / floor4->median_ms);
+  }
+  const double t4 = set4 ? set4->median_ms : 0.0;
+  const double t16 = at("set", 16384) ? at("set", 16384)->median_ms : 0.0;
   if (t4 > 0 && t16 > 0) {
     s += fmt::format("SeT time at n = 16384 is {:.2f}x its time at n = 4096 (linear growth: 4x).\n",
                      t16 / t4);
@@ -262,8 +386,17 @@ void write_bench_outputs(const AttentionBenchResult& result, const std::string& 
       o.batch, o.heads, o.dim, o.dim / o.heads, o.m, o.iterations, o.epsilon, o.repetitions,
       o.warmup, result.device_description);
   const io::Table table = bench_table(result);
-  write_file_atomic(prefix + ".md", fmt::format("Command: `{}`\n\n{}.\n\n{}\n{}", command, setup,
-                                                table.markdown(), bench_summary(result)));
+  std::string sweep;
+  if (!result.iteration_rows.empty()) {
+    sweep = fmt::format(
+        "\nPeak memory and time against the Sinkhorn iterations T at n = {} (same setup):\n\n{}",
+        o.memory_length, iterations_table(result).markdown());
+  }
+  write_file_atomic(prefix + ".md",
+                    fmt::format("Command: `{}`\n\n{}. GFLOP/s = forward+backward FLOPs (2 per "
+                                "multiply-add; backward counted as twice the forward) / median "
+                                "time.\n\n{}\n{}{}",
+                                command, setup, table.markdown(), bench_summary(result), sweep));
   write_file_atomic(prefix + ".csv", table.csv());
 
   nlohmann::json j;
@@ -271,11 +404,19 @@ void write_bench_outputs(const AttentionBenchResult& result, const std::string& 
   j["device"] = result.device_description;
   j["threads"] = result.threads;
   j["memory_budget_gb"] = result.memory_budget_gb;
-  j["config"] = {
-      {"kernels", o.kernels},       {"lengths", o.lengths}, {"batch", o.batch},
-      {"heads", o.heads},           {"dim", o.dim},         {"m", o.m},
-      {"iterations", o.iterations}, {"epsilon", o.epsilon}, {"repetitions", o.repetitions},
-      {"warmup", o.warmup},         {"seed", o.seed}};
+  j["config"] = {{"kernels", o.kernels},
+                 {"lengths", o.lengths},
+                 {"batch", o.batch},
+                 {"heads", o.heads},
+                 {"dim", o.dim},
+                 {"m", o.m},
+                 {"iterations", o.iterations},
+                 {"epsilon", o.epsilon},
+                 {"repetitions", o.repetitions},
+                 {"warmup", o.warmup},
+                 {"seed", o.seed},
+                 {"memory_iterations", o.memory_iterations},
+                 {"memory_length", o.memory_length}};
   j["crossover_n"] = result.crossover ? nlohmann::json(*result.crossover) : nlohmann::json(nullptr);
   for (const auto& r : result.rows) {
     nlohmann::json row = {{"kernel", r.kernel}, {"n", r.n}, {"ran", r.ran}};
@@ -284,11 +425,19 @@ void write_bench_outputs(const AttentionBenchResult& result, const std::string& 
       row["min_ms"] = r.min_ms;
       row["max_ms"] = r.max_ms;
       row["peak_mib"] = r.peak_mib;
+      row["gflops"] = r.gflops;
       if (r.marginal_error >= 0) row["sinkhorn_max_marginal_error"] = r.marginal_error;
     } else {
       row["note"] = r.note;
     }
     j["rows"].push_back(row);
+  }
+  for (const auto& r : result.iteration_rows) {
+    j["iteration_rows"].push_back({{"kernel", r.kernel},
+                                   {"n", r.n},
+                                   {"iterations", r.iterations},
+                                   {"median_ms", r.median_ms},
+                                   {"peak_mib", r.peak_mib}});
   }
   write_file_atomic(prefix + ".json", j.dump(2) + "\n");
 

@@ -14,11 +14,16 @@
 
 namespace setformer::bench {
 
-/// Kernel name of SeT with the log-domain reference Sinkhorn (set.fused_sinkhorn = false), so that
-/// the benchmark can put both paths side by side.
+/// Benchmark-only kernel names beside attention::attention_kernels(), so that SeT's paths stand
+/// side by side: the reference composition (set.fused_sinkhorn = false), the fused core with the
+/// implicit backward, and the matrix products of a SeT layer alone (projections, similarity,
+/// aggregation, redistribution and their gradients, as BLAS calls on ready-made operands): the
+/// floor for any implementation of this algorithm.
 inline constexpr const char* kSetReference = "set-reference";
+inline constexpr const char* kSetImplicit = "set-implicit";
+inline constexpr const char* kSetMatmuls = "set-matmuls";
 
-/// attention::attention_kernels() and kSetReference.
+/// attention::attention_kernels() and the benchmark-only SeT variants.
 const std::vector<std::string>& bench_kernels();
 
 struct AttentionBenchOptions {
@@ -38,6 +43,10 @@ struct AttentionBenchOptions {
   double memory_budget_gb = 0.0;
   std::string device = "cpu";
   uint64_t seed = 0;
+  /// Optional: peak memory and time of the SeT variants at n = memory_length for each of these
+  /// Sinkhorn iteration counts (does the backward's memory grow with T?).
+  std::vector<int64_t> memory_iterations;
+  int64_t memory_length = 4096;
 };
 
 /// Throws naming the option when a value is out of range (lengths < 1, unknown kernel, ...).
@@ -50,12 +59,16 @@ struct AttentionBenchRow {
   std::string note;  // why it did not run
   double median_ms = 0, min_ms = 0, max_ms = 0;
   double peak_mib = 0;
+  double gflops = 0;           // achieved GFLOP/s: forward+backward FLOPs / median time
   double marginal_error = -1;  // SeT's Sinkhorn report; -1 for other kernels
+  int64_t iterations = 0;      // Sinkhorn T of the run
 };
 
 struct AttentionBenchResult {
   AttentionBenchOptions options;
   std::vector<AttentionBenchRow> rows;
+  /// The memory_iterations sweep: one row per SeT variant and T.
+  std::vector<AttentionBenchRow> iteration_rows;
   /// Smallest benchmarked n from which SeT is faster than softmax at every larger n (a length
   /// where softmax could not run counts as SeT faster); empty if never or not both measured.
   std::optional<int64_t> crossover;
@@ -68,8 +81,11 @@ struct AttentionBenchResult {
 AttentionBenchResult run_attention_bench(const AttentionBenchOptions& options,
                                          const std::function<void(const std::string&)>& progress);
 
-/// n, then per kernel its median time and peak memory.
+/// n, then per kernel its median time, peak memory and achieved GFLOP/s.
 io::Table bench_table(const AttentionBenchResult& result);
+
+/// The memory_iterations sweep: T, then per SeT variant its peak memory and time.
+io::Table iterations_table(const AttentionBenchResult& result);
 
 /// Writes <prefix>.md, .csv, .json and .png; `command` is recorded in the markdown and JSON so
 /// that every number can be reproduced.

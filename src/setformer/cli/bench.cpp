@@ -37,6 +37,10 @@ void add_bench_command(CLI::App& app) {
                "Skip runs predicted to need more memory (0: 75% of available memory)");
   options->add("--device", "device", &Options::device, "cpu, cuda or cuda:N");
   options->add("--seed", "seed", &Options::seed, "Random seed");
+  options->add("--memory-iterations", "memory_iterations", &Options::memory_iterations,
+               "Also measure the SeT variants at these Sinkhorn T (memory against T)");
+  options->add("--memory-length", "memory_length", &Options::memory_length,
+               "Sequence length of the memory-against-T runs");
   auto threads = std::make_shared<int>(0);
   auto out = std::make_shared<std::string>("results/bench_attention");
   cmd->add_option("--threads", *threads, "CPU threads (0: all available cores)")

@@ -86,6 +86,7 @@ double forward_plan(const Shape& d, const Operands<T>& x, int64_t p, const PlanS
     const T* w_row = w + i * m;
     exp_shifted(kappa, -x.alpha, m);
     T top = -std::numeric_limits<T>::infinity();
+#pragma omp simd reduction(max : top)
     for (int64_t j = 0; j < m; ++j) {
       k[j] = kappa[j] * w_row[j];
       top = std::max(top, k[j]);

@@ -14,6 +14,8 @@
 
 #include <chrono>
 #include <cmath>
+#include <map>
+#include <memory>
 #include <optional>
 
 namespace setformer::bench {
@@ -156,52 +158,106 @@ std::optional<double> predicted_peak_mib(const std::vector<AttentionBenchRow>& d
   return last->peak_mib * std::pow(static_cast<double>(n) / static_cast<double>(last->n), exponent);
 }
 
-AttentionBenchRow measure(const AttentionBenchOptions& o, const std::string& kernel, int64_t n,
-                          const torch::Device& device, int64_t iterations) {
-  AttentionBenchRow row;
-  row.kernel = kernel;
-  row.n = n;
-  row.iterations = iterations;
-  torch::manual_seed(o.seed);
-  auto attn = make_attention(layer_options(o, kernel, iterations));
-  attn->to(device);
-  attn->train();
-  const auto x =
-      torch::randn({o.batch, n, o.dim}, torch::TensorOptions(device)).requires_grad_(true);
-  const auto grad_out = torch::randn({o.batch, n, o.dim}, torch::TensorOptions(device));
-  std::optional<MatmulFloor> floor;
-  if (kernel == kSetMatmuls) floor.emplace(o, n, device);
-  // FLOPs = 2 per multiply-add; a layer's backward costs about twice its forward.
-  const double flops = floor ? 2.0 * matmul_floor_macs(o, n)
-                             : 2.0 * 3.0 * static_cast<double>(o.batch) * attn->flops(n, n);
-  std::vector<double> times, peaks;
-  for (int64_t rep = 0; rep < o.warmup + o.repetitions; ++rep) {
-    for (auto& p : attn->parameters()) p.mutable_grad() = torch::Tensor();
-    x.mutable_grad() = torch::Tensor();
-    synchronize(device);
-    const int64_t base = current_memory_bytes(device);
-    reset_peak_memory(device);
-    const auto start = Clock::now();
-    if (floor) {
-      floor->step(o.batch * o.heads, n, o.dim / o.heads);
-    } else {
-      attn(x, x).backward(grad_out);
-    }
-    synchronize(device);
-    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    if (rep < o.warmup) continue;
-    times.push_back(ms);
-    peaks.push_back(static_cast<double>(peak_memory_bytes(device) - base) / (1024.0 * 1024.0));
+/// One kernel at one length, measured one repetition at a time so that the kernels of a length
+/// can take turns (the machine's drift then affects them alike).
+class Runner {
+ public:
+  Runner(const AttentionBenchOptions& o, const std::string& kernel, int64_t n,
+         const torch::Device& device, int64_t iterations)
+      : o_(o), device_(device), n_(n) {
+    row_.kernel = kernel;
+    row_.n = n;
+    row_.iterations = iterations;
+    torch::manual_seed(o.seed);
+    attn_ = make_attention(layer_options(o, kernel, iterations));
+    attn_->to(device);
+    attn_->train();
+    const auto opts = torch::TensorOptions(device);
+    x_ = torch::randn({o.batch, n, o.dim}, opts).requires_grad_(true);
+    grad_out_ = torch::randn({o.batch, n, o.dim}, opts);
+    if (kernel == kSetMatmuls) floor_.emplace(o, n, device);
+    // FLOPs = 2 per multiply-add; a layer's backward costs about twice its forward.
+    flops_ = floor_ ? 2.0 * matmul_floor_macs(o, n)
+                    : 2.0 * 3.0 * static_cast<double>(o.batch) * attn_->flops(n, n);
   }
-  row.ran = true;
-  row.median_ms = median(times);
-  row.min_ms = *std::min_element(times.begin(), times.end());
-  row.max_ms = *std::max_element(times.begin(), times.end());
-  row.peak_mib = median(peaks);
-  row.gflops = flops / (row.median_ms * 1e6);
-  if (auto* set = attn->as<attention::SetAttentionImpl>(); set && !floor)
-    row.marginal_error = set->last_sinkhorn().max_marginal_error;
-  return row;
+
+  /// One forward+backward step; `timed` false for warm-up.
+  void repetition(bool timed) {
+    for (auto& p : attn_->parameters()) p.mutable_grad() = torch::Tensor();
+    x_.mutable_grad() = torch::Tensor();
+    synchronize(device_);
+    const int64_t base = current_memory_bytes(device_);
+    reset_peak_memory(device_);
+    const auto start = Clock::now();
+    if (floor_) {
+      floor_->step(o_.batch * o_.heads, n_, o_.dim / o_.heads);
+    } else {
+      attn_(x_, x_).backward(grad_out_);
+    }
+    synchronize(device_);
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    if (!timed) return;
+    times_.push_back(ms);
+    peaks_.push_back(static_cast<double>(peak_memory_bytes(device_) - base) / (1024.0 * 1024.0));
+  }
+
+  AttentionBenchRow row() const {
+    AttentionBenchRow r = row_;
+    r.ran = true;
+    r.median_ms = median(times_);
+    r.min_ms = *std::min_element(times_.begin(), times_.end());
+    r.max_ms = *std::max_element(times_.begin(), times_.end());
+    r.peak_mib = median(peaks_);
+    r.gflops = flops_ / (r.median_ms * 1e6);
+    if (auto* set = attn_->as<attention::SetAttentionImpl>(); set && !floor_)
+      r.marginal_error = set->last_sinkhorn().max_marginal_error;
+    return r;
+  }
+
+ private:
+  const AttentionBenchOptions& o_;
+  torch::Device device_;
+  int64_t n_;
+  AttentionBenchRow row_;
+  attention::Attention attn_{nullptr};
+  torch::Tensor x_, grad_out_;
+  std::optional<MatmulFloor> floor_;
+  double flops_ = 0;
+  std::vector<double> times_, peaks_;
+};
+
+/// Measures `jobs` (kernel, T) at length n, repetitions interleaved across them. A job that runs
+/// out of memory is marked failed; the others go on.
+std::vector<AttentionBenchRow> measure_interleaved(
+    const AttentionBenchOptions& o, const std::vector<std::pair<std::string, int64_t>>& jobs,
+    int64_t n, const torch::Device& device) {
+  std::vector<AttentionBenchRow> rows(jobs.size());
+  std::vector<std::unique_ptr<Runner>> runners(jobs.size());
+  const auto guarded = [&](size_t i, const std::function<void()>& f) {
+    if (!rows[i].note.empty()) return;
+    try {
+      f();
+    } catch (const c10::Error&) {
+      rows[i].note = "failed: out of memory";
+    } catch (const std::bad_alloc&) {
+      rows[i].note = "failed: out of memory";
+    }
+    if (!rows[i].note.empty()) runners[i].reset();
+  };
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    rows[i].kernel = jobs[i].first;
+    rows[i].n = n;
+    rows[i].iterations = jobs[i].second;
+    guarded(i, [&] {
+      runners[i] = std::make_unique<Runner>(o, jobs[i].first, n, device, jobs[i].second);
+    });
+  }
+  for (int64_t rep = 0; rep < o.warmup + o.repetitions; ++rep)
+    for (size_t i = 0; i < jobs.size(); ++i)
+      guarded(i, [&] { runners[i]->repetition(rep >= o.warmup); });
+  for (size_t i = 0; i < jobs.size(); ++i)
+    if (runners[i]) rows[i] = runners[i]->row();
+  return rows;
 }
 
 }  // namespace
@@ -222,47 +278,57 @@ AttentionBenchResult run_attention_bench(const AttentionBenchOptions& options,
           : 0.75 * static_cast<double>(system_available_memory_bytes()) / (1 << 30);
   std::vector<int64_t> lengths = options.lengths;
   std::sort(lengths.begin(), lengths.end());
-  const size_t total = lengths.size() * options.kernels.size();
   const auto started = Clock::now();
-  for (const auto& kernel : options.kernels) {
-    std::vector<AttentionBenchRow> done;
-    for (const int64_t n : lengths) {
+  const auto elapsed = [&] {
+    return std::chrono::duration<double>(Clock::now() - started).count();
+  };
+  const auto report = [&](const AttentionBenchRow& row, const std::string& prefix) {
+    progress(fmt::format(
+        "{} {:<13} n={:<6} {}  (elapsed {:.0f} s)", prefix, row.kernel, row.n,
+        row.ran ? fmt::format("median {:9.2f} ms  peak {:9.1f} MiB", row.median_ms, row.peak_mib)
+                : row.note,
+        elapsed()));
+  };
+  std::map<std::string, std::vector<AttentionBenchRow>> done;  // per kernel, by length
+  for (size_t l = 0; l < lengths.size(); ++l) {
+    const int64_t n = lengths[l];
+    std::vector<std::pair<std::string, int64_t>> jobs;
+    std::vector<AttentionBenchRow> skipped;
+    for (const auto& kernel : options.kernels) {
+      const auto& previous = done[kernel];
+      const auto predicted = predicted_peak_mib(previous, n);
       AttentionBenchRow row;
       row.kernel = kernel;
       row.n = n;
-      const auto predicted = predicted_peak_mib(done, n);
-      const bool skipped_before = !done.empty() && !done.back().ran;
-      if (skipped_before) {
+      if (!previous.empty() && !previous.back().ran) {
         row.note = "skipped (memory)";
       } else if (predicted && *predicted / 1024.0 > result.memory_budget_gb) {
         row.note = fmt::format("skipped: needs ~{:.1f} GiB > budget {:.1f} GiB",
                                *predicted / 1024.0, result.memory_budget_gb);
       } else {
-        try {
-          row = measure(options, kernel, n, device, options.iterations);
-        } catch (const c10::Error& e) {
-          row.note = "failed: out of memory";
-        } catch (const std::bad_alloc&) {
-          row.note = "failed: out of memory";
-        }
+        jobs.emplace_back(kernel, options.iterations);
+        continue;
       }
-      done.push_back(row);
-      result.rows.push_back(row);
-      const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
-      progress(fmt::format(
-          "[{:>2}/{}] {:<8} n={:<6} {}  (elapsed {:.0f} s)", result.rows.size(), total, kernel, n,
-          row.ran ? fmt::format("median {:9.2f} ms  peak {:9.1f} MiB", row.median_ms, row.peak_mib)
-                  : row.note,
-          elapsed));
+      skipped.push_back(row);
+    }
+    auto rows = measure_interleaved(options, jobs, n, device);
+    rows.insert(rows.end(), skipped.begin(), skipped.end());
+    for (const auto& kernel : options.kernels) {  // in the configured order
+      for (const auto& row : rows) {
+        if (row.kernel != kernel) continue;
+        done[kernel].push_back(row);
+        result.rows.push_back(row);
+        report(row, fmt::format("[n {}/{}]", l + 1, lengths.size()));
+      }
     }
   }
   for (const int64_t t : options.memory_iterations) {
-    for (const auto& kernel : options.kernels) {
-      if (!is_set_variant(kernel) || kernel == kSetMatmuls) continue;
-      result.iteration_rows.push_back(measure(options, kernel, options.memory_length, device, t));
-      const auto& r = result.iteration_rows.back();
-      progress(fmt::format("[T = {}] {:<8} n={:<6} median {:9.2f} ms  peak {:9.1f} MiB", t, kernel,
-                           r.n, r.median_ms, r.peak_mib));
+    std::vector<std::pair<std::string, int64_t>> jobs;
+    for (const auto& kernel : options.kernels)
+      if (is_set_variant(kernel) && kernel != kSetMatmuls) jobs.emplace_back(kernel, t);
+    for (const auto& row : measure_interleaved(options, jobs, options.memory_length, device)) {
+      result.iteration_rows.push_back(row);
+      report(row, fmt::format("[T = {}]", t));
     }
   }
   // Crossover: the smallest n from which SeT beats softmax at every larger length.

@@ -24,6 +24,14 @@ foreach(ext md csv json png)
 endforeach()
 set_tests_properties(cli.bench_attention_writes_json PROPERTIES PASS_REGULAR_EXPRESSION "\"crossover_n\"")
 
+# bench train: one row per variant, each against the reference path.
+add_test(NAME cli.bench_train_quick
+         COMMAND setformer bench train --config ${FIXTURES}/tiny_train.toml --variants
+                 fused,implicit,reference --steps 1 --rounds 1 --warmup-steps 1
+                 --table ${CLI_OUT}/bench_train)
+set_tests_properties(cli.bench_train_quick PROPERTIES PASS_REGULAR_EXPRESSION
+                     "\\| fused +\\| [0-9]+ .*[0-9.]+x .*\n\\| implicit +\\| [0-9]+ .*\n\\| reference +\\| [0-9]+ .*1\\.00x.*bench_train.json")
+
 # train, eval and predict on a subset of Fashion-MNIST with a tiny model.
 add_test(NAME cli.train_tiny
          COMMAND setformer train --config ${FIXTURES}/tiny_train.toml --out ${CLI_OUT}/train)
@@ -54,6 +62,8 @@ endfunction()
 cli_error(unknown_kernel "unknown attention kernel 'nope'; expected one of: softmax, set, window"
           bench attention --kernels nope)
 cli_error(unknown_model "unknown model 'setformer-huge'" info --model setformer-huge)
+cli_error(unknown_bench_variant "bench train: unknown variant 'fast'; expected one of: fused"
+          bench train --variants fast)
 cli_error(bench_config_key "bad_bench.toml: unknown key 'heds'"
           bench attention --config ${FIXTURES}/bad_bench.toml)
 cli_error(train_config_key "bad_key_train.toml: unknown key 'optim.epoch'"

@@ -1,7 +1,9 @@
-// `setformer bench ...`: benchmarks that write tables and plots. For now: `bench attention`.
+// `setformer bench ...`: benchmarks that write tables and plots: `bench attention` (attention
+// kernels against sequence length) and `bench train` (training throughput of SeT's paths).
 #include "setformer/cli/commands.h"
 
 #include "setformer/bench/attention_bench.h"
+#include "setformer/bench/train_bench.h"
 #include "setformer/cli/config_options.h"
 #include "setformer/core/runtime.h"
 
@@ -11,6 +13,42 @@
 #include <memory>
 
 namespace setformer::cli {
+namespace {
+
+void add_bench_train(CLI::App& bench_cmd) {
+  auto* cmd = bench_cmd.add_subcommand(
+      "train",
+      "Training images/s of an image-classifier config (train's options and --config) for SeT's "
+      "implementation paths side by side; writes <table>.md/.json");
+  auto config = std::make_shared<ConfigurableOptions<train::ImageClassifierConfig>>(cmd);
+  declare_train_options(*config);
+  auto options = std::make_shared<bench::TrainBenchOptions>();
+  auto table = std::make_shared<std::string>("results/bench_train");
+  cmd->add_option(
+         "--variants", options->variants,
+         fmt::format("Variants to compare: {}", fmt::join(bench::train_bench_variants(), ", ")))
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--steps", options->steps, "Timed steps per variant and round")
+      ->capture_default_str();
+  cmd->add_option("--rounds", options->rounds, "Rounds (the median is over rounds)")
+      ->capture_default_str();
+  cmd->add_option("--warmup-steps", options->warmup, "Untimed steps per variant first")
+      ->capture_default_str();
+  cmd->add_option("--table", *table, "Output path prefix of the table")->capture_default_str();
+  cmd->callback([config, options, table] {
+    const auto c = config->resolve();
+    set_threads(static_cast<int>(c.threads));
+    const auto result = bench::run_train_bench(c, *options, [](const std::string& line) {
+      std::cerr << "bench train " << line << std::endl;
+    });
+    bench::write_train_bench_outputs(result, *table, command_line());
+    fmt::print("{0}wrote {1}.md, {1}.json\n", bench::train_bench_table(result).markdown(), *table);
+  });
+}
+
+}  // namespace
+
 void add_bench_command(CLI::App& app) {
   auto* bench_cmd = app.add_subcommand("bench", "Benchmarks that write tables and plots");
   bench_cmd->require_subcommand(1);
@@ -55,6 +93,7 @@ void add_bench_command(CLI::App& app) {
     fmt::print("{}\n{}", bench::bench_table(result).markdown(), bench::bench_summary(result));
     fmt::print("wrote {0}.md, {0}.csv, {0}.json, {0}.png\n", *out);
   });
+  add_bench_train(*bench_cmd);
 }
 
 }  // namespace setformer::cli

@@ -1,6 +1,9 @@
 // Sub-commands of the `setformer` tool, one file each; main.cpp wires them together.
 #pragma once
 
+#include "setformer/cli/config_options.h"
+#include "setformer/train/image_classification.h"
+
 #include <CLI/CLI.hpp>
 
 #include <string>
@@ -15,6 +18,8 @@ void add_bench_command(CLI::App& app);
 void add_info_command(CLI::App& app);
 /// `train`, `eval` and `predict`.
 void add_train_commands(CLI::App& app);
+/// Every training option, as a flag and a config key: shared by `train` and `bench train`.
+void declare_train_options(ConfigurableOptions<train::ImageClassifierConfig>& o);
 /// `summarize`: a results table and curves from training runs' summaries.
 void add_summarize_command(CLI::App& app);
 

@@ -20,7 +20,6 @@
 #include <memory>
 
 namespace setformer::cli {
-namespace {
 
 using Config = train::ImageClassifierConfig;
 
@@ -96,6 +95,8 @@ void declare_train_options(ConfigurableOptions<Config>& o) {
         "Evaluate on the test set every N epochs (0: only at the end)");
   o.add("--resume", "run.resume", &Config::resume, "Continue the run in --out from its checkpoint");
 }
+
+namespace {
 
 void add_train(CLI::App& app) {
   auto* cmd = app.add_subcommand(

@@ -1,0 +1,176 @@
+#include "setformer/bench/train_bench.h"
+
+#include "setformer/core/error.h"
+#include "setformer/core/files.h"
+#include "setformer/core/runtime.h"
+#include "setformer/models/setformer.h"
+
+#include <torch/torch.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+
+namespace setformer::bench {
+
+const std::vector<std::string>& train_bench_variants() {
+  static const std::vector<std::string> names{"fused", "implicit", "reference"};
+  return names;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void validate(const train::ImageClassifierConfig& c, const TrainBenchOptions& o) {
+  SETFORMER_CHECK(!o.variants.empty(), "bench train: --variants must name at least one variant");
+  const auto& known = train_bench_variants();
+  for (const auto& v : o.variants)
+    SETFORMER_CHECK(std::find(known.begin(), known.end(), v) != known.end(),
+                    "bench train: unknown variant '{}'; expected one of: {}", v,
+                    fmt::join(known, ", "));
+  SETFORMER_CHECK(o.steps >= 1, "bench train: --steps must be >= 1, got {}", o.steps);
+  SETFORMER_CHECK(o.rounds >= 1, "bench train: --rounds must be >= 1, got {}", o.rounds);
+  SETFORMER_CHECK(o.warmup >= 0, "bench train: --warmup-steps must be >= 0, got {}", o.warmup);
+  SETFORMER_CHECK(c.batch_size >= 1, "data.batch_size must be >= 1, got {}", c.batch_size);
+}
+
+/// One variant's model, optimiser and fixed random batch.
+struct Trainee {
+  std::string variant;
+  models::SeTformer model{nullptr};
+  std::unique_ptr<torch::optim::AdamW> optimizer;
+  torch::Tensor images, labels;
+  std::vector<double> images_per_second;
+  double loss = 0;
+};
+
+}  // namespace
+
+TrainBenchResult run_train_bench(const train::ImageClassifierConfig& config,
+                                 const TrainBenchOptions& options,
+                                 const std::function<void(const std::string&)>& progress) {
+  validate(config, options);
+  const auto device = parse_device(config.device);
+  constexpr int64_t kChannels = 1, kSize = 28, kClasses = 10;  // Fashion-MNIST
+  std::vector<Trainee> trainees;
+  for (const auto& variant : options.variants) {
+    auto c = config;
+    c.fused_sinkhorn = variant != "reference";
+    c.sinkhorn_backward = variant == "implicit" ? "implicit" : "unrolled";
+    Trainee t;
+    t.variant = variant;
+    torch::manual_seed(config.seed);  // the same weights and batch for every variant
+    t.model = models::SeTformer(train::model_options(c, kChannels, kSize, kClasses));
+    t.model->to(device);
+    t.model->train();
+    t.optimizer = std::make_unique<torch::optim::AdamW>(
+        t.model->parameters(),
+        torch::optim::AdamWOptions(config.lr).weight_decay(config.weight_decay));
+    t.images =
+        torch::randn({config.batch_size, kChannels, kSize, kSize}, torch::TensorOptions(device));
+    t.labels = torch::randint(0, kClasses, {config.batch_size},
+                              torch::TensorOptions(device).dtype(torch::kLong));
+    trainees.push_back(std::move(t));
+  }
+  const auto cross_entropy =
+      torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(config.label_smoothing);
+  const auto steps = [&](Trainee& t, int64_t count) {
+    for (int64_t s = 0; s < count; ++s) {
+      t.optimizer->zero_grad();
+      const auto loss =
+          torch::nn::functional::cross_entropy(t.model(t.images), t.labels, cross_entropy);
+      loss.backward();
+      if (config.clip_norm > 0)
+        torch::nn::utils::clip_grad_norm_(t.model->parameters(), config.clip_norm);
+      t.optimizer->step();
+      t.loss = loss.item<double>();
+    }
+    synchronize(device);
+  };
+  // Every variant draws the same drop-path masks: the generator restarts before each turn.
+  for (auto& t : trainees) {
+    torch::manual_seed(config.seed);
+    steps(t, options.warmup);
+  }
+  for (int64_t round = 0; round < options.rounds; ++round) {
+    std::string line = fmt::format("round {}/{}:", round + 1, options.rounds);
+    for (auto& t : trainees) {
+      torch::manual_seed(config.seed + static_cast<uint64_t>(round) + 1);
+      const auto start = Clock::now();
+      steps(t, options.steps);
+      const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      t.images_per_second.push_back(static_cast<double>(options.steps * config.batch_size) /
+                                    seconds);
+      line += fmt::format("  {} {:.0f} img/s", t.variant, t.images_per_second.back());
+    }
+    progress(line);
+  }
+  TrainBenchResult result;
+  result.options = options;
+  result.config = config;
+  result.threads = torch::get_num_threads();
+  for (auto& t : trainees) {
+    auto v = t.images_per_second;
+    std::sort(v.begin(), v.end());
+    const size_t k = v.size() / 2;
+    TrainBenchRow row;
+    row.variant = t.variant;
+    row.median_images_per_second = v.size() % 2 ? v[k] : 0.5 * (v[k - 1] + v[k]);
+    row.min_images_per_second = v.front();
+    row.max_images_per_second = v.back();
+    row.loss = t.loss;
+    result.rows.push_back(row);
+  }
+  return result;
+}
+
+io::Table train_bench_table(const TrainBenchResult& result) {
+  io::Table table;
+  table.columns = {"variant", "median img/s", "min", "max", "vs reference", "last loss"};
+  double reference = 0;
+  for (const auto& r : result.rows)
+    if (r.variant == "reference") reference = r.median_images_per_second;
+  for (const auto& r : result.rows) {
+    table.add({r.variant, fmt::format("{:.0f}", r.median_images_per_second),
+               fmt::format("{:.0f}", r.min_images_per_second),
+               fmt::format("{:.0f}", r.max_images_per_second),
+               reference > 0 ? fmt::format("{:.2f}x", r.median_images_per_second / reference) : "-",
+               fmt::format("{:.4f}", r.loss)});
+  }
+  return table;
+}
+
+void write_train_bench_outputs(const TrainBenchResult& result, const std::string& prefix,
+                               const std::string& command) {
+  const auto& c = result.config;
+  const auto& o = result.options;
+  const std::string setup = fmt::format(
+      "Model {} (kernel '{}') at 28x28, batch {}; full training steps (forward, label-smoothed "
+      "cross-entropy, backward, gradient clipping, AdamW) on a fixed random batch, no data "
+      "loading; {} timed steps per variant per round, variants in turn, median over {} rounds "
+      "after {} warm-up steps; device {} ({} threads). Variants: fused = the fused CPU paths "
+      "(unrolled backward), implicit = the same with the implicit backward, reference = "
+      "set.fused_sinkhorn = false (the composition of LibTorch operations)",
+      c.model, c.kernel, c.batch_size, o.steps, o.rounds, o.warmup, c.device, result.threads);
+  const auto table = train_bench_table(result);
+  write_file_atomic(prefix + ".md",
+                    fmt::format("Command: `{}`\n\n{}.\n\n{}", command, setup, table.markdown()));
+  nlohmann::json j;
+  j["command"] = command;
+  j["threads"] = result.threads;
+  j["config"] = c;
+  j["options"] = {
+      {"variants", o.variants}, {"steps", o.steps}, {"rounds", o.rounds}, {"warmup", o.warmup}};
+  for (const auto& r : result.rows) {
+    j["rows"].push_back({{"variant", r.variant},
+                         {"median_images_per_second", r.median_images_per_second},
+                         {"min_images_per_second", r.min_images_per_second},
+                         {"max_images_per_second", r.max_images_per_second},
+                         {"last_loss", r.loss}});
+  }
+  write_file_atomic(prefix + ".json", j.dump(2) + "\n");
+}
+
+}  // namespace setformer::bench

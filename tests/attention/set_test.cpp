@@ -396,6 +396,23 @@ TEST(SetAttention, FusedCoreGivesTheSameOutputWithoutGradients) {
   EXPECT_TRUE(torch::equal(with_grad.detach(), without));
 }
 
+TEST(SetAttention, FusedCoreStopsSinkhornEarlyInEvaluation) {
+  auto options = AttentionOptions(16, 2).kernel("set");
+  options.set().num_references(8).iterations(200).stop_tolerance(1e-6);
+  SetAttention layer(options);
+  layer->to(torch::kDouble);
+  const auto x = torch::randn({2, 30, 16}, torch::kDouble);
+  const auto trained = layer(x, x);  // training mode, unrolled backward: all T iterations
+  EXPECT_EQ(layer->last_sinkhorn().iterations, 200);
+  layer->eval();
+  torch::NoGradGuard no_grad;
+  const auto early = layer(x, x);
+  ASSERT_TRUE(layer->last_fused_core());
+  EXPECT_LT(layer->last_sinkhorn().iterations, 200);
+  EXPECT_LE(layer->last_sinkhorn().max_marginal_error, 1e-6);
+  EXPECT_LT(max_abs_diff(early, trained), 1e-5 * trained.abs().max().item<double>());
+}
+
 TEST(SetAttention, FusedCoreRunsOnlyWhereItApplies) {
   const auto x = torch::randn({2, 12, 16});
   const auto runs = [&](const AttentionOptions& options, bool training = true) {

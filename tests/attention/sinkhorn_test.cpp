@@ -196,6 +196,29 @@ TEST(SinkhornFused, ImplicitGradientEqualsTheUnrolledGradientOfAConvergedPlan) {
   EXPECT_GT(max_abs_diff(early.fused_grad, early.reference_grad), 1e-3 * scale);
 }
 
+TEST(SinkhornFused, StopsEarlyOnlyWhereTheIteratesAreNotNeeded) {
+  // Without gradients the fused kernel stops once the rows are within the tolerance, and its
+  // plan is then that close to the converged one; the unrolled backward needs all T.
+  const auto scores = torch::rand({3, 40, 8}, torch::kDouble) * 5.0;
+  const auto options = SinkhornOptions().iterations(400).stop_tolerance(1e-8);
+  torch::Tensor converged;
+  {
+    torch::NoGradGuard no_grad;
+    converged = sinkhorn(scores, {}, {}, SinkhornOptions().iterations(400)).plan;
+    const auto early = sinkhorn(scores, {}, {}, options);
+    ASSERT_TRUE(early.report.fused);
+    EXPECT_LT(early.report.iterations, 400);
+    EXPECT_GT(early.report.iterations, 1);
+    EXPECT_LE(early.report.max_marginal_error, 1e-8);
+    EXPECT_LT(max_abs_diff(early.plan, converged), 1e-8 * converged.abs().max().item<double>());
+  }
+  const auto s = scores.clone().requires_grad_(true);
+  EXPECT_EQ(sinkhorn(s, {}, {}, options).report.iterations, 400) << "unrolled backward";
+  const auto implicit =
+      sinkhorn(s, {}, {}, SinkhornOptions(options).backward(SinkhornBackward::implicit));
+  EXPECT_LT(implicit.report.iterations, 400) << "implicit backward";
+}
+
 TEST(SinkhornFused, AgreesWithTheLogDomainInSinglePrecision) {
   // The backbone's shapes: batch × heads plans of 49 tokens by 32 references.
   const auto scores = torch::rand({8, 2, 49, 32}) * 10.0f;

@@ -150,6 +150,10 @@ struct SetOptions {
   TORCH_ARG(bool, fused_sinkhorn) = true;
   /// Backward of the fused paths (SinkhornOptions::backward).
   TORCH_ARG(SinkhornBackward, sinkhorn_backward) = SinkhornBackward::unrolled;
+  /// > 0: Sinkhorn stops once every row marginal is within this relative error (at most T
+  /// iterations) where the fused paths need not keep the iterates: evaluation without gradients,
+  /// and training with the implicit backward (SinkhornOptions::stop_tolerance). 0: always T.
+  TORCH_ARG(double, stop_tolerance) = 0.0;
 };
 
 /// Windowed softmax attention (Swin, Liu et al. 2021, §3.2): tokens on an H×W grid attend within

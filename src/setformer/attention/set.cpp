@@ -21,6 +21,8 @@ void validate(const SetOptions& o, int64_t dim, int64_t heads) {
   SETFORMER_CHECK(o.alpha() > 0.0, "set.alpha must be > 0, got {}", o.alpha());
   SETFORMER_CHECK(o.sigma() > 0.0, "set.sigma (LPE width) must be > 0, got {}", o.sigma());
   SETFORMER_CHECK(o.tolerance() > 0.0, "set.tolerance must be > 0, got {}", o.tolerance());
+  SETFORMER_CHECK(o.stop_tolerance() >= 0.0, "set.stop_tolerance must be >= 0 (0: off), got {}",
+                  o.stop_tolerance());
   SETFORMER_CHECK(o.nystrom_eigen_floor() > 0.0, "set.nystrom_eigen_floor must be > 0, got {}",
                   o.nystrom_eigen_floor());
   SETFORMER_CHECK(dim % heads == 0, "attention dim = {} is not divisible by heads = {}", dim,
@@ -136,7 +138,8 @@ SetAttentionImpl::Transport SetAttentionImpl::transport(const torch::Tensor& q,
                              .iterations(o.iterations())
                              .tolerance(o.tolerance())
                              .fused(o.fused_sinkhorn())
-                             .backward(o.sinkhorn_backward()));
+                             .backward(o.sinkhorn_backward())
+                             .stop_tolerance(o.stop_tolerance()));
   t.plan = result.plan;
   t.report = result.report;
   const auto opts = q.options();
@@ -213,12 +216,13 @@ std::optional<torch::Tensor> SetAttentionImpl::fused_self_attention(const torch:
   in.alpha = o.alpha();
   in.iterations = o.iterations();
   in.backward = o.sinkhorn_backward();
+  in.stop_tolerance = o.stop_tolerance();
   auto result = detail::set_core_fused(in);
   if (!result) return std::nullopt;
   last_sinkhorn_.max_marginal_error = result->max_marginal_error;
   last_sinkhorn_.converged =
       std::isfinite(result->max_marginal_error) && result->max_marginal_error <= o.tolerance();
-  last_sinkhorn_.iterations = o.iterations();
+  last_sinkhorn_.iterations = result->iterations;
   last_sinkhorn_.fused = true;
   return result->output;
 }

@@ -50,6 +50,7 @@ struct Operands {
   const T* scale;  // [B]
   const T* b;      // [m], the uniform column marginal
   T alpha;
+  double stop_tolerance;  // early stopping where the iterates are not kept (scaling.h)
 };
 
 /// Per-plan state: slices of the tensors saved for the backward, or per-thread scratch for what
@@ -71,11 +72,11 @@ ScalingPlan<T> scaling_of(const Shape& d, const Operands<T>& x, int64_t b, const
   return {d.n, d.m, d.iterations, x.a + b * d.n, x.b, st.k, st.u, st.v, st.all_iterates};
 }
 
-/// Forward of plan p = b·H + h into its slice of `out` ([B, n, H·d_h]). Returns the plan's
-/// largest relative marginal error.
+/// Forward of plan p = b·H + h into its slice of `out` ([B, n, H·d_h]). Writes the plan's
+/// largest relative marginal error and its number of Sinkhorn iterations to stats[0..1].
 template <typename T>
-double forward_plan(const Shape& d, const Operands<T>& x, int64_t p, const PlanState<T>& st,
-                    const Heads<T>& out) {
+void forward_plan(const Shape& d, const Operands<T>& x, int64_t p, const PlanState<T>& st,
+                  const Heads<T>& out, double* stats) {
   const int64_t b = p / d.heads, h = p % d.heads, n = d.n, m = d.m, dh = d.dh;
   const T* w = x.w + (d.batched_weight ? b * n * m : 0);
   gemm<T>(false, true, n, m, dh, T(1), x.q.at(b, h), x.q.sn, x.z + h * m * dh, dh, T(0), st.kappa,
@@ -93,13 +94,12 @@ double forward_plan(const Shape& d, const Operands<T>& x, int64_t p, const PlanS
     }
     exp_shifted(k, -top, m);
   }
-  const auto scaling = scaling_of(d, x, b, st);
-  scaling_iterations(scaling);
-  double error = 0.0;
-  scaling_plan(scaling, st.plan, &error);
+  auto scaling = scaling_of(d, x, b, st);
+  scaling.iterations = scaling_iterations(scaling, x.stop_tolerance);
+  scaling_plan(scaling, st.plan, &stats[0]);
+  stats[1] = static_cast<double>(scaling.iterations);
   gemm<T>(true, false, m, dh, n, T(1), st.plan, m, x.v.at(b, h), x.v.sn, T(0), st.cells, dh);
   gemm<T>(false, false, n, dh, m, x.scale[b], st.plan, m, st.cells, dh, T(0), out.at(b, h), out.sn);
-  return error;
 }
 
 /// Backward of plan p: ∂q̂ and ∂V into their [B, n, H·d_h] slices, ∂(αẑ) of this plan into
@@ -138,9 +138,10 @@ void backward_plan(const Shape& d, const Operands<T>& x, int64_t p, const PlanSt
 template <typename T>
 Operands<T> operands_of(const torch::Tensor& q, const torch::Tensor& z, const torch::Tensor& v,
                         const torch::Tensor& w, const torch::Tensor& a, const torch::Tensor& scale,
-                        const torch::Tensor& col, double alpha) {
-  return {heads_of<T>(q),  heads_of<T>(v),      z.data_ptr<T>(),   w.data_ptr<T>(),
-          a.data_ptr<T>(), scale.data_ptr<T>(), col.data_ptr<T>(), static_cast<T>(alpha)};
+                        const torch::Tensor& col, double alpha, double stop_tolerance = 0.0) {
+  return {heads_of<T>(q),    heads_of<T>(v),        z.data_ptr<T>(),
+          w.data_ptr<T>(),   a.data_ptr<T>(),       scale.data_ptr<T>(),
+          col.data_ptr<T>(), static_cast<T>(alpha), stop_tolerance};
 }
 
 Shape shape_of(const torch::Tensor& q, const torch::Tensor& z, const torch::Tensor& w,
@@ -204,21 +205,22 @@ PlanState<T> state_slice(const StateTensors* saved, const StateTensors& scratch,
 
 /// Forward over all plans, parallel over batch × heads. With `saved`, the plans' state is kept
 /// there for the backward; what it does not keep lives in one plan's worth of scratch per thread.
+/// `stats` receives [plans, 2]: each plan's marginal error and iterations done.
 torch::Tensor forward_all(const Shape& d, const torch::Tensor& q, const torch::Tensor& z,
                           const torch::Tensor& v, const torch::Tensor& w, const torch::Tensor& a,
                           const torch::Tensor& scale, const torch::Tensor& col, double alpha,
-                          StateTensors* saved, torch::Tensor& errors) {
+                          double stop_tolerance, StateTensors* saved, torch::Tensor& stats) {
   const auto opts = q.options();
   auto out = torch::empty({d.batch, d.n, d.out_row()}, opts);
-  errors = torch::empty({d.plans()}, opts.dtype(torch::kDouble));
+  stats = torch::empty({d.plans(), 2}, opts.dtype(torch::kDouble));
   AT_DISPATCH_FLOATING_TYPES(q.scalar_type(), "set_core_fused_forward", [&] {
-    const auto x = operands_of<scalar_t>(q, z, v, w, a, scale, col, alpha);
+    const auto x = operands_of<scalar_t>(q, z, v, w, a, scale, col, alpha, stop_tolerance);
     const auto out_heads = merged_heads<scalar_t>(out, d);
-    double* e = errors.data_ptr<double>();
+    double* e = stats.data_ptr<double>();
     at::parallel_for(0, d.plans(), 1, [&](int64_t begin, int64_t end) {
       const StateTensors scratch = scratch_state(d, saved, opts);
       for (int64_t p = begin; p < end; ++p)
-        e[p] = forward_plan(d, x, p, state_slice<scalar_t>(saved, scratch, p), out_heads);
+        forward_plan(d, x, p, state_slice<scalar_t>(saved, scratch, p), out_heads, e + 2 * p);
     });
   });
   return out;
@@ -232,19 +234,20 @@ struct SetCore : torch::autograd::Function<SetCore> {
                                                 const torch::Tensor& v, const torch::Tensor& w,
                                                 const torch::Tensor& a, const torch::Tensor& scale,
                                                 const torch::Tensor& col, double alpha,
-                                                int64_t iterations, bool implicit) {
+                                                double stop_tolerance, int64_t iterations,
+                                                bool implicit) {
     const Shape d = shape_of(q, z, w, iterations);
     StateTensors st = saved_state(d, implicit, q.options());
-    torch::Tensor errors;
-    auto out = forward_all(d, q, z, v, w, a, scale, col, alpha, &st, errors);
+    torch::Tensor stats;
+    auto out = forward_all(d, q, z, v, w, a, scale, col, alpha, stop_tolerance, &st, stats);
     // Undefined fields are saved as undefined tensors and come back as such.
     ctx->save_for_backward(
         {q, z, v, w, a, scale, col, st.kappa, st.k, st.u, st.v, st.cells, st.plan});
     ctx->saved_data["alpha"] = alpha;
     ctx->saved_data["iterations"] = iterations;
     ctx->saved_data["implicit"] = implicit;
-    ctx->mark_non_differentiable({errors});
-    return {out, errors};
+    ctx->mark_non_differentiable({stats});
+    return {out, stats};
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
@@ -281,17 +284,12 @@ struct SetCore : torch::autograd::Function<SetCore> {
     const auto as_heads = [&](const torch::Tensor& t) {
       return t.view({d.batch, d.n, d.heads, d.dh}).transpose(1, 2);
     };
-    const torch::Tensor none;  // w, a, scale, col, alpha, iterations, implicit
-    return {as_heads(grad_q),
-            grad_z.sum(0),
-            as_heads(grad_v),
-            none,
-            none,
-            none,
-            none,
-            none,
-            none,
-            none};
+    // No gradients for w, a, scale, col, alpha, stop_tolerance, iterations and implicit.
+    torch::autograd::variable_list grads_in(11);
+    grads_in[0] = as_heads(grad_q);
+    grads_in[1] = grad_z.sum(0);
+    grads_in[2] = as_heads(grad_v);
+    return grads_in;
   }
 };
 
@@ -319,17 +317,19 @@ std::optional<SetCoreResult> set_core_fused(const SetCoreInputs& in) {
   const auto qi = unit_inner(q), vi = unit_inner(in.values), z = in.z_scaled.contiguous();
   const auto wc = w.contiguous(), a = in.row_weights.contiguous(), s = in.scale.contiguous();
   SetCoreResult result;
-  torch::Tensor errors;
+  torch::Tensor stats;
   if (needs_grad) {
-    const auto outputs = SetCore::apply(qi, z, vi, wc, a, s, col, in.alpha, in.iterations,
-                                        in.backward == SinkhornBackward::implicit);
+    const auto outputs = SetCore::apply(qi, z, vi, wc, a, s, col, in.alpha, in.stop_tolerance,
+                                        in.iterations, in.backward == SinkhornBackward::implicit);
     result.output = outputs[0];
-    errors = outputs[1];
+    stats = outputs[1];
   } else {
     result.output = forward_all(shape_of(qi, z, wc, in.iterations), qi, z, vi, wc, a, s, col,
-                                in.alpha, nullptr, errors);
+                                in.alpha, in.stop_tolerance, nullptr, stats);
   }
-  result.max_marginal_error = errors.max().item<double>();
+  const auto worst = std::get<0>(stats.max(0));
+  result.max_marginal_error = worst[0].item<double>();
+  result.iterations = static_cast<int64_t>(worst[1].item<double>());
   return result;
 }
 

@@ -36,11 +36,15 @@ struct SetCoreInputs {
   double alpha = 1.0;
   int64_t iterations = 10;
   SinkhornBackward backward = SinkhornBackward::unrolled;
+  /// Stop Sinkhorn early once every row marginal is within this relative tolerance (0: run all
+  /// T). Honoured where the iterates are not kept: inference and the implicit backward.
+  double stop_tolerance = 0.0;
 };
 
 struct SetCoreResult {
   torch::Tensor output;         // [B, n, H · d_h], differentiable in q_hat, z_scaled, values
   double max_marginal_error{};  // as SinkhornReport::max_marginal_error, worst plan
+  int64_t iterations{};         // Sinkhorn iterations done, most over plans
 };
 
 /// Runs the fused core, or returns nullopt where it does not apply: tensors not on the CPU or not

@@ -84,7 +84,7 @@ SinkhornResult sinkhorn(const torch::Tensor& scores, const torch::Tensor& row_pa
   std::optional<detail::FusedSinkhorn> fused;
   if (options.fused())
     fused = detail::sinkhorn_fused(scores, a.weights, b.weights, options.iterations(),
-                                   options.backward());
+                                   options.backward(), options.stop_tolerance());
 
   SinkhornResult result;
   double error;
@@ -97,7 +97,7 @@ SinkhornResult sinkhorn(const torch::Tensor& scores, const torch::Tensor& row_pa
   }
   result.report.max_marginal_error = error;
   result.report.converged = std::isfinite(error) && error <= options.tolerance();
-  result.report.iterations = options.iterations();
+  result.report.iterations = fused ? fused->iterations : options.iterations();
   result.report.fused = fused.has_value();
   return result;
 }

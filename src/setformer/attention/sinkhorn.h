@@ -25,6 +25,10 @@ struct SinkhornOptions {
   /// Backward of the fused kernel: the unrolled iterations' exact gradient, or implicit
   /// differentiation at the fixed point (see SinkhornBackward).
   TORCH_ARG(SinkhornBackward, backward) = SinkhornBackward::unrolled;
+  /// > 0: the fused kernel stops as soon as every row marginal is within this relative error
+  /// (at most `iterations`), where it need not keep the iterates: without gradients (evaluation)
+  /// or with the implicit backward. 0 runs all iterations. The reference ignores it.
+  TORCH_ARG(double, stop_tolerance) = 0.0;
 };
 
 /// How close a plan came to its marginals: max over valid rows i and columns j of
@@ -33,8 +37,8 @@ struct SinkhornOptions {
 struct SinkhornReport {
   double max_marginal_error = 0.0;
   bool converged = false;
-  int64_t iterations = 0;
-  bool fused = false;  // whether the fused kernel computed the plan
+  int64_t iterations = 0;  // iterations done (most over plans)
+  bool fused = false;      // whether the fused kernel computed the plan
 };
 
 struct SinkhornResult {

@@ -41,10 +41,10 @@ ScalingPlan<T> plan_slice(const Dims& d, int64_t p, const torch::Tensor& a, cons
           u.size(1) == d.iterations};
 }
 
-/// Forward for one plan: K = exp(S − rowmax S) into the saved K, the iterations, P and the
-/// largest relative marginal error.
+/// Forward for one plan: K = exp(S − rowmax S) into the saved K, the iterations, P; the largest
+/// relative marginal error and the iterations done into stats[0..1].
 template <typename T>
-double forward_plan(const T* s, const ScalingPlan<T>& q, T* plan) {
+void forward_plan(const T* s, ScalingPlan<T> q, double stop_tolerance, T* plan, double* stats) {
   T* k = q.k;
   for (int64_t i = 0; i < q.n; ++i) {
     const T* row = s + i * q.m;
@@ -52,10 +52,9 @@ double forward_plan(const T* s, const ScalingPlan<T>& q, T* plan) {
     std::copy(row, row + q.m, k + i * q.m);
     exp_shifted(k + i * q.m, -top, q.m);
   }
-  scaling_iterations(q);
-  double error = 0.0;
-  scaling_plan(q, plan, &error);
-  return error;
+  q.iterations = scaling_iterations(q, stop_tolerance);
+  scaling_plan(q, plan, &stats[0]);
+  stats[1] = static_cast<double>(q.iterations);
 }
 
 /// Autograd node. Unrolled: forward saves K and the scaling vectors, backward replays them.
@@ -64,24 +63,26 @@ struct ScalingSinkhorn : torch::autograd::Function<ScalingSinkhorn> {
   static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx,
                                                 const torch::Tensor& scores, const torch::Tensor& a,
                                                 const torch::Tensor& b, int64_t iterations,
-                                                bool implicit) {
+                                                bool implicit, bool needs_grad,
+                                                double stop_tolerance) {
     const Dims d = dims_of(scores, iterations);
     const auto opts = scores.options();
     auto k = torch::empty_like(scores);
-    // The implicit backward needs only P: then only the last iterates are stored.
-    const int64_t kept = implicit ? 1 : d.iterations;
+    // Only the unrolled backward needs every iterate; otherwise the last ones are stored, and
+    // Sinkhorn may stop early.
+    const int64_t kept = implicit || !needs_grad ? 1 : d.iterations;
     auto u = torch::empty({d.batch, kept, d.n}, opts);
     auto v = torch::empty({d.batch, kept + 1, d.m}, opts);
     auto plan = torch::empty_like(scores);
-    auto errors = torch::empty({d.batch}, opts.dtype(torch::kDouble));
+    auto stats = torch::empty({d.batch, 2}, opts.dtype(torch::kDouble));
     AT_DISPATCH_FLOATING_TYPES(scores.scalar_type(), "sinkhorn_fused_forward", [&] {
       const scalar_t* s = scores.data_ptr<scalar_t>();
       scalar_t* p = plan.data_ptr<scalar_t>();
-      double* e = errors.data_ptr<double>();
+      double* e = stats.data_ptr<double>();
       at::parallel_for(0, d.batch, 1, [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i)
-          e[i] = forward_plan(s + i * d.n * d.m, plan_slice<scalar_t>(d, i, a, b, k, u, v),
-                              p + i * d.n * d.m);
+          forward_plan(s + i * d.n * d.m, plan_slice<scalar_t>(d, i, a, b, k, u, v), stop_tolerance,
+                       p + i * d.n * d.m, e + 2 * i);
       });
     });
     if (implicit) {
@@ -90,16 +91,18 @@ struct ScalingSinkhorn : torch::autograd::Function<ScalingSinkhorn> {
       ctx->save_for_backward({a, b, k, u, v});
     }
     ctx->saved_data["iterations"] = iterations;
-    ctx->mark_non_differentiable({errors});
-    return {plan, errors};
+    ctx->mark_non_differentiable({stats});
+    return {plan, stats};
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
     const auto saved = ctx->get_saved_variables();
     const auto grad = grads[0].contiguous();
-    const torch::Tensor none;  // a, b, iterations, implicit
-    if (saved.size() == 1) return {implicit_backward_all(saved[0], grad), none, none, none, none};
+    // No gradients for a, b, iterations, implicit, needs_grad and stop_tolerance.
+    const torch::Tensor none;
+    if (saved.size() == 1)
+      return {implicit_backward_all(saved[0], grad), none, none, none, none, none, none};
     const auto &a = saved[0], &b = saved[1], &k = saved[2], &u = saved[3], &v = saved[4];
     const Dims d = dims_of(k, ctx->saved_data["iterations"].toInt());
     auto out = torch::empty_like(k);
@@ -112,7 +115,7 @@ struct ScalingSinkhorn : torch::autograd::Function<ScalingSinkhorn> {
                            o + i * d.n * d.m);
       });
     });
-    return {out, none, none, none, none};
+    return {out, none, none, none, none, none, none};
   }
 
   /// ∂L/∂S for every plan from the saved plans and ∂L/∂P, by implicit_backward().
@@ -163,7 +166,7 @@ double scaling_range_limit(torch::ScalarType dtype) {
 std::optional<FusedSinkhorn> sinkhorn_fused(const torch::Tensor& scores,
                                             const torch::Tensor& row_weights,
                                             const torch::Tensor& col_weights, int64_t iterations,
-                                            SinkhornBackward backward) {
+                                            SinkhornBackward backward, double stop_tolerance) {
   const auto dtype = scores.scalar_type();
   if (!scores.device().is_cpu() || (dtype != torch::kFloat && dtype != torch::kDouble) ||
       scores.numel() == 0)
@@ -181,9 +184,12 @@ std::optional<FusedSinkhorn> sinkhorn_fused(const torch::Tensor& scores,
   const auto a = row_weights.to(dtype).expand(batch_shape).contiguous();
   batch_shape.back() = m;  // [..., m]
   const auto b = col_weights.to(dtype).expand(batch_shape).contiguous();
-  const auto outputs =
-      ScalingSinkhorn::apply(s, a, b, iterations, backward == SinkhornBackward::implicit);
-  return FusedSinkhorn{outputs[0], outputs[1].max().item<double>()};
+  const bool needs_grad = torch::GradMode::is_enabled() && scores.requires_grad();
+  const auto outputs = ScalingSinkhorn::apply(
+      s, a, b, iterations, backward == SinkhornBackward::implicit, needs_grad, stop_tolerance);
+  const auto worst = std::get<0>(outputs[1].max(0));
+  return FusedSinkhorn{outputs[0], worst[0].item<double>(),
+                       static_cast<int64_t>(worst[1].item<double>())};
 }
 
 }  // namespace setformer::attention::detail

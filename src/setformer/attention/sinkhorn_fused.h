@@ -36,14 +36,18 @@ double scaling_range_limit(torch::ScalarType dtype);
 struct FusedSinkhorn {
   torch::Tensor plan;           // [..., n, m], differentiable with respect to the scores
   double max_marginal_error{};  // as SinkhornReport::max_marginal_error
+  int64_t iterations{};         // iterations done (fewer than asked after an early stop)
 };
 
 /// The plan for scores [..., n, m] with row weights a [..., n] and column weights b [..., m]
 /// (any shapes broadcastable to those; 0 marks padding), or nullopt when the fused path does not
 /// apply: scores not on the CPU, not float or double, or a row range above the limit.
+/// `stop_tolerance` (SinkhornOptions::stop_tolerance) applies where the iterates are not kept:
+/// without gradients, or with the implicit backward.
 std::optional<FusedSinkhorn> sinkhorn_fused(const torch::Tensor& scores,
                                             const torch::Tensor& row_weights,
                                             const torch::Tensor& col_weights, int64_t iterations,
-                                            SinkhornBackward backward = SinkhornBackward::unrolled);
+                                            SinkhornBackward backward = SinkhornBackward::unrolled,
+                                            double stop_tolerance = 0.0);
 
 }  // namespace setformer::attention::detail

@@ -65,6 +65,9 @@ void declare_train_options(ConfigurableOptions<Config>& o) {
   o.add("--sinkhorn-backward", "set.sinkhorn_backward", &Config::sinkhorn_backward,
         "Backward of the fused kernels: unrolled (exact for T iterations) | implicit (fixed "
         "point, memory independent of T)");
+  o.add("--stop-tolerance", "set.stop_tolerance", &Config::stop_tolerance,
+        "Sinkhorn stops early in evaluation once row marginals are within this relative error "
+        "(0: always T iterations)");
   o.add("--sigma", "set.sigma", &Config::sigma, "SeT LPE width");
   o.add("--alpha", "set.alpha", &Config::alpha, "SeT kernel sharpness");
   o.add("--init-refs", "set.init_refs", &Config::init_refs,
@@ -131,6 +134,7 @@ void add_eval(CLI::App& app) {
     std::string checkpoint, device = "cpu", data_dir = data::kFashionMnistFolder, out;
     int64_t batch_size = 500, limit = 0;
     int threads = 0;
+    double stop_tolerance = -1.0;
     bool raw = false;
   };
   auto args = std::make_shared<Args>();
@@ -146,13 +150,17 @@ void add_eval(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--limit", args->limit, "First N test images (0: all)")->capture_default_str();
   cmd->add_flag("--raw-weights", args->raw, "Use the trained weights, not their EMA");
+  cmd->add_option("--stop-tolerance", args->stop_tolerance,
+                  "Replace the run's set.stop_tolerance: Sinkhorn stops once row marginals are "
+                  "within this relative error (0: always T iterations)");
   cmd->add_option("--out", args->out,
                   "Folder for eval.json, confusion.txt and confusion.png (default: the "
                   "checkpoint's folder)");
   cmd->callback([args] {
     set_threads(args->threads);
     const auto device = parse_device(args->device);
-    auto loaded = train::load_image_classifier(args->checkpoint, !args->raw, device);
+    auto loaded =
+        train::load_image_classifier(args->checkpoint, !args->raw, device, args->stop_tolerance);
     const auto test =
         train::first_images(data::load_fashion_mnist("test", args->data_dir), args->limit);
     const auto report = train::evaluate_classifier(loaded.model, test, args->batch_size, device);
@@ -189,6 +197,7 @@ void add_predict(CLI::App& app) {
     std::vector<std::string> images;
     int64_t top = 3;
     bool invert = false, raw = false;
+    double stop_tolerance = -1.0;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand(
@@ -200,6 +209,9 @@ void add_predict(CLI::App& app) {
   cmd->add_flag("--invert", args->invert,
                 "Invert grey levels (Fashion-MNIST items are light on a dark background)");
   cmd->add_flag("--raw-weights", args->raw, "Use the trained weights, not their EMA");
+  cmd->add_option("--stop-tolerance", args->stop_tolerance,
+                  "Replace the run's set.stop_tolerance: Sinkhorn stops once row marginals are "
+                  "within this relative error (0: always T iterations)");
   cmd->add_option("--device", args->device, "cpu, cuda or cuda:N")->capture_default_str();
   cmd->callback([args] {
     set_threads(0);
@@ -221,7 +233,8 @@ void add_predict(CLI::App& app) {
       batch.push_back(image);
     }
     // Images are read first: a bad file is reported before the model is built.
-    auto loaded = train::load_image_classifier(args->checkpoint, !args->raw, device);
+    auto loaded =
+        train::load_image_classifier(args->checkpoint, !args->raw, device, args->stop_tolerance);
     const int64_t k = std::min<int64_t>(std::max<int64_t>(1, args->top),
                                         static_cast<int64_t>(loaded.classes.size()));
     const auto images =

@@ -18,9 +18,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     ImageClassifierConfig, data_dir, train_limit, test_limit, batch_size, eval_batch_size,
     crop_padding, flip, erase, model, kernel, stem_strides, depths, dims, heads, m, window,
     mlp_ratio, drop_path, dropout, values, positions, references, similarity, epsilon, iterations,
-    fused_sinkhorn, sinkhorn_backward, sigma, alpha, init_refs, init_refs_images, epochs, lr,
-    min_lr, warmup_epochs, weight_decay, clip_norm, label_smoothing, ema, seed, threads, device,
-    out, checkpoint_every, log_every, eval_every, resume)
+    fused_sinkhorn, sinkhorn_backward, stop_tolerance, sigma, alpha, init_refs, init_refs_images,
+    epochs, lr, min_lr, warmup_epochs, weight_decay, clip_norm, label_smoothing, ema, seed, threads,
+    device, out, checkpoint_every, log_every, eval_every, resume)
 
 namespace {
 
@@ -273,7 +273,7 @@ TrainResult train_image_classifier(const ImageClassifierConfig& c,
 }
 
 LoadedClassifier load_image_classifier(const std::string& checkpoint, bool use_ema,
-                                       const torch::Device& device) {
+                                       const torch::Device& device, double stop_tolerance) {
   const auto info = read_checkpoint_info(checkpoint);
   const auto& presets = models::setformer_variant_names();
   if (std::find(presets.begin(), presets.end(), info.model) == presets.end()) {
@@ -289,6 +289,7 @@ LoadedClassifier load_image_classifier(const std::string& checkpoint, bool use_e
         fmt::format("{}: not an image-classifier checkpoint (its configuration does not parse: {})",
                     checkpoint, e.what()));
   }
+  if (stop_tolerance >= 0) out.config.stop_tolerance = stop_tolerance;
   out.classes = data::fashion_mnist_classes();
   out.model =
       models::SeTformer(model_options(out.config, 1, 28, static_cast<int64_t>(out.classes.size())));

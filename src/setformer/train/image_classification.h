@@ -48,6 +48,7 @@ struct ImageClassifierConfig {
   int64_t iterations = 10;
   bool fused_sinkhorn = true;                  // false: the log-domain reference composition
   std::string sinkhorn_backward = "unrolled";  // unrolled | implicit (fused paths)
+  double stop_tolerance = 0.0;  // Sinkhorn's early stop in evaluation (0: always T iterations)
   double sigma = 0.5;
   double alpha = 1.0;
   std::string init_refs = "kmeans";  // kmeans | random
@@ -119,8 +120,10 @@ struct LoadedClassifier {
   std::vector<std::string> classes;
   bool ema = false;
 };
+/// `stop_tolerance` >= 0 replaces the run's set.stop_tolerance (Sinkhorn's early stop in
+/// evaluation); negative keeps it.
 LoadedClassifier load_image_classifier(const std::string& checkpoint, bool use_ema,
-                                       const torch::Device& device);
+                                       const torch::Device& device, double stop_tolerance = -1.0);
 
 /// The normalisation every split and `predict` use: Fashion-MNIST's training mean and std.
 inline constexpr double kFashionMnistMean = 0.2860, kFashionMnistStd = 0.3530;

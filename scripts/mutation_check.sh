@@ -56,9 +56,17 @@ S=src/setformer/attention
 mutate $S/sinkhorn.cpp "g = b.log_weights - torch::logsumexp(scores + f.unsqueeze(-1), -2);" "g = g * 1.0;" "Sinkhorn without the column update"
 mutate $S/sinkhorn.cpp "f = a.log_weights - torch::logsumexp(scores + g.unsqueeze(-2), -1);" "f = torch::zeros_like(scores.select(-1, 0));" "Sinkhorn without the row update"
 F=$S/sinkhorn_fused.cpp
-mutate $F "v[j] = q.b[j] > 0 ? q.b[j] / v[j] : T(0);" "v[j] = v_prev[j];" "fused Sinkhorn without the column update"
-mutate $F "const T ub = u_bar[i] + dot(q.k + i * m, yb, m);" "const T ub = u_bar[i];" "fused backward drops the column update's gradient"
-mutate $F "(g_row[j] * ui * v_last[j] + acc" "(acc" "fused backward drops the direct term G * P"
+K=$S/scaling.h
+C=$S/set_fused.cpp
+mutate $K "for (int64_t j = 0; j < m; ++j) v[j] = q.b[j] > 0 ? q.b[j] / v[j] : T(0);" "for (int64_t j = 0; j < m; ++j) v[j] = v_prev[j];" "fused Sinkhorn without the column update"
+mutate $K "const T ub = (t == iters ? u_bar[i] : T(0)) + dot(k_row, yb, m);" "const T ub = t == iters ? u_bar[i] : T(0);" "fused backward drops the column update's gradient"
+mutate $K "(g_row[j] * ui * v_last[j] + o_row[j])" "(o_row[j])" "fused backward drops the direct term G * P"
+mutate $K "o_row[j] -= p_row[j] * (alpha + static_cast<T>(beta[j]));" "o_row[j] -= p_row[j] * alpha;" "implicit backward drops the column potentials"
+mutate $K "if (may_stop && u_prev && worst <= stop_tolerance) return t + 1;" "if (may_stop && u_prev) return t + 1;" "early stop ignores its tolerance"
+mutate $K "p = p * r + 5.0000001201e-1f;" "p = p * r + 4.0e-1f;" "float exp with a wrong polynomial"
+mutate $C "grad_s[e] *= w[e] * st.kappa[e];" "grad_s[e] *= w[e];" "fused core backward drops the kernel's derivative"
+mutate $C "exp_shifted(kappa, -x.alpha, m);" "exp_shifted(kappa, T(0), m);" "fused core kernel without its -alpha shift"
+mutate $C "gemm<T>(false, false, n, dh, m, x.scale[b], st.plan" "gemm<T>(false, false, n, dh, m, T(1), st.plan" "fused core without the n*m scaling"
 mutate $F "if (!(range <= scaling_range_limit(dtype))) return std::nullopt;" "(void)range;" "fused Sinkhorn takes scores beyond its range"
 mutate $S/set.cpp "const auto row_padding = padding.defined() ? padding.unsqueeze(1) : torch::Tensor();" "const auto row_padding = torch::Tensor();" "SeT ignores the padding mask in transport"
 mutate $S/set.cpp "out = out.masked_fill(mask.query_padding().unsqueeze(-1), 0.0);" "(void)out;" "SeT leaves padded outputs non-zero"

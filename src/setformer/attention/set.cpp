@@ -231,18 +231,19 @@ torch::Tensor SetAttentionImpl::attend(const torch::Tensor& query, const torch::
                                        const Mask& mask, bool self) {
   SETFORMER_CHECK(self || set_options().references() == References::learned,
                   "SeT attention with set.references = none supports self-attention only");
-  last_fused_core_ = false;
-  if (self) {
-    if (auto merged = fused_self_attention(with_positions(query), mask.padding())) {
-      last_fused_core_ = true;
-      auto out = w_o_(*merged);
-      if (mask.query_padding().defined())
-        out = out.masked_fill(mask.query_padding().unsqueeze(-1), 0.0);
-      return out;
-    }
-  }
   const auto xq = with_positions(query);
-  const auto xc = self ? xq : with_positions(context);
+  std::optional<torch::Tensor> merged;  // heads merged, [B, n_q, d]
+  if (self) merged = fused_self_attention(xq, mask.padding());
+  last_fused_core_ = merged.has_value();
+  if (!merged) merged = composed_attention(xq, self ? xq : with_positions(context), mask, self);
+  auto out = w_o_(*merged);
+  if (mask.query_padding().defined())
+    out = out.masked_fill(mask.query_padding().unsqueeze(-1), 0.0);
+  return out;
+}
+
+torch::Tensor SetAttentionImpl::composed_attention(const torch::Tensor& xq, const torch::Tensor& xc,
+                                                   const Mask& mask, bool self) {
   const auto q = split_heads(w_q_(xq));
   const Transport ctx = transport(self ? q : split_heads(w_q_(xc)), mask.padding());
   const Transport qry = self ? ctx : transport(q, mask.query_padding());
@@ -251,17 +252,13 @@ torch::Tensor SetAttentionImpl::attend(const torch::Tensor& query, const torch::
   const auto cells =
       batched_matmul(ctx.plan.transpose(-2, -1), v) * ctx.col_count;  // [B, H, m, d_h]
   const auto weights = torch::dropout(qry.plan, options_.dropout(), is_training());
-  auto out = w_o_(merge_heads(batched_matmul(weights, cells) * qry.row_count));
-  if (mask.query_padding().defined())
-    out = out.masked_fill(mask.query_padding().unsqueeze(-1), 0.0);
-
   last_sinkhorn_ = ctx.report;
   if (!self) {
     last_sinkhorn_.max_marginal_error =
         std::max(ctx.report.max_marginal_error, qry.report.max_marginal_error);
     last_sinkhorn_.converged = ctx.report.converged && qry.report.converged;
   }
-  return out;
+  return merge_heads(batched_matmul(weights, cells) * qry.row_count);
 }
 
 torch::Tensor SetAttentionImpl::plan(const torch::Tensor& x, const torch::Tensor& padding) {

@@ -85,6 +85,10 @@ class SetAttentionImpl : public AttentionImpl {
   /// double, fused kernels on. Returns the heads merged, [B, n, d], before W_o.
   std::optional<torch::Tensor> fused_self_attention(const torch::Tensor& x,
                                                     const torch::Tensor& padding);
+  /// The composition of LibTorch operations (the reference, and every case the fused core does
+  /// not take): queries xq [B, n_q, d], context xc [B, n_ctx, d] -> heads merged [B, n_q, d].
+  torch::Tensor composed_attention(const torch::Tensor& xq, const torch::Tensor& xc,
+                                   const Mask& mask, bool self);
   /// Values to be moved by the plan: [B, H, n, d_h].
   torch::Tensor values(const torch::Tensor& x, const Transport& t);
 

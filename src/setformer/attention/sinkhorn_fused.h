@@ -7,8 +7,8 @@
 // spherical-Gaussian similarity κ̃ ∈ (0, 1] and ε = 0.1, R < 10. Scores whose row range exceeds
 // `scaling_range_limit` (30 in float, 250 in double) go to the log-domain reference instead.
 //
-// Why it is fast: one exp per entry instead of 2T log-sum-exps over [n, m], and each half-step is
-// a matrix-vector product on a plan that stays in cache; plans run in parallel over the batch.
+// Why it is fast: one exp per entry instead of 2T log-sum-exps over [n, m], and each iteration is
+// one pass over a plan that stays in cache (scaling.h); plans run in parallel over the batch.
 // The backward keeps K and the T scaling vectors (O(n·m + T·(n + m)) memory, not T copies of
 // [n, m]) and returns exactly the gradient of the unrolled iterations:
 //   x_t = K v_{t−1}, u_t = a / x_t, y_t = Kᵀ u_t, v_t = b / y_t, P = diag(u_T) K diag(v_T)

@@ -219,11 +219,8 @@ std::optional<torch::Tensor> SetAttentionImpl::fused_self_attention(const torch:
   in.stop_tolerance = o.stop_tolerance();
   auto result = detail::set_core_fused(in);
   if (!result) return std::nullopt;
-  last_sinkhorn_.max_marginal_error = result->max_marginal_error;
-  last_sinkhorn_.converged =
-      std::isfinite(result->max_marginal_error) && result->max_marginal_error <= o.tolerance();
-  last_sinkhorn_.iterations = result->iterations;
-  last_sinkhorn_.fused = true;
+  last_sinkhorn_ =
+      sinkhorn_report(result->max_marginal_error, o.tolerance(), result->iterations, true);
   return result->output;
 }
 

@@ -68,6 +68,15 @@ double max_marginal_error(const torch::Tensor& plan, const Marginal& a, const Ma
 
 }  // namespace
 
+SinkhornReport sinkhorn_report(double error, double tolerance, int64_t iterations, bool fused) {
+  SinkhornReport report;
+  report.max_marginal_error = error;
+  report.converged = std::isfinite(error) && error <= tolerance;
+  report.iterations = iterations;
+  report.fused = fused;
+  return report;
+}
+
 SinkhornResult sinkhorn(const torch::Tensor& scores, const torch::Tensor& row_padding,
                         const torch::Tensor& col_padding, const SinkhornOptions& options) {
   SETFORMER_CHECK(scores.defined() && scores.dim() >= 2,
@@ -95,10 +104,9 @@ SinkhornResult sinkhorn(const torch::Tensor& scores, const torch::Tensor& row_pa
     result.plan = log_domain_plan(scores, a, b, options.iterations());
     error = max_marginal_error(result.plan, a, b);
   }
-  result.report.max_marginal_error = error;
-  result.report.converged = std::isfinite(error) && error <= options.tolerance();
-  result.report.iterations = fused ? fused->iterations : options.iterations();
-  result.report.fused = fused.has_value();
+  result.report =
+      sinkhorn_report(error, options.tolerance(), fused ? fused->iterations : options.iterations(),
+                      fused.has_value());
   return result;
 }
 

@@ -41,6 +41,10 @@ struct SinkhornReport {
   bool fused = false;      // whether the fused kernel computed the plan
 };
 
+/// The report of a plan whose largest marginal error is `error` after `iterations` iterations:
+/// converged when the error is finite and within `tolerance`.
+SinkhornReport sinkhorn_report(double error, double tolerance, int64_t iterations, bool fused);
+
 struct SinkhornResult {
   /// [..., n, m], non-negative, rows summing to a_i = 1/n_valid (0 on padding), columns to
   /// b_j = 1/m_valid.

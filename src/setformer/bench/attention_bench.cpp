@@ -1,5 +1,7 @@
 #include "setformer/bench/attention_bench.h"
 
+#include "setformer/bench/stats.h"
+
 #include "setformer/attention/attention.h"
 #include "setformer/attention/set.h"
 #include "setformer/core/batched_matmul.h"
@@ -58,12 +60,6 @@ void validate(const AttentionBenchOptions& o) {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t k = v.size() / 2;
-  return v.size() % 2 ? v[k] : 0.5 * (v[k - 1] + v[k]);
-}
 
 bool is_set_variant(const std::string& kernel) {
   return kernel == "set" || kernel == kSetReference || kernel == kSetImplicit ||

@@ -1,5 +1,7 @@
 #include "setformer/bench/train_bench.h"
 
+#include "setformer/bench/stats.h"
+
 #include "setformer/core/error.h"
 #include "setformer/core/files.h"
 #include "setformer/core/runtime.h"
@@ -112,14 +114,12 @@ TrainBenchResult run_train_bench(const train::ImageClassifierConfig& config,
   result.config = config;
   result.threads = torch::get_num_threads();
   for (auto& t : trainees) {
-    auto v = t.images_per_second;
-    std::sort(v.begin(), v.end());
-    const size_t k = v.size() / 2;
+    const auto& v = t.images_per_second;
     TrainBenchRow row;
     row.variant = t.variant;
-    row.median_images_per_second = v.size() % 2 ? v[k] : 0.5 * (v[k - 1] + v[k]);
-    row.min_images_per_second = v.front();
-    row.max_images_per_second = v.back();
+    row.median_images_per_second = median(v);
+    row.min_images_per_second = *std::min_element(v.begin(), v.end());
+    row.max_images_per_second = *std::max_element(v.begin(), v.end());
     row.loss = t.loss;
     result.rows.push_back(row);
   }

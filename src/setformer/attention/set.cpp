@@ -11,6 +11,17 @@
 
 namespace setformer::attention {
 
+namespace {
+
+/// 1 on valid tokens, 0 on padding: [B, n] from padding [B, n], or [1, n] without padding.
+torch::Tensor valid_tokens(int64_t n, const torch::Tensor& padding,
+                           const torch::TensorOptions& options) {
+  return padding.defined() ? padding.logical_not().to(options.dtype())
+                           : torch::ones({1, n}, options);
+}
+
+}  // namespace
+
 void validate(const SetOptions& o, int64_t dim, int64_t heads) {
   SETFORMER_CHECK(o.num_references() >= 1, "set.m (number of references) must be >= 1, got {}",
                   o.num_references());
@@ -143,9 +154,7 @@ SetAttentionImpl::Transport SetAttentionImpl::transport(const torch::Tensor& q,
   t.plan = result.plan;
   t.report = result.report;
   const auto opts = q.options();
-  t.row_count = padding.defined()
-                    ? padding.logical_not().sum(1).to(opts.dtype()).view({-1, 1, 1, 1})
-                    : torch::full({1}, static_cast<double>(n), opts);
+  t.row_count = valid_tokens(n, padding, opts).sum(1).view({-1, 1, 1, 1});
   t.col_count =
       learned ? torch::full({1}, static_cast<double>(o.num_references()), opts) : t.row_count;
   return t;
@@ -204,15 +213,10 @@ std::optional<torch::Tensor> SetAttentionImpl::fused_self_attention(const torch:
   const auto weight = score_weight(n, padding, opts);
   in.weight =
       weight.defined() ? weight.squeeze(1) : torch::full({1, n, m}, 1.0 / o.epsilon(), opts);
-  if (padding.defined()) {
-    const auto valid = padding.logical_not().to(opts.dtype());
-    const auto count = valid.sum(1, /*keepdim=*/true);
-    in.row_weights = valid / count;
-    in.scale = count.squeeze(1) * static_cast<double>(m);
-  } else {
-    in.row_weights = torch::full({batch, n}, 1.0 / static_cast<double>(n), opts);
-    in.scale = torch::full({batch}, static_cast<double>(n * m), opts);
-  }
+  const auto valid = valid_tokens(n, padding, opts).expand({batch, n});
+  const auto count = valid.sum(1, /*keepdim=*/true);
+  in.row_weights = valid / count;
+  in.scale = count.squeeze(1) * static_cast<double>(m);
   in.alpha = o.alpha();
   in.iterations = o.iterations();
   in.backward = o.sinkhorn_backward();

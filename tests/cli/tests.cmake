@@ -55,6 +55,24 @@ add_test(NAME cli.train_interrupt_and_resume
          COMMAND ${PROJECT_SOURCE_DIR}/tests/cli/interrupt_resume.sh $<TARGET_FILE:setformer>
                  ${FIXTURES}/tiny_train.toml ${CLI_OUT}/resume)
 
+# sets train and sets table: a short clustering row and its table beside the paper's figures.
+add_test(NAME cli.sets_train_quick
+         COMMAND setformer sets train --task clustering --row "ISAB (16) + PMA" --encoder isab,isab
+                 --decoder-sabs 1 --dim 16 --min-size 20 --max-size 30 --steps 20 --batch-size 4
+                 --test-sets 20 --threads 1 --out ${CLI_OUT}/sets)
+set_tests_properties(cli.sets_train_quick PROPERTIES FIXTURES_SETUP sets_trained
+                     PASS_REGULAR_EXPRESSION "oracle_ll: -1\\.[0-9]+.*test_ll0: -[0-9.]+.*test_ll1.*summary.json")
+add_test(NAME cli.sets_table
+         COMMAND setformer sets table --out ${CLI_OUT}/sets_table ${CLI_OUT}/sets/summary.json)
+set_tests_properties(cli.sets_table PROPERTIES FIXTURES_REQUIRED sets_trained
+                     PASS_REGULAR_EXPRESSION "\\| Oracle \\(true parameters\\) +\\| -1\\.[0-9]+ .*\\| -1\\.4726 .*\\| ISAB \\(16\\) \\+ PMA +\\| .*-1\\.5009")
+add_test(NAME cli.sets_resume
+         COMMAND setformer sets train --task clustering --row "ISAB (16) + PMA" --encoder isab,isab
+                 --decoder-sabs 1 --dim 16 --min-size 20 --max-size 30 --steps 30 --batch-size 4
+                 --test-sets 20 --threads 1 --out ${CLI_OUT}/sets --resume)
+set_tests_properties(cli.sets_resume PROPERTIES FIXTURES_REQUIRED sets_trained
+                     PASS_REGULAR_EXPRESSION "test_ll0")
+
 # Bad input: non-zero exit and one line on stderr naming the culprit.
 function(cli_error name fragment)
   add_test(NAME cli.error.${name} COMMAND ${EXPECT_ERROR} "${fragment}" $<TARGET_FILE:setformer> ${ARGN})
@@ -78,5 +96,9 @@ cli_error(missing_dataset "dataset-fashion-mnist"
           train --data-dir ${CLI_OUT}/no-such-folder --out ${CLI_OUT}/never)
 cli_error(not_a_checkpoint "bad_bench.toml: not a setformer checkpoint"
           eval --checkpoint ${FIXTURES}/bad_bench.toml)
+cli_error(sets_bad_task "task.name = 'sorting' is not a set task"
+          sets train --task sorting --out ${CLI_OUT}/never)
+cli_error(sets_bad_layer "model.encoder[1] = 'lstm' is not a layer"
+          sets train --encoder sab,lstm --out ${CLI_OUT}/never)
 cli_error(missing_image "no-such.png: image not found"
           predict --checkpoint ${FIXTURES}/bad_bench.toml ${FIXTURES}/no-such.png)

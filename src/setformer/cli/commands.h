@@ -20,6 +20,8 @@ void add_info_command(CLI::App& app);
 void add_train_commands(CLI::App& app);
 /// Every training option, as a flag and a config key: shared by `train` and `bench train`.
 void declare_train_options(ConfigurableOptions<train::ImageClassifierConfig>& o);
+/// `sets train` and `sets table`: the Set Transformer paper's experiments.
+void add_sets_command(CLI::App& app);
 /// `summarize`: a results table and curves from training runs' summaries.
 void add_summarize_command(CLI::App& app);
 

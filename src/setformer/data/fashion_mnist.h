@@ -18,6 +18,9 @@ struct ImageDataset {
   std::vector<std::string> classes;
 };
 
+/// The normalisation every model of Fashion-MNIST images uses: the training split's mean and std.
+inline constexpr double kFashionMnistMean = 0.2860, kFashionMnistStd = 0.3530;
+
 /// The ten class names, in label order.
 const std::vector<std::string>& fashion_mnist_classes();
 

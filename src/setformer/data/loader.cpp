@@ -1,22 +1,11 @@
 #include "setformer/data/loader.h"
 
 #include "setformer/core/error.h"
+#include "setformer/data/random.h"
 
 #include <torch/torch.h>
 
 namespace setformer::data {
-namespace {
-
-/// SplitMix64 of the combined inputs: well-spread seeds for (seed, epoch[, index]).
-uint64_t mix(uint64_t a, uint64_t b, uint64_t c = 0) {
-  uint64_t z = a * 0x9E3779B97F4A7C15ULL ^ (b + 0x632BE59BD9B4E019ULL) * 0xBF58476D1CE4E5B9ULL ^
-               c * 0x94D049BB133111EBULL;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
-}  // namespace
 
 ImageLoader::ImageLoader(ImageDataset data, const LoaderOptions& options)
     : data_(std::move(data)), options_(options) {

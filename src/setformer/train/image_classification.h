@@ -125,7 +125,8 @@ struct LoadedClassifier {
 LoadedClassifier load_image_classifier(const std::string& checkpoint, bool use_ema,
                                        const torch::Device& device, double stop_tolerance = -1.0);
 
-/// The normalisation every split and `predict` use: Fashion-MNIST's training mean and std.
-inline constexpr double kFashionMnistMean = 0.2860, kFashionMnistStd = 0.3530;
+/// The normalisation every split and `predict` use (data/fashion_mnist.h).
+using data::kFashionMnistMean;
+using data::kFashionMnistStd;
 
 }  // namespace setformer::train

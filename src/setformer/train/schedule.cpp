@@ -27,6 +27,27 @@ double WarmupCosine::at(int64_t step) const {
   return min_lr + 0.5 * (base_lr - min_lr) * (1.0 + std::cos(M_PI * t));
 }
 
+void StepDecay::validate() const {
+  SETFORMER_CHECK(base_lr > 0, "schedule: lr must be > 0, got {}", base_lr);
+  SETFORMER_CHECK(warmup_steps >= 0, "schedule: warmup steps must be >= 0, got {}", warmup_steps);
+  SETFORMER_CHECK(factor > 0, "schedule: decay factor must be > 0, got {}", factor);
+  for (size_t i = 0; i < milestones.size(); ++i) {
+    SETFORMER_CHECK(milestones[i] >= 1 && (i == 0 || milestones[i] > milestones[i - 1]),
+                    "schedule: decay steps must be increasing and >= 1, got {} at position {}",
+                    milestones[i], i);
+  }
+}
+
+double StepDecay::at(int64_t step) const {
+  if (step < warmup_steps)
+    return base_lr * static_cast<double>(step + 1) / static_cast<double>(warmup_steps);
+  double lr = base_lr;
+  for (int64_t m : milestones) {
+    if (step >= m) lr *= factor;
+  }
+  return lr;
+}
+
 void InverseSqrt::validate() const {
   SETFORMER_CHECK(scale > 0, "schedule: scale must be > 0, got {}", scale);
   SETFORMER_CHECK(d_model >= 1, "schedule: d_model must be >= 1, got {}", d_model);

@@ -62,8 +62,10 @@ Trainer::Trainer(torch::nn::Module& model, TrainerOptions options)
   SETFORMER_CHECK(opt.clip_norm() >= 0, "clip_norm must be >= 0 (0: off), got {}", opt.clip_norm());
   SETFORMER_CHECK(opt.ema_decay() >= 0 && opt.ema_decay() < 1,
                   "ema must be in [0, 1) (0: off), got {}", opt.ema_decay());
-  schedule_ = WarmupCosine{opt.lr(), opt.min_lr(), opt.warmup_steps(), o.total_steps()};
-  schedule_.validate();
+  cosine_ = WarmupCosine{opt.lr(), opt.min_lr(), opt.warmup_steps(), o.total_steps()};
+  cosine_.validate();
+  step_decay_ = StepDecay{opt.lr(), opt.warmup_steps(), opt.decay_steps(), opt.decay_factor()};
+  step_decay_.validate();
 
   // Matrices and kernels are decayed; vectors (biases, norm gains) are not, as in Swin and
   // DeiT. SeT references are [H, m, d_h] tensors of directions and are decayed like weights.
@@ -98,6 +100,10 @@ std::string Trainer::log_path() const {
 }
 std::string Trainer::curves_path() const {
   return options_.out_dir() + "/curves.png";
+}
+
+double Trainer::lr_at(int64_t step) const {
+  return options_.optim().decay_steps().empty() ? cosine_.at(step) : step_decay_.at(step);
 }
 
 void Trainer::save(int64_t step, double train_seconds) {
@@ -211,7 +217,7 @@ TrainSummary Trainer::run(const std::function<StepOutput(int64_t step)>& step_fn
   int64_t step = start;
   for (; step < o.total_steps(); ++step) {
     if (g_interrupted) break;
-    const double lr = schedule_.at(step);
+    const double lr = lr_at(step);
     for (auto& group : optimizer_->param_groups()) {
       static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     }

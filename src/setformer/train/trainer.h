@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace setformer::train {
 
@@ -24,6 +25,10 @@ struct OptimOptions {
   TORCH_ARG(double, lr) = 1e-3;
   /// The cosine schedule ends at this rate.
   TORCH_ARG(double, min_lr) = 1e-5;
+  /// Non-empty: a step schedule instead of the cosine (StepDecay): the rate is multiplied by
+  /// decay_factor at each of these steps.
+  TORCH_ARG(std::vector<int64_t>, decay_steps) = {};
+  TORCH_ARG(double, decay_factor) = 0.1;
   TORCH_ARG(int64_t, warmup_steps) = 0;
   /// Decoupled weight decay (AdamW) of matrices and convolution kernels; biases, norms and
   /// other vectors are never decayed.
@@ -105,7 +110,10 @@ class Trainer {
 
   torch::nn::Module& model_;
   TrainerOptions options_;
-  WarmupCosine schedule_;
+  WarmupCosine cosine_;
+  StepDecay step_decay_;
+  /// The learning rate of `step` under the schedule the options choose.
+  double lr_at(int64_t step) const;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   std::vector<torch::Tensor> parameters_;
   std::vector<std::string> parameter_names_;

@@ -6,6 +6,9 @@
 # results/sets/<task>/<row>/train.log.
 #   ./scripts/set_experiments.sh TASK [ROW...]   (TASK: max_regression | clustering |
 #                                                  clustering_large | unique_count; default: every row)
+# THREADS=N overrides run.threads (two queues with THREADS=1 use 2 cores better than one with 2:
+# these models are too small for intra-op parallelism to pay, and OpenMP processes that
+# oversubscribe the cores slow each other down many times over).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 task=${1:?usage: scripts/set_experiments.sh TASK [ROW...]}
@@ -23,11 +26,12 @@ for row in "${rows[@]}"; do
     echo "== $row: done ($out/summary.json)"
     continue
   fi
-  resume=()
-  [ -f "$out/checkpoint.pt" ] && resume=(--resume)
+  extra=()
+  [ -f "$out/checkpoint.pt" ] && extra=(--resume)
+  [ -n "${THREADS:-}" ] && extra+=(--threads "$THREADS")
   mkdir -p "$out"
-  echo "== $row: ./build/setformer sets train --config $config ${resume[*]}"
-  ./build/setformer sets train --config "$config" "${resume[@]}" 2> >(tee -a "$out/train.log" >&2)
+  echo "== $row: ./build/setformer sets train --config $config ${extra[*]}"
+  ./build/setformer sets train --config "$config" "${extra[@]}" 2> >(tee -a "$out/train.log" >&2)
 done
 summaries=()
 for row in "${all_rows[@]}"; do

@@ -71,6 +71,14 @@ TEST(MaxRegression, TargetsAreTheMaximaOfUniformSets) {
   // Sizes uniform on 1..10: mean 5.5.
   EXPECT_NEAR(batch.sizes.to(torch::kDouble).mean().item<double>(), 5.5, 0.3);
   EXPECT_TRUE(max_regression_batch({}, 8, 3).x.equal(max_regression_batch({}, 8, 3).x));
+  // same_size: one size for the whole batch, so no padding, and the sizes still vary by seed.
+  std::set<int64_t> sizes;
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    const auto same = max_regression_batch(MaxRegressionOptions().same_size(true), 50, seed);
+    EXPECT_FALSE(same.padding.any().item<bool>());
+    sizes.insert(same.x.size(1));
+  }
+  EXPECT_GT(sizes.size(), 3u);
   EXPECT_FALSE(max_regression_batch({}, 8, 3).x.equal(max_regression_batch({}, 8, 4).x));
   testing::expect_invalid_argument(
       [] { max_regression_batch(MaxRegressionOptions().min_size(0), 4, 0); }, "data.min_size");

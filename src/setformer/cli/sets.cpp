@@ -32,6 +32,8 @@ void declare_set_options(ConfigurableOptions<Config>& o) {
   o.add("--data-dir", "data.dir", &Config::data_dir,
         "Folder of the Fashion-MNIST IDX files (unique_count)");
   o.add("--batch-size", "data.batch_size", &Config::batch_size, "Sets per training step");
+  o.add("--same-size", "data.same_size", &Config::same_size,
+        "One set size per training batch, as the authors' code (test sets keep one per set)");
   o.add("--test-sets", "data.test_sets", &Config::test_sets, "Test sets evaluated");
   o.add("--eval-batch-size", "data.eval_batch_size", &Config::eval_batch_size,
         "Test sets per evaluation batch");

@@ -18,10 +18,15 @@ void check_sizes(int64_t min_size, int64_t max_size, int64_t batch, const char* 
   SETFORMER_CHECK(batch >= 1, "{}: batch size must be >= 1, got {}", task, batch);
 }
 
-/// Sizes drawn for the batch, and the padding mask they imply.
-std::vector<int64_t> draw_sizes(Random& rng, int64_t min_size, int64_t max_size, int64_t batch) {
+/// The set sizes of a batch: one per set, or one for all.
+template <class Options>
+std::vector<int64_t> draw_sizes(Random& rng, const Options& o, int64_t batch) {
   std::vector<int64_t> sizes(static_cast<size_t>(batch));
-  for (auto& n : sizes) n = rng.integer(min_size, max_size);
+  if (o.same_size()) {
+    std::fill(sizes.begin(), sizes.end(), rng.integer(o.min_size(), o.max_size()));
+  } else {
+    for (auto& n : sizes) n = rng.integer(o.min_size(), o.max_size());
+  }
   return sizes;
 }
 
@@ -37,7 +42,7 @@ SetBatch max_regression_batch(const MaxRegressionOptions& o, int64_t batch, uint
   SETFORMER_CHECK(o.high() > o.low(), "max regression: need low < high, got {} and {}", o.low(),
                   o.high());
   Random rng(seed);
-  const auto sizes = draw_sizes(rng, o.min_size(), o.max_size(), batch);
+  const auto sizes = draw_sizes(rng, o, batch);
   const int64_t n_max = *std::max_element(sizes.begin(), sizes.end());
   SetBatch out;
   out.x = torch::zeros({batch, n_max, 1});
@@ -65,7 +70,7 @@ SetBatch mixture_batch(const MixtureOptions& o, int64_t batch, uint64_t seed) {
                   "mixture of Gaussians: range and stddev must be > 0, got {} and {}", o.range(),
                   o.stddev());
   Random rng(seed);
-  const auto sizes = draw_sizes(rng, o.min_size(), o.max_size(), batch);
+  const auto sizes = draw_sizes(rng, o, batch);
   const int64_t n_max = *std::max_element(sizes.begin(), sizes.end());
   const int64_t k = o.components();
   SetBatch out;
@@ -113,7 +118,7 @@ SetBatch UniqueCountSampler::batch(const UniqueCountOptions& o, int64_t batch,
                                    uint64_t seed) const {
   check_sizes(o.min_size(), o.max_size(), batch, "unique counting");
   Random rng(seed);
-  const auto sizes = draw_sizes(rng, o.min_size(), o.max_size(), batch);
+  const auto sizes = draw_sizes(rng, o, batch);
   const int64_t n_max = *std::max_element(sizes.begin(), sizes.end());
   std::vector<int64_t> rows;  // image index per element, -1 for padding
   std::vector<float> counts;

@@ -31,6 +31,8 @@ struct SetBatch {
 struct MaxRegressionOptions {
   TORCH_ARG(int64_t, min_size) = 1;
   TORCH_ARG(int64_t, max_size) = 10;
+  /// One size drawn for the whole batch (the authors' code), so no padding; else one per set.
+  TORCH_ARG(bool, same_size) = false;
   TORCH_ARG(double, low) = 0.0;
   TORCH_ARG(double, high) = 100.0;
 };
@@ -45,6 +47,7 @@ struct MixtureOptions {
   TORCH_ARG(int64_t, components) = 4;
   TORCH_ARG(int64_t, min_size) = 100;
   TORCH_ARG(int64_t, max_size) = 500;
+  TORCH_ARG(bool, same_size) = false;
   TORCH_ARG(double, range) = 4.0;
   TORCH_ARG(double, stddev) = 0.3;
 };
@@ -57,6 +60,7 @@ SetBatch mixture_batch(const MixtureOptions& options, int64_t batch, uint64_t se
 struct UniqueCountOptions {
   TORCH_ARG(int64_t, min_size) = 6;
   TORCH_ARG(int64_t, max_size) = 10;
+  TORCH_ARG(bool, same_size) = false;
 };
 
 class UniqueCountSampler {

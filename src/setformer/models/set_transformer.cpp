@@ -134,21 +134,34 @@ SetTransformerImpl::SetTransformerImpl(const SetTransformerOptions& o) : options
 
 torch::Tensor SetTransformerImpl::encode(const torch::Tensor& x_in, const torch::Tensor& padding) {
   const auto& o = options_;
+  if (padding.defined()) {
+    check_shape(padding, "set padding mask", {x_in.size(0), x_in.size(1)}, "[B, n]");
+    SETFORMER_CHECK(padding.scalar_type() == torch::kBool,
+                    "set padding mask must be bool (true = padding), got {}",
+                    c10::toString(padding.scalar_type()));
+  }
   torch::Tensor x;
   if (o.image_size() > 0) {
     const int64_t s = o.image_size();
     check_shape(x_in, "set of images", {-1, -1, 1, s, s}, "[B, n, 1, S, S]");
     const int64_t b = x_in.size(0), n = x_in.size(1);
-    x = image_encoder_->forward(x_in.reshape({b * n, 1, s, s})).mean({2, 3}).view({b, n, -1});
+    const auto images = x_in.reshape({b * n, 1, s, s});
+    const auto encode_images = [&](const torch::Tensor& t) {
+      return image_encoder_->forward(t).mean({2, 3});
+    };
+    if (padding.defined()) {
+      // Only valid images pass through the convolutions: padding must not reach BatchNorm's
+      // batch statistics in training.
+      const auto valid = padding.reshape({-1}).logical_not().nonzero().squeeze(1);
+      x = torch::zeros({b * n, o.dim()}, x_in.options())
+              .index_copy(0, valid, encode_images(images.index_select(0, valid)))
+              .view({b, n, -1});
+    } else {
+      x = encode_images(images).view({b, n, -1});
+    }
   } else {
     check_shape(x_in, "set", {-1, -1, o.input_dim()}, "[B, n, input_dim]");
     x = x_in;
-  }
-  if (padding.defined()) {
-    check_shape(padding, "set padding mask", {x.size(0), x.size(1)}, "[B, n]");
-    SETFORMER_CHECK(padding.scalar_type() == torch::kBool,
-                    "set padding mask must be bool (true = padding), got {}",
-                    c10::toString(padding.scalar_type()));
   }
   x = nn::zero_padding(x, padding);
   if (embed_) x = nn::zero_padding(embed_(x), padding);

@@ -17,11 +17,12 @@
 namespace setformer::train {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
-    SetExperimentConfig, task, row, min_size, max_size, clusters, data_dir, batch_size, test_sets,
-    eval_batch_size, test_seed, encoder, decoder, dim, heads, inducing_points, decoder_sabs,
-    decoder_layers, conv_layers, kernel, decoder_kernel, layer_norm, m, epsilon, iterations,
-    similarity, alpha, values, steps, lr, warmup_steps, decay_steps, decay_factor, weight_decay,
-    clip_norm, seed, threads, device, out, checkpoint_every, log_every, eval_every, resume)
+    SetExperimentConfig, task, row, min_size, max_size, clusters, data_dir, batch_size, same_size,
+    test_sets, eval_batch_size, test_seed, encoder, decoder, dim, heads, inducing_points,
+    decoder_sabs, decoder_layers, conv_layers, kernel, decoder_kernel, layer_norm, m, epsilon,
+    iterations, similarity, alpha, values, steps, lr, warmup_steps, decay_steps, decay_factor,
+    weight_decay, clip_norm, seed, threads, device, out, checkpoint_every, log_every, eval_every,
+    resume)
 
 const std::vector<std::string>& set_tasks() {
   static const std::vector<std::string> names{"max_regression", "clustering", "clustering_large",
@@ -99,21 +100,28 @@ class TaskData {
   }
 
  private:
+  /// Test sets always have one size per set, so every row meets the same sets.
   data::SetBatch make(int64_t batch, uint64_t seed, bool test) const {
+    const bool same = c_.same_size && !test;
     if (c_.task == "max_regression") {
-      return data::max_regression_batch(
-          data::MaxRegressionOptions().min_size(shape_.min_size).max_size(shape_.max_size), batch,
-          seed);
+      return data::max_regression_batch(data::MaxRegressionOptions()
+                                            .min_size(shape_.min_size)
+                                            .max_size(shape_.max_size)
+                                            .same_size(same),
+                                        batch, seed);
     }
     if (is_clustering(c_.task)) {
       return data::mixture_batch(data::MixtureOptions()
                                      .components(shape_.clusters)
                                      .min_size(shape_.min_size)
-                                     .max_size(shape_.max_size),
+                                     .max_size(shape_.max_size)
+                                     .same_size(same),
                                  batch, seed);
     }
-    const auto options =
-        data::UniqueCountOptions().min_size(shape_.min_size).max_size(shape_.max_size);
+    const auto options = data::UniqueCountOptions()
+                             .min_size(shape_.min_size)
+                             .max_size(shape_.max_size)
+                             .same_size(same);
     return (test ? *test_ : *train_).batch(options, batch, seed);
   }
 
@@ -132,7 +140,9 @@ struct BatchResult {
 BatchResult run_batch(models::SetTransformer& model, const SetExperimentConfig& c,
                       const data::SetBatch& batch, const torch::Device& device) {
   const auto x = batch.x.to(device);
-  const auto padding = batch.padding.to(device);
+  // Batches of equal sizes (data.same_size) skip the masking.
+  const auto padding =
+      batch.padding.any().item<bool>() ? batch.padding.to(device) : torch::Tensor();
   BatchResult r;
   r.outputs = model(x, padding);
   if (c.task == "max_regression") {

@@ -28,6 +28,7 @@ struct SetExperimentConfig {
   int64_t clusters = 0;                // mixture components; 0: the task's (4, or 6 when large)
   std::string data_dir = data::kFashionMnistFolder;  // unique_count's images
   int64_t batch_size = 128;                          // sets per training step
+  bool same_size = false;  // one set size per training batch (the authors' code): no padding
   int64_t test_sets = 1000;
   int64_t eval_batch_size = 100;
   uint64_t test_seed = 20190609;  // the test sets: the same for every row and run seed

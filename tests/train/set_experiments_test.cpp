@@ -190,6 +190,29 @@ TEST(SetExperiment, ClusteringLearnsBeyondAConstantGuess) {
   EXPECT_NE(md.find("-1.5009"), std::string::npos) << md;
 }
 
+TEST(SetExperiment, UniqueCountRunsOnFashionMnistSets) {
+  testing::TempDir dir;
+  auto c = quick("unique_count", (dir.root() / "count").string());
+  c.row = "SAB + PMA";
+  c.dim = 16;
+  c.steps = 30;
+  c.batch_size = 8;
+  c.test_sets = 100;
+  c.eval_batch_size = 50;
+  c.lr = 3e-3;
+  const auto r = train_set_experiment(c, [](const std::string&) {});
+  const double accuracy = r.metrics["test_accuracy"].get<double>();
+  EXPECT_GE(accuracy, 0.0);
+  EXPECT_LE(accuracy, 1.0);
+  // Poisson NLL: about 6.9 at the untrained rate softplus(0) = 0.69, 2.30 at the best constant
+  // rate (the mean count, 4.5); 30 steps reach about 2.6.
+  EXPECT_LT(r.metrics["test_poisson_nll"].get<double>(), 3.5) << r.metrics.dump();
+  EXPECT_TRUE(std::filesystem::exists(dir.root() / "count" / "predictions.png"));
+  const auto table = write_set_table({(dir.root() / "count" / "summary.json").string()},
+                                     (dir.root() / "table").string(), "cmd");
+  EXPECT_NE(table.find("0.6037"), std::string::npos) << table;
+}
+
 TEST(SetExperiment, ConfigErrorsNameTheField) {
   SetExperimentConfig c;
   c.task = "sorting";

@@ -133,7 +133,7 @@ class TaskData {
 /// What one batch contributes to the loss and the metrics.
 struct BatchResult {
   torch::Tensor loss;     // scalar, mean over the batch
-  torch::Tensor correct;  // unique_count: sets counted right
+  torch::Tensor hits;     // unique_count: [B] bool, the set was counted right
   torch::Tensor outputs;  // the network's [B, k, out]
 };
 
@@ -156,7 +156,7 @@ BatchResult run_batch(models::SetTransformer& model, const SetExperimentConfig& 
     const auto y = batch.target.to(device);
     r.loss = (rate - y * rate.log() + torch::lgamma(y + 1)).mean();
     // The mode of Poisson(γ) is ⌊γ⌋.
-    r.correct = (rate.floor() == y).sum();
+    r.hits = rate.floor() == y;
   }
   return r;
 }
@@ -209,6 +209,7 @@ void draw_max_regression(const std::string& path, const std::string& title,
         io::palette(0));
   }
   image.text(f.left + f.size / 2 - 20, f.top + f.size + 20, "target", {0, 0, 0});
+  image.text(4, f.top - 12, "prediction", {0, 0, 0});
   image.save_png(path);
 }
 
@@ -325,14 +326,13 @@ nlohmann::json evaluate(models::SetTransformer& model, const SetExperimentConfig
         first_targets = batch.target;
       }
     } else {
-      right += r.correct.item<int64_t>();
-      const auto rate = torch::nn::functional::softplus(r.outputs.view({-1})).cpu() + 1e-6;
+      const auto hits = r.hits.cpu();
+      right += hits.sum().item<int64_t>();
       for (int64_t i = 0; i < b; ++i) {
         const auto count = static_cast<size_t>(batch.target[i].item<float>());
         if (count >= total_by_count.size()) continue;
         ++total_by_count[count];
-        if (std::floor(rate[i].item<double>()) == static_cast<double>(count))
-          ++right_by_count[count];
+        if (hits[i].item<bool>()) ++right_by_count[count];
       }
     }
   }
@@ -475,31 +475,36 @@ SetTrainResult train_set_experiment(const SetExperimentConfig& c,
       (shape.min_size + shape.max_size) / 2, c.steps, c.batch_size));
 
   const int64_t per_eval = c.eval_every > 0 ? std::min(c.eval_every, c.steps) : c.steps;
-  Trainer trainer(*model, TrainerOptions()
-                              .out_dir(c.out)
-                              .model_name(model->options().name())
-                              .config_json(nlohmann::json(c).dump())
-                              .total_steps(c.steps)
-                              .steps_per_epoch(per_eval)
-                              .optim(OptimOptions()
-                                         .lr(c.lr)
-                                         .min_lr(c.lr)
-                                         .warmup_steps(c.warmup_steps)
-                                         .decay_steps(c.decay_steps)
-                                         .decay_factor(c.decay_factor)
-                                         .weight_decay(c.weight_decay)
-                                         .clip_norm(c.clip_norm))
-                              .checkpoint_every(c.checkpoint_every)
-                              .log_every(c.log_every)
-                              .eval_every_epochs(c.eval_every > 0 ? 1 : 0)
-                              .resume(c.resume)
-                              .unit("set"));
+  Trainer trainer(
+      *model, TrainerOptions()
+                  .out_dir(c.out)
+                  .model_name(model->options().name())
+                  .config_json(nlohmann::json(c).dump())
+                  .total_steps(c.steps)
+                  .steps_per_epoch(per_eval)
+                  .optim(OptimOptions()
+                             .lr(c.lr)
+                             .min_lr(c.lr)
+                             .warmup_steps(c.warmup_steps)
+                             .decay_steps(c.decay_steps)
+                             .decay_factor(c.decay_factor)
+                             .weight_decay(c.weight_decay)
+                             .clip_norm(c.clip_norm))
+                  .checkpoint_every(c.checkpoint_every)
+                  .log_every(c.log_every)
+                  .eval_every_epochs(c.eval_every > 0 ? 1 : 0)
+                  .resume(c.resume)
+                  .unit("set")
+                  .curves(c.task == "max_regression" ? std::vector<std::string>{"loss", "test_mae"}
+                          : is_clustering(c.task)
+                              ? std::vector<std::string>{"loss", "test_ll0", "test_ll1"}
+                              : std::vector<std::string>{"loss", "accuracy", "test_accuracy"}));
   const auto step = [&](int64_t s) {
     const auto batch = data.train(s);
     const auto r = run_batch(model, c, batch, device);
     StepOutput out;
     out.loss = r.loss;
-    out.correct = r.correct;
+    if (r.hits.defined()) out.correct = r.hits.sum();
     out.count = batch.x.size(0);
     return out;
   };

@@ -299,8 +299,7 @@ TrainSummary Trainer::run(const std::function<StepOutput(int64_t step)>& step_fn
              {"step", step},
              {"train_seconds", summary.train_seconds},
              {"interrupted", summary.interrupted}});
-  plot_curves(read_jsonl(log_path()), "step", {"loss", "accuracy", "test_accuracy"}, o.model_name(),
-              curves_path());
+  plot_curves(read_jsonl(log_path()), "step", o.curves(), o.model_name(), curves_path());
   return summary;
 }
 

@@ -61,6 +61,9 @@ struct TrainerOptions {
   TORCH_ARG(bool, resume) = false;
   /// Unit of throughput in the progress line ("img", "seq", "tok").
   TORCH_ARG(std::string, unit) = "img";
+  /// Log keys plotted against the step in curves.png, one panel each.
+  TORCH_ARG(std::vector<std::string>, curves) = std::vector<std::string>{"loss", "accuracy",
+                                                                         "test_accuracy"};
 };
 
 /// What one training step reports. `loss` is the scalar to minimise; `correct` (a scalar

@@ -25,6 +25,8 @@ void declare_set_options(ConfigurableOptions<Config>& o) {
         "max_regression | clustering | clustering_large | unique_count");
   o.add("--row", "task.row", &Config::row,
         "Row name in results tables (the paper's name, e.g. 'SAB + PMA', finds its figures)");
+  o.add("--note", "task.note", &Config::note,
+        "Printed under the results table: what the row changes or what was tried");
   o.add("--min-size", "data.min_size", &Config::min_size, "Smallest set (0: the task's)");
   o.add("--max-size", "data.max_size", &Config::max_size, "Largest set (0: the task's)");
   o.add("--clusters", "data.clusters", &Config::clusters,

@@ -17,8 +17,8 @@
 namespace setformer::train {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
-    SetExperimentConfig, task, row, min_size, max_size, clusters, data_dir, batch_size, same_size,
-    test_sets, eval_batch_size, test_seed, encoder, decoder, dim, heads, inducing_points,
+    SetExperimentConfig, task, row, note, min_size, max_size, clusters, data_dir, batch_size,
+    same_size, test_sets, eval_batch_size, test_seed, encoder, decoder, dim, heads, inducing_points,
     decoder_sabs, decoder_layers, conv_layers, kernel, decoder_kernel, layer_norm, m, epsilon,
     iterations, similarity, alpha, values, steps, lr, warmup_steps, decay_steps, decay_factor,
     weight_decay, clip_norm, seed, threads, device, out, checkpoint_every, log_every, eval_every,
@@ -568,8 +568,9 @@ nlohmann::json paper_figures(const std::string& task, const std::string& row) {
       {"unique_count", "SAB + Pooling", 0.5659, NAN},
       {"unique_count", "SAB + PMA", 0.6037, NAN},
   };
+  const auto name = row.substr(0, row.find(", "));
   for (const auto& e : entries) {
-    if (task != e.task || row != e.row) continue;
+    if (task != e.task || name != e.row) continue;
     if (task == "max_regression") return {{"mae", e.a}};
     if (task == "unique_count") return {{"accuracy", e.a}};
     return {{"ll0", e.a}, {"ll1", e.b}};
@@ -645,7 +646,7 @@ std::string write_set_table(const std::vector<std::string>& files, const std::st
     table.columns = {"model",
                      mae ? "MAE" : "accuracy",
                      mae ? "paper MAE" : "paper accuracy",
-                     "− paper",
+                     "ours − paper",
                      "params (k)",
                      "steps",
                      "train time"};
@@ -662,7 +663,13 @@ std::string write_set_table(const std::vector<std::string>& files, const std::st
                       {"train_seconds", r["train_seconds"]}});
     }
   }
-  const std::string markdown = fmt::format("Command: `{}`\n\n{}", command, table.markdown());
+  std::string notes;
+  for (const auto& r : runs) {
+    const std::string note = r["config"].value("note", "");
+    if (!note.empty()) notes += fmt::format("- {}: {}\n", r["row"].get<std::string>(), note);
+  }
+  const std::string markdown = fmt::format("Command: `{}`\n\n{}{}", command, table.markdown(),
+                                           notes.empty() ? "" : "\n" + notes);
   write_file_atomic(out + ".md", markdown);
   write_file_atomic(
       out + ".json",

@@ -24,6 +24,8 @@ struct SetExperimentConfig {
   std::string task = "max_regression";
   /// The row's name in results tables, e.g. "SAB + PMA" (the paper's name finds its figures).
   std::string row = "";
+  /// Printed under the results table: what this row changes or what was tried.
+  std::string note = "";
   int64_t min_size = 0, max_size = 0;  // set sizes; 0: the task's (1..10, 100..500, ...)
   int64_t clusters = 0;                // mixture components; 0: the task's (4, or 6 when large)
   std::string data_dir = data::kFashionMnistFolder;  // unique_count's images
@@ -113,7 +115,8 @@ SetTrainResult train_set_experiment(const SetExperimentConfig& config,
                                     const std::function<void(const std::string&)>& print);
 
 /// The paper's figures for a row of a task (supplement Tables 1, 5, 6 and paper Table 2), by
-/// the row's name: {"mae"} / {"ll0", "ll1"} / {"accuracy"}; empty when the paper has no such row.
+/// the row's name up to a ", " (so "SAB + PMA, constant rate" finds "SAB + PMA"):
+/// {"mae"} / {"ll0", "ll1"} / {"accuracy"}; empty when the paper has no such row.
 nlohmann::json paper_figures(const std::string& task, const std::string& row);
 
 /// The oracle's log-likelihood per data point in the paper (clustering tasks), else NaN.

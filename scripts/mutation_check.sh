@@ -84,6 +84,15 @@ mutate $S/window.cpp "blocked = blocked | other_region" "blocked = blocked | oth
 mutate $S/window.cpp "grid = torch::roll(grid, {l.shift_rows, l.shift_cols}, {1, 2});" "(void)grid;" "shifted windows not shifted back"
 mutate $S/kmeans.cpp "const auto worst = best.argsort().slice(0, 0, empty.numel());" "const auto worst = best.argsort().slice(0, 0, 0);" "k-means leaves empty clusters empty"
 
+B=src/setformer/nn/set_blocks.cpp
+E=src/setformer/train/set_experiments.cpp
+mutate $B "return x.masked_fill(pad, 0.0).sum(1) / count;" "return x.sum(1) / count;" "mean pooling sums padded rows"
+mutate $B "auto out = h + torch::relu(ff(h));" "auto out = h + ff(h);" "MAB's rFF without its ReLU"
+mutate $B "return zero_padding(out, x_padding);" "return out;" "MAB leaves padded rows non-zero"
+mutate $B "auto y = gamma(x) - lambda(" "auto y = gamma(x) + lambda(" "equivariant layer adds the pooled term"
+mutate $B "/ std::sqrt(static_cast<double>(z.size(2)));" ";" "Dotprod pooling without its 1/sqrt(d)"
+mutate $E "spread.pow(2)).sum(1) / safe + kVarianceFloor;" "spread.pow(2)).sum(1) / count.unsqueeze(-1) + kVarianceFloor;" "EM step divides variances by n"
+mutate src/setformer/data/set_tasks.cpp "+ o.stddev() * rng.normal());" "+ rng.normal());" "mixture generator ignores its stddev"
 if [ "$survivors" -gt 0 ]; then
   echo "mutation check: $survivors mutation(s) survived"
   exit 1

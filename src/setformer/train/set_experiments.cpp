@@ -135,6 +135,9 @@ struct BatchResult {
   torch::Tensor loss;     // scalar, mean over the batch
   torch::Tensor hits;     // unique_count: [B] bool, the set was counted right
   torch::Tensor outputs;  // the network's [B, k, out]
+  /// Clustering: the predicted mixtures and their log-likelihood per point of each set [B].
+  MixtureParameters mixture;
+  torch::Tensor log_likelihood;
 };
 
 BatchResult run_batch(models::SetTransformer& model, const SetExperimentConfig& c,
@@ -148,8 +151,10 @@ BatchResult run_batch(models::SetTransformer& model, const SetExperimentConfig& 
   if (c.task == "max_regression") {
     r.loss = (r.outputs.view({-1}) - batch.target.to(device)).abs().mean();
   } else if (is_clustering(c.task)) {
-    const auto p = mixture_parameters(r.outputs);
-    r.loss = -mixture_log_likelihood(x, padding, p.weights, p.means, p.variances).mean();
+    r.mixture = mixture_parameters(r.outputs);
+    const auto& p = r.mixture;
+    r.log_likelihood = mixture_log_likelihood(x, padding, p.weights, p.means, p.variances);
+    r.loss = -r.log_likelihood.mean();
   } else {
     // Poisson regression (supplement §2.2): −log p(y | γ) = γ − y log γ + log y!.
     const auto rate = torch::nn::functional::softplus(r.outputs.view({-1})) + 1e-6;
@@ -300,9 +305,8 @@ nlohmann::json evaluate(models::SetTransformer& model, const SetExperimentConfig
     if (is_clustering(c.task)) {
       const auto x = batch.x.to(device);
       const auto padding = batch.padding.to(device);
-      const auto p = mixture_parameters(r.outputs);
-      ll0 +=
-          mixture_log_likelihood(x, padding, p.weights, p.means, p.variances).sum().item<double>();
+      const auto& p = r.mixture;
+      ll0 += r.log_likelihood.sum().item<double>();
       const auto q = em_step(x, padding, p);
       ll1 +=
           mixture_log_likelihood(x, padding, q.weights, q.means, q.variances).sum().item<double>();
@@ -311,14 +315,11 @@ nlohmann::json evaluate(models::SetTransformer& model, const SetExperimentConfig
                     .sum()
                     .item<double>();
       if (chunk == 0 && !picture.empty()) {
-        draw_clustering(
-            picture,
-            fmt::format("{}: LL0/data of these sets {:.3f}", c.row,
-                        mixture_log_likelihood(x, padding, p.weights, p.means, p.variances)
-                            .slice(0, 0, 8)
-                            .mean()
-                            .item<double>()),
-            batch.x, batch.padding, {p.weights.cpu(), p.means.cpu(), p.variances.cpu()});
+        draw_clustering(picture,
+                        fmt::format("{}: LL0/data of these sets {:.3f}", c.row,
+                                    r.log_likelihood.slice(0, 0, 8).mean().item<double>()),
+                        batch.x, batch.padding,
+                        {p.weights.cpu(), p.means.cpu(), p.variances.cpu()});
       }
     } else if (c.task == "max_regression") {
       if (chunk == 0) {

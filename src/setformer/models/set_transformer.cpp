@@ -134,12 +134,7 @@ SetTransformerImpl::SetTransformerImpl(const SetTransformerOptions& o) : options
 
 torch::Tensor SetTransformerImpl::encode(const torch::Tensor& x_in, const torch::Tensor& padding) {
   const auto& o = options_;
-  if (padding.defined()) {
-    check_shape(padding, "set padding mask", {x_in.size(0), x_in.size(1)}, "[B, n]");
-    SETFORMER_CHECK(padding.scalar_type() == torch::kBool,
-                    "set padding mask must be bool (true = padding), got {}",
-                    c10::toString(padding.scalar_type()));
-  }
+  nn::check_set_padding(padding, x_in.size(0), x_in.size(1));
   torch::Tensor x;
   if (o.image_size() > 0) {
     const int64_t s = o.image_size();

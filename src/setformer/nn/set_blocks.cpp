@@ -20,11 +20,7 @@ namespace {
 
 void check_set(const torch::Tensor& x, const torch::Tensor& padding, const char* name) {
   check_shape(x, name, {-1, -1, -1}, "[B, n, d]");
-  if (!padding.defined()) return;
-  check_shape(padding, "set padding mask", {x.size(0), x.size(1)}, "[B, n]");
-  SETFORMER_CHECK(padding.scalar_type() == torch::kBool,
-                  "set padding mask must be bool (true = padding), got {}",
-                  c10::toString(padding.scalar_type()));
+  check_set_padding(padding, x.size(0), x.size(1));
 }
 
 /// [d] parameter initialised like the authors' inducing points and seeds (Xavier uniform over a
@@ -36,6 +32,14 @@ torch::Tensor xavier_rows(int64_t rows, int64_t d) {
 }
 
 }  // namespace
+
+void check_set_padding(const torch::Tensor& padding, int64_t batch, int64_t n) {
+  if (!padding.defined()) return;
+  check_shape(padding, "set padding mask", {batch, n}, "[B, n]");
+  SETFORMER_CHECK(padding.scalar_type() == torch::kBool,
+                  "set padding mask must be bool (true = padding), got {}",
+                  c10::toString(padding.scalar_type()));
+}
 
 torch::Tensor zero_padding(const torch::Tensor& x, const torch::Tensor& padding) {
   return padding.defined() ? x.masked_fill(padding.unsqueeze(-1), 0.0) : x;

@@ -26,6 +26,9 @@ Pooling parse_pooling(const std::string& field, const std::string& text);
 /// max over the valid elements of each set.
 torch::Tensor pool_set(const torch::Tensor& x, Pooling pooling, const torch::Tensor& padding = {});
 
+/// Throws unless padding (when defined) is a bool [batch, n] mask.
+void check_set_padding(const torch::Tensor& padding, int64_t batch, int64_t n);
+
 /// Zeroes the padded rows of x [B, n, d] (padding undefined: x unchanged).
 torch::Tensor zero_padding(const torch::Tensor& x, const torch::Tensor& padding);
 

@@ -166,6 +166,18 @@ BatchResult run_batch(models::SetTransformer& model, const SetExperimentConfig& 
   return r;
 }
 
+/// log π_j + log N(x_i; μ_j, diag σ_j²) for every point and component: x [B, n, D],
+/// weights [B, k], means and variances [B, k, D] -> [B, n, k]. The likelihood, the EM step's
+/// responsibilities and the clustering picture all start from it.
+torch::Tensor log_joint(const torch::Tensor& x, const torch::Tensor& weights,
+                        const torch::Tensor& means, const torch::Tensor& variances) {
+  const auto diff = x.unsqueeze(2) - means.unsqueeze(1);  // [B, n, k, D]
+  const auto log_normal =
+      -0.5 *
+      (diff.pow(2) / variances.unsqueeze(1) + (2 * M_PI * variances).log().unsqueeze(1)).sum(-1);
+  return log_normal + weights.log().unsqueeze(1);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Pictures of test predictions.
 
@@ -227,18 +239,16 @@ void draw_clustering(const std::string& path, const std::string& title, const to
   const int rows = (panels + columns - 1) / columns;
   io::Image image(columns * cell + 10, rows * cell + 40);
   image.text(10, 10, title, {0, 0, 0}, 2);
-  const auto log_weights = p.weights.log();
   for (int s = 0; s < panels; ++s) {
     const Frame f{10 + (s % columns) * cell, 40 + (s / columns) * cell, cell - 20, -6.0, 6.0};
     f.draw(image, false);
     const auto xs = x[s].to(torch::kDouble);
     const auto mu = p.means[s].to(torch::kDouble);
     const auto var = p.variances[s].to(torch::kDouble);
-    // Responsibilities up to a constant: log π_j + log N(x; μ_j, σ_j²).
-    const auto diff = xs.unsqueeze(1) - mu.unsqueeze(0);
-    const auto score = log_weights[s].to(torch::kDouble).unsqueeze(0) -
-                       0.5 * (diff.pow(2) / var.unsqueeze(0) + var.log().unsqueeze(0)).sum(-1);
-    const auto owner = score.argmax(1);
+    // Each point takes the colour of its most responsible component.
+    const auto owner = log_joint(xs.unsqueeze(0), p.weights.slice(0, s, s + 1).to(torch::kDouble),
+                                 mu.unsqueeze(0), var.unsqueeze(0))[0]
+                           .argmax(1);
     for (int64_t i = 0; i < xs.size(0); ++i) {
       if (padding[s][i].item<bool>()) continue;
       dot(image, f.px(xs[i][0].item<double>()), f.py(xs[i][1].item<double>()),
@@ -408,11 +418,7 @@ torch::Tensor mixture_log_likelihood(const torch::Tensor& x, const torch::Tensor
   const int64_t k = weights.size(1);
   check_shape(means, "mixture means", {b, k, dims}, "[B, k, D]");
   check_shape(variances, "mixture variances", {b, k, dims}, "[B, k, D]");
-  const auto diff = x.unsqueeze(2) - means.unsqueeze(1);  // [B, n, k, D]
-  const auto log_normal =
-      -0.5 * (diff.pow(2) / variances.unsqueeze(1) + (2 * M_PI * variances).log().unsqueeze(1))
-                 .sum(-1);                                                  // [B, n, k]
-  auto ll = torch::logsumexp(log_normal + weights.log().unsqueeze(1), -1);  // [B, n]
+  auto ll = torch::logsumexp(log_joint(x, weights, means, variances), -1);  // [B, n]
   if (!padding.defined()) return ll.mean(1);
   check_shape(padding, "mixture padding", {b, x.size(1)}, "[B, n]");
   const auto valid = padding.logical_not();
@@ -433,12 +439,7 @@ MixtureParameters mixture_parameters(const torch::Tensor& outputs) {
 
 MixtureParameters em_step(const torch::Tensor& x, const torch::Tensor& padding,
                           const MixtureParameters& start) {
-  const auto diff = x.unsqueeze(2) - start.means.unsqueeze(1);  // [B, n, k, D]
-  const auto log_joint =
-      start.weights.log().unsqueeze(1) - 0.5 * (diff.pow(2) / start.variances.unsqueeze(1) +
-                                                (2 * M_PI * start.variances).log().unsqueeze(1))
-                                                   .sum(-1);  // [B, n, k]
-  auto r = torch::softmax(log_joint, -1);
+  auto r = torch::softmax(log_joint(x, start.weights, start.means, start.variances), -1);
   torch::Tensor count;
   if (padding.defined()) {
     r = r.masked_fill(padding.unsqueeze(-1), 0.0);

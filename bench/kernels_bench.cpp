@@ -99,6 +99,7 @@ BENCHMARK(BM_SetForwardBackward)
 }  // namespace
 
 int main(int argc, char** argv) {
+  setformer::select_blas_kernels(argv);
   setformer::set_threads(0);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -1,5 +1,8 @@
 // Test entry point: one LibTorch thread per test process (CTest runs processes in parallel,
-// one per core) unless SETFORMER_TEST_THREADS says otherwise, and a fixed global seed.
+// one per core) unless SETFORMER_TEST_THREADS says otherwise, and a fixed global seed; the
+// fastest BLAS kernels the CPU runs, as the command line uses.
+#include "setformer/core/runtime.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -7,6 +10,7 @@
 #include <string>
 
 int main(int argc, char** argv) {
+  setformer::select_blas_kernels(argv);
   ::testing::InitGoogleTest(&argc, argv);
   const char* threads = std::getenv("SETFORMER_TEST_THREADS");
   torch::set_num_threads(threads ? std::stoi(threads) : 1);

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 namespace setformer {
@@ -31,6 +32,26 @@ TEST(Runtime, SetsThreads) {
   EXPECT_EQ(torch::get_num_threads(), available_cores());
   EXPECT_THROW(set_threads(-1), std::invalid_argument);
   set_threads(1);
+}
+
+// The test entry point calls select_blas_kernels() as the command line does: unless the user chose
+// the kernels, OpenBLAS must not be left on a generic fallback weaker than what the CPU runs.
+TEST(Runtime, OpenBlasRunsKernelsTheCpuSupports) {
+  const std::string loaded = openblas_kernels();
+  if (loaded.empty()) {
+    GTEST_SKIP() << "the BLAS in this process is not OpenBLAS";
+  }
+  const char* chosen = std::getenv("OPENBLAS_CORETYPE");
+  const std::string best = best_openblas_kernels();
+  if (chosen != nullptr && best != chosen) {
+    GTEST_SKIP() << "OPENBLAS_CORETYPE=" << chosen << " was chosen by the user";
+  }
+  if (best == "SkylakeX" || best == "Haswell") {
+    EXPECT_NE(loaded, "Prescott") << "OPENBLAS_CORETYPE=" << (chosen ? chosen : "(unset)");
+    EXPECT_NE(loaded, "Core2");
+    EXPECT_NE(loaded, "Nehalem");
+  }
+  EXPECT_NE(blas_library().find(loaded + " kernels"), std::string::npos) << blas_library();
 }
 
 TEST(CheckShape, NamesTensorLayoutAndSizes) {

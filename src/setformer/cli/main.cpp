@@ -2,6 +2,8 @@
 // and turns any error into one line on stderr naming the culprit, with a non-zero exit.
 #include "setformer/cli/commands.h"
 
+#include "setformer/core/runtime.h"
+
 #include <c10/util/Exception.h>
 
 #include <iostream>
@@ -19,6 +21,7 @@ const std::string& command_line() {
 
 int main(int argc, char** argv) {
   using namespace setformer::cli;
+  setformer::select_blas_kernels(argv);
   g_command_line = "setformer";
   for (int i = 1; i < argc; ++i) {
     // Quoted when needed, so that the recorded command can be pasted back into a shell.

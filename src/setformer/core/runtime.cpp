@@ -5,8 +5,13 @@
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
+#include <dlfcn.h>
 #include <sched.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <thread>
@@ -52,7 +57,9 @@ std::string blas_library() {
     const auto slash = line.find('/');
     if (slash == std::string::npos) continue;
     const std::string path = line.substr(slash);
-    if (path.find("openblas") != std::string::npos) return "OpenBLAS (" + path + ")";
+    if (path.find("openblas") != std::string::npos) {
+      return "OpenBLAS, " + openblas_kernels() + " kernels (" + path + ")";
+    }
     if (path.find("mkl") != std::string::npos) return "MKL (" + path + ")";
     if (path.find("libblas.so") != std::string::npos) reference = path;
   }
@@ -60,6 +67,46 @@ std::string blas_library() {
     return "reference BLAS (" + reference + "); ~15x slower matrix products: run scripts/setup.sh";
   }
   return "built into LibTorch or not loaded";
+}
+
+std::string openblas_kernels() {
+  // Looked up at run time: LibTorch links whichever libblas.so.3 the system selects, and only
+  // OpenBLAS has this function.
+  using Corename = char* (*)();
+  const auto corename = reinterpret_cast<Corename>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  if (corename == nullptr) return "";
+  const char* name = corename();
+  return name == nullptr ? "" : name;
+}
+
+std::string best_openblas_kernels() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")) {
+    return "SkylakeX";
+  }
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+  if (__builtin_cpu_supports("avx")) return "Sandybridge";
+  return "";
+}
+
+void select_blas_kernels(char** argv) {
+  if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return;
+  std::string loaded = openblas_kernels();
+  const std::string best = best_openblas_kernels();
+  if (loaded.empty() || best.empty()) return;
+  std::transform(loaded.begin(), loaded.end(), loaded.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  // Only the generic fallbacks are replaced: a model OpenBLAS recognised keeps its own choice
+  // (an AMD core's kernels, say, which "SkylakeX" would not beat).
+  static const std::array<const char*, 6> generic = {"prescott",   "core2",   "penryn",
+                                                     "dunnington", "nehalem", "sandybridge"};
+  if (std::find(generic.begin(), generic.end(), loaded) == generic.end()) return;
+  if (loaded == "sandybridge" && best == "Sandybridge") return;
+  if (setenv("OPENBLAS_CORETYPE", best.c_str(), /*overwrite=*/1) != 0) return;
+  execv("/proc/self/exe", argv);
+  // Only reached when the re-execution failed: carry on with the kernels already loaded.
+  unsetenv("OPENBLAS_CORETYPE");
 }
 
 void synchronize(const torch::Device& device) {

@@ -18,9 +18,26 @@ int available_cores();
 /// Sets LibTorch's intra-op thread count; 0 means available_cores().
 void set_threads(int threads);
 
-/// The BLAS library this process loaded, e.g. "OpenBLAS (/usr/lib/.../libblas.so.3)", or a
+/// The BLAS library this process loaded, e.g. "OpenBLAS, SkylakeX kernels (/usr/lib/...)", or a
 /// warning when it is the slow reference implementation.
 std::string blas_library();
+
+/// The kernel family OpenBLAS chose at load time ("SkylakeX", "Haswell", "Prescott", ...), or ""
+/// when the BLAS in this process is not OpenBLAS.
+std::string openblas_kernels();
+
+/// The best OpenBLAS kernel family this CPU can run ("SkylakeX" with AVX-512, "Haswell" with
+/// AVX2 and FMA, "Sandybridge" with AVX), or "" when it has none of these.
+std::string best_openblas_kernels();
+
+/// Call first in main(). OpenBLAS picks its kernels once, when it is loaded, from a table of CPU
+/// models; a model newer than its table (Debian 12's 0.3.21 on Sapphire Rapids) gets the generic
+/// SSE3 "Prescott" kernels, about 3× slower than the CPU can go. The choice can only be changed
+/// through OPENBLAS_CORETYPE before the library loads, so when OpenBLAS fell back to kernels
+/// weaker than best_openblas_kernels() this sets that variable and re-executes the program with
+/// the same arguments. A OPENBLAS_CORETYPE already set (by the user, or by the re-execution) is
+/// left alone, so this runs at most once per process and the user keeps the last word.
+void select_blas_kernels(char** argv);
 
 /// Waits for all queued work on `device` (no-op on CPU), so timings measure finished work.
 void synchronize(const torch::Device& device);

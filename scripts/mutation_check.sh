@@ -94,6 +94,11 @@ mutate $B "auto y = gamma(x) - lambda(" "auto y = gamma(x) + lambda(" "equivaria
 mutate $B "/ std::sqrt(static_cast<double>(z.size(2)));" ";" "Dotprod pooling without its 1/sqrt(d)"
 mutate $E "spread.pow(2)).sum(1) / safe + kVarianceFloor;" "spread.pow(2)).sum(1) / count.unsqueeze(-1) + kVarianceFloor;" "EM step divides variances by n"
 mutate src/setformer/data/set_tasks.cpp "+ o.stddev() * rng.normal());" "+ rng.normal());" "mixture generator ignores its stddev"
+mutate src/setformer/nn/slot_attention.cpp "const auto attn = torch::softmax(logits, -1);" "const auto attn = torch::softmax(logits, 1);" "Slot Attention normalises over the inputs"
+mutate src/setformer/nn/slot_attention.cpp "if (options.weighted_mean()) weights = weights / weights.sum(1, /*keepdim=*/true);" "(void)0;" "Slot Attention sums instead of averaging"
+mutate src/setformer/nn/slot_attention.cpp "return plan * valid.view({-1, 1, 1});" "return plan;" "transport slots without the N scaling"
+mutate src/setformer/core/hungarian.cpp "u[owner[j]] += delta;" "u[owner[j]] += 0;" "Hungarian without the row potentials"
+mutate src/setformer/train/object_metrics.cpp "if (t[i] == 0) continue;" "(void)0;" "foreground ARI keeps the background"
 mutate src/setformer/core/runtime.cpp "execv(\"/proc/self/exe\", argv);" "(void)argv;" "OpenBLAS left on its generic fallback kernels"
 if [ "$survivors" -gt 0 ]; then
   echo "mutation check: $survivors mutation(s) survived"

@@ -1,0 +1,83 @@
+// The adjusted Rand index against cases computed by hand and against the pair-counting
+// definition by brute force; foreground ARI ignores the background.
+#include "setformer/train/object_metrics.h"
+
+#include "common/errors.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <random>
+
+namespace setformer::train {
+namespace {
+
+/// ARI from its definition over all pairs of points: agreements counted pair by pair.
+double ari_by_pairs(const std::vector<int64_t>& a, const std::vector<int64_t>& b) {
+  const size_t n = a.size();
+  double both = 0, in_a = 0, in_b = 0, total = 0;
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = i + 1; j < n; ++j) {
+      const bool same_a = a[i] == a[j], same_b = b[i] == b[j];
+      both += same_a && same_b;
+      in_a += same_a;
+      in_b += same_b;
+      ++total;
+    }
+  }
+  const double expected = in_a * in_b / total, max_index = (in_a + in_b) / 2;
+  return (both - expected) / (max_index - expected);
+}
+
+TEST(AdjustedRandIndex, HandComputedCases) {
+  // Identical partitions up to renaming.
+  EXPECT_DOUBLE_EQ(adjusted_rand_index({0, 0, 1, 1, 2}, {5, 5, 3, 3, 9}), 1.0);
+  // truth {0,1}{2,3}, predicted {0,2}{1,3}: index 0, expected (2·2)/6 = 2/3, max 2:
+  // (0 − 2/3) / (2 − 2/3) = −1/2.
+  EXPECT_NEAR(adjusted_rand_index({0, 0, 1, 1}, {0, 1, 0, 1}), -0.5, 1e-12);
+  // truth {0,1,2}{3}, predicted {0,1}{2,3}: index 1, Σa = 3, Σb = 2, expected 3·2/6 = 1,
+  // max 2.5: (1 − 1) / 1.5 = 0.
+  EXPECT_NEAR(adjusted_rand_index({0, 0, 0, 1}, {0, 0, 1, 1}), 0.0, 1e-12);
+  // Both one cluster: 1 by convention (max = expected).
+  EXPECT_DOUBLE_EQ(adjusted_rand_index({3, 3, 3}, {1, 1, 1}), 1.0);
+  // One cluster against all singletons: index 0, Σa = 3, Σb = 0: (0 − 0)/(1.5 − 0) = 0.
+  EXPECT_DOUBLE_EQ(adjusted_rand_index({0, 0, 0}, {0, 1, 2}), 0.0);
+  EXPECT_TRUE(std::isnan(adjusted_rand_index({1}, {1})));
+}
+
+TEST(AdjustedRandIndex, MatchesPairCountingOnRandomLabelings) {
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 50; ++trial) {
+    const int n = 5 + trial % 20;
+    std::uniform_int_distribution<int64_t> la(0, 1 + trial % 4), lb(0, 2 + trial % 3);
+    std::vector<int64_t> a(n), b(n);
+    for (int i = 0; i < n; ++i) {
+      a[i] = la(rng);
+      b[i] = trial % 5 == 0 ? a[i] * 7 : lb(rng);
+    }
+    EXPECT_NEAR(adjusted_rand_index(a, b), ari_by_pairs(a, b), 1e-12) << "trial " << trial;
+  }
+}
+
+TEST(ForegroundAri, IgnoresTheBackgroundAndUsesTheArgmaxSlot) {
+  // 6 pixels: background 0 at pixels 0-1, objects 1 and 2.
+  const auto truth = torch::tensor({{0, 0, 1, 1, 2, 2}, {0, 1, 1, 2, 2, 0}});
+  // Image 0: slot 0 takes the background and object 1, slot 1 object 2: perfect on foreground.
+  // Image 1: one slot takes everything: foreground ARI 0 (one cluster against two).
+  auto masks = torch::zeros({2, 3, 6});
+  masks[0][0].index_put_({torch::tensor({0, 1, 2, 3})}, 1.0);
+  masks[0][1].index_put_({torch::tensor({4, 5})}, 1.0);
+  masks[1][2].fill_(1.0);
+  const auto ari = foreground_ari(truth, masks);
+  EXPECT_DOUBLE_EQ(ari[0].item<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(ari[1].item<double>(), 0.0);
+  testing::expect_invalid_argument(
+      [&] {
+        foreground_ari(truth, torch::zeros({2, 3, 5}));
+      },
+      "predicted masks");
+}
+
+}  // namespace
+}  // namespace setformer::train

@@ -1,5 +1,6 @@
 // The adjusted Rand index against cases computed by hand and against the pair-counting
-// definition by brute force; foreground ARI ignores the background.
+// definition by brute force; foreground ARI ignores the background; average precision on cases
+// computed by hand.
 #include "setformer/train/object_metrics.h"
 
 #include "common/errors.h"
@@ -77,6 +78,57 @@ TEST(ForegroundAri, IgnoresTheBackgroundAndUsesTheArgmaxSlot) {
         foreground_ari(truth, torch::zeros({2, 3, 5}));
       },
       "predicted masks");
+}
+
+/// One object row of a layout with 2 coordinates and groups {2, 3}: [x, y, a0, a1, b0, b1, b2,
+/// flag].
+torch::Tensor object(double x, double y, int a, int b, double flag) {
+  auto row = torch::zeros({8}, torch::kDouble);
+  row[0] = x;
+  row[1] = y;
+  row[2 + a] = 1;
+  row[4 + b] = 1;
+  row[7] = flag;
+  return row;
+}
+
+const PropertyLayout kLayout{2, {2, 3}};
+
+TEST(AveragePrecision, PerfectPredictionsScoreOne) {
+  const auto target =
+      torch::stack({torch::stack({object(0.1, 0.2, 0, 1, 1), object(0.5, 0.5, 1, 2, 1),
+                                  torch::zeros({8}, torch::kDouble)}),
+                    torch::stack({object(0.9, 0.1, 1, 0, 1), torch::zeros({8}, torch::kDouble),
+                                  torch::zeros({8}, torch::kDouble)})});
+  // Padding predictions carry confidence 0: ranked last, after recall has reached 1.
+  auto predicted = target.clone();
+  predicted.select(2, 7).clamp_min_(0.0);
+  for (const double threshold : {-1.0, 1.0, 0.5, 0.25, 0.125}) {
+    EXPECT_DOUBLE_EQ(average_precision(predicted, target, kLayout, threshold), 1.0);
+  }
+}
+
+TEST(AveragePrecision, HandComputedRanking) {
+  // Image with objects A and B. Ranked predictions: A (TP: P 1, R ½), a wrong class (FP: P ½,
+  // R ½), B (TP: P ⅔, R 1), A again (FP: already detected). Envelope 1 up to R ½, ⅔ up to R 1:
+  // AP = ½ · 1 + ½ · ⅔ = ⅚.
+  const auto target =
+      torch::stack({object(0.2, 0.2, 0, 0, 1), object(0.7, 0.7, 1, 1, 1)}).unsqueeze(0);
+  const auto predicted = torch::stack({object(0.2, 0.2, 0, 0, 0.9), object(0.2, 0.2, 0, 2, 0.8),
+                                       object(0.7, 0.7, 1, 1, 0.7), object(0.2, 0.2, 0, 0, 0.6)})
+                             .unsqueeze(0);
+  EXPECT_NEAR(average_precision(predicted, target, kLayout, -1), 5.0 / 6.0, 1e-12);
+}
+
+TEST(AveragePrecision, DistanceThresholdsAreInSceneUnits) {
+  // 0.1 of the image apart = 0.6 CLEVR units: within 1, not within 0.5.
+  const auto target = object(0.3, 0.3, 1, 1, 1).view({1, 1, 8});
+  const auto predicted = object(0.4, 0.3, 1, 1, 0.9).view({1, 1, 8});
+  EXPECT_DOUBLE_EQ(average_precision(predicted, target, kLayout, -1), 1.0);
+  EXPECT_DOUBLE_EQ(average_precision(predicted, target, kLayout, 1.0), 1.0);
+  EXPECT_DOUBLE_EQ(average_precision(predicted, target, kLayout, 0.5), 0.0);
+  testing::expect_invalid_argument(
+      [&] { average_precision(predicted, target.slice(2, 0, 7), kLayout, 1.0); }, "target objects");
 }
 
 }  // namespace

@@ -4,9 +4,11 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <utility>
 
 namespace setformer::train {
@@ -61,6 +63,83 @@ torch::Tensor foreground_ari(const torch::Tensor& truth, const torch::Tensor& ma
     out[b] = adjusted_rand_index(fg_truth, fg_predicted);
   }
   return out;
+}
+
+int64_t PropertyLayout::features() const {
+  return coordinates + std::accumulate(groups.begin(), groups.end(), int64_t{0}) + 1;
+}
+
+double average_precision(const torch::Tensor& predicted, const torch::Tensor& target,
+                         const PropertyLayout& layout, double threshold, double coordinate_scale) {
+  const int64_t f = layout.features();
+  check_shape(predicted, "predicted objects", {-1, -1, f}, "[B, K, F]");
+  check_shape(target, "target objects", {predicted.size(0), -1, f}, "[B, M, F]");
+  const auto pred = predicted.detach().to(torch::kCPU, torch::kDouble).contiguous();
+  const auto true_objects = target.detach().to(torch::kCPU, torch::kDouble).contiguous();
+  const int64_t batch = pred.size(0), k = pred.size(1), m = true_objects.size(1);
+  const double* p = pred.data_ptr<double>();
+  const double* t = true_objects.data_ptr<double>();
+
+  // The argmax of every group: the discrete properties that must match exactly.
+  const auto classes = [&](const double* row) {
+    std::vector<int64_t> out;
+    int64_t at = layout.coordinates;
+    for (const int64_t size : layout.groups) {
+      out.push_back(std::max_element(row + at, row + at + size) - (row + at));
+      at += size;
+    }
+    return out;
+  };
+  int64_t real = 0;
+  for (int64_t i = 0; i < batch * m; ++i) real += t[i * f + f - 1] > 0.5;
+  if (real == 0) return std::numeric_limits<double>::quiet_NaN();
+
+  std::vector<int64_t> order(static_cast<size_t>(batch * k));
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return p[a * f + f - 1] > p[b * f + f - 1]; });
+  std::vector<char> detected(static_cast<size_t>(batch * m), 0);
+  std::vector<double> precision, recall;
+  int64_t true_positives = 0, seen = 0;
+  for (const int64_t id : order) {
+    const int64_t image = id / k;
+    const double* row = p + id * f;
+    const auto predicted_classes = classes(row);
+    double best = std::numeric_limits<double>::infinity();
+    int64_t best_object = -1;
+    for (int64_t j = 0; j < m; ++j) {
+      const double* truth = t + (image * m + j) * f;
+      if (truth[f - 1] <= 0.5 || detected[static_cast<size_t>(image * m + j)]) continue;
+      if (classes(truth) != predicted_classes) continue;
+      double d2 = 0;
+      for (int64_t c = 0; c < layout.coordinates; ++c) {
+        const double d = (row[c] - truth[c]) * coordinate_scale;
+        d2 += d * d;
+      }
+      if (std::sqrt(d2) < best) {
+        best = std::sqrt(d2);
+        best_object = j;
+      }
+    }
+    ++seen;
+    if (best_object >= 0 && (threshold < 0 || best <= threshold)) {
+      detected[static_cast<size_t>(image * m + best_object)] = 1;
+      ++true_positives;
+    }
+    precision.push_back(static_cast<double>(true_positives) / static_cast<double>(seen));
+    recall.push_back(static_cast<double>(true_positives) / static_cast<double>(real));
+  }
+  // VOC: the precision envelope (best precision at this or any higher recall), integrated over
+  // the recall steps.
+  for (size_t i = precision.size(); i-- > 1;) {
+    precision[i - 1] = std::max(precision[i - 1], precision[i]);
+  }
+  double area = 0, previous_recall = 0;
+  for (size_t i = 0; i < precision.size(); ++i) {
+    area += (recall[i] - previous_recall) * precision[i];
+    previous_recall = recall[i];
+  }
+  return area;
 }
 
 }  // namespace setformer::train

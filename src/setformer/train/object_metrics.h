@@ -1,5 +1,6 @@
 // Metrics of object-centric models (Slot Attention, appendix E.9): the adjusted Rand index of a
-// segmentation against the ground-truth instances, and its foreground-only variant.
+// segmentation against the ground-truth instances with its foreground-only variant, and the
+// average precision of set prediction.
 #pragma once
 
 #include <torch/types.h>
@@ -21,5 +22,26 @@ double adjusted_rand_index(const std::vector<int64_t>& truth,
 /// instance ids per pixel with 0 = background; masks [B, K, P] per-slot masks whose argmax over
 /// K is the predicted segment. -> [B] double.
 torch::Tensor foreground_ari(const torch::Tensor& truth, const torch::Tensor& masks);
+
+/// How an object's property vector is laid out: `coordinates` positions first, then one-hot
+/// groups of the given sizes, then the confidence / real-object flag (ClevrLayout in
+/// data/object_scenes.h: 2 coordinates, groups {2, 2, 3, 8}).
+struct PropertyLayout {
+  int64_t coordinates = 2;
+  std::vector<int64_t> groups;
+  int64_t features() const;
+};
+
+/// Average precision of set prediction at a distance threshold (appendix E.9, after DSPN):
+/// every predicted object of every image, sorted by confidence (its last feature), is a true
+/// positive when an undetected real object of its image has the same argmax in every group and
+/// lies within `threshold` of it (the nearest such object is taken), else a false positive. AP is
+/// the area under the precision envelope at the recall steps (VOC style). Distances are measured
+/// after scaling the [0, 1] coordinates by `coordinate_scale` (6: CLEVR's [−3, 3] units, in which
+/// the paper's thresholds 1, 0.5, 0.25, 0.125 are stated); threshold < 0 means ∞.
+/// predicted [B, K, F], target [B, M, F] (padding rows have flag 0).
+double average_precision(const torch::Tensor& predicted, const torch::Tensor& target,
+                         const PropertyLayout& layout, double threshold,
+                         double coordinate_scale = 6.0);
 
 }  // namespace setformer::train

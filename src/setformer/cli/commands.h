@@ -22,6 +22,7 @@ void add_train_commands(CLI::App& app);
 void declare_train_options(ConfigurableOptions<train::ImageClassifierConfig>& o);
 /// `sets train` and `sets table`: the Set Transformer paper's experiments.
 void add_sets_command(CLI::App& app);
+void add_slots_command(CLI::App& app);
 /// `summarize`: a results table and curves from training runs' summaries.
 void add_summarize_command(CLI::App& app);
 

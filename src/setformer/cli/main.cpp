@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   add_info_command(app);
   add_train_commands(app);
   add_sets_command(app);
+  add_slots_command(app);
   add_summarize_command(app);
   try {
     app.parse(argc, argv);

@@ -86,7 +86,10 @@ torch::Tensor SlotAttentionImpl::sample_slots(int64_t batch, int64_t num_slots) 
   SETFORMER_CHECK(batch > 0 && num_slots > 0,
                   "slot attention: batch and number of slots must be positive, got {} and {}",
                   batch, num_slots);
-  const auto z = torch::randn({batch, num_slots, options.slot_dim()}, mu.options());
+  // Drawn on the CPU whatever the device, so that a seed gives the same slots everywhere.
+  const auto z =
+      torch::randn({batch, num_slots, options.slot_dim()}, mu.options().device(torch::kCPU))
+          .to(mu.device());
   return mu + log_sigma.exp() * z;
 }
 

@@ -48,6 +48,21 @@ double StepDecay::at(int64_t step) const {
   return lr;
 }
 
+void ExponentialDecay::validate() const {
+  SETFORMER_CHECK(base_lr > 0, "schedule: lr must be > 0, got {}", base_lr);
+  SETFORMER_CHECK(warmup_steps >= 0, "schedule: warmup steps must be >= 0, got {}", warmup_steps);
+  SETFORMER_CHECK(decay_steps >= 1, "schedule: exponential decay steps must be >= 1, got {}",
+                  decay_steps);
+  SETFORMER_CHECK(rate > 0 && rate <= 1, "schedule: decay rate must be in (0, 1], got {}", rate);
+}
+
+double ExponentialDecay::at(int64_t step) const {
+  const double warmup =
+      step < warmup_steps ? static_cast<double>(step + 1) / static_cast<double>(warmup_steps) : 1.0;
+  return base_lr * warmup *
+         std::pow(rate, static_cast<double>(step) / static_cast<double>(decay_steps));
+}
+
 void InverseSqrt::validate() const {
   SETFORMER_CHECK(scale > 0, "schedule: scale must be > 0, got {}", scale);
   SETFORMER_CHECK(d_model >= 1, "schedule: d_model must be >= 1, got {}", d_model);

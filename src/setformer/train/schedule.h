@@ -34,6 +34,19 @@ struct StepDecay {
   double at(int64_t step) const;
 };
 
+/// Slot Attention's schedule (appendix E.6, Table 11): linear warm-up over `warmup_steps` times
+/// an exponential decay that runs from step 0, lr = base_lr · min(1, (s + 1)/warmup) ·
+/// rate^(s / decay_steps) (rate 0.5 every 100 000 steps for object discovery).
+struct ExponentialDecay {
+  double base_lr = 4e-4;
+  int64_t warmup_steps = 0;
+  int64_t decay_steps = 100000;
+  double rate = 0.5;
+
+  void validate() const;
+  double at(int64_t step) const;
+};
+
 /// The Transformer's schedule (Vaswani et al. 2017, §5.3):
 /// lr = scale · d_model^−0.5 · min(s^−0.5, s · warmup^−1.5) with s = step + 1.
 struct InverseSqrt {

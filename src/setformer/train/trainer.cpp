@@ -66,6 +66,13 @@ Trainer::Trainer(torch::nn::Module& model, TrainerOptions options)
   cosine_.validate();
   step_decay_ = StepDecay{opt.lr(), opt.warmup_steps(), opt.decay_steps(), opt.decay_factor()};
   step_decay_.validate();
+  SETFORMER_CHECK(opt.exponential_steps() == 0 || opt.decay_steps().empty(),
+                  "optimiser: choose a step decay or an exponential decay, not both");
+  if (opt.exponential_steps() > 0) {
+    exponential_ = ExponentialDecay{opt.lr(), opt.warmup_steps(), opt.exponential_steps(),
+                                    opt.exponential_rate()};
+    exponential_.validate();
+  }
 
   // Matrices and kernels are decayed; vectors (biases, norm gains) are not, as in Swin and
   // DeiT. SeT references are [H, m, d_h] tensors of directions and are decayed like weights.
@@ -103,6 +110,7 @@ std::string Trainer::curves_path() const {
 }
 
 double Trainer::lr_at(int64_t step) const {
+  if (options_.optim().exponential_steps() > 0) return exponential_.at(step);
   return options_.optim().decay_steps().empty() ? cosine_.at(step) : step_decay_.at(step);
 }
 

@@ -29,6 +29,10 @@ struct OptimOptions {
   /// decay_factor at each of these steps.
   TORCH_ARG(std::vector<int64_t>, decay_steps) = {};
   TORCH_ARG(double, decay_factor) = 0.1;
+  /// > 0: an exponential decay instead (ExponentialDecay): the rate is multiplied by
+  /// exponential_rate every this many steps, continuously.
+  TORCH_ARG(int64_t, exponential_steps) = 0;
+  TORCH_ARG(double, exponential_rate) = 0.5;
   TORCH_ARG(int64_t, warmup_steps) = 0;
   /// Decoupled weight decay (AdamW) of matrices and convolution kernels; biases, norms and
   /// other vectors are never decayed.
@@ -115,6 +119,7 @@ class Trainer {
   TrainerOptions options_;
   WarmupCosine cosine_;
   StepDecay step_decay_;
+  ExponentialDecay exponential_;
   /// The learning rate of `step` under the schedule the options choose.
   double lr_at(int64_t step) const;
   std::unique_ptr<torch::optim::AdamW> optimizer_;

@@ -1,0 +1,151 @@
+// `setformer slots train` and `setformer slots table`: the Slot Attention paper's experiments
+// (object discovery, set prediction) on scenes generated here, one row per config file, and the
+// results tables beside the paper's figures.
+#include "setformer/cli/commands.h"
+
+#include "setformer/cli/config_options.h"
+#include "setformer/core/runtime.h"
+#include "setformer/train/progress.h"
+#include "setformer/train/slot_experiments.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <iostream>
+#include <memory>
+
+namespace setformer::cli {
+namespace {
+
+using Config = train::SlotExperimentConfig;
+
+void declare_slot_options(ConfigurableOptions<Config>& o) {
+  // task and data
+  o.add("--task", "task.name", &Config::task, "object_discovery | set_prediction");
+  o.add("--row", "task.row", &Config::row,
+        "Row name in results tables (the paper's name, e.g. 'Slot Attention', finds its figures)");
+  o.add("--note", "task.note", &Config::note,
+        "Printed under the results table: what the row changes or what was tried");
+  o.add("--dataset", "data.dataset", &Config::dataset, "tetrominoes | multi_dsprites | clevr");
+  o.add("--image-size", "data.image_size", &Config::image_size,
+        "Image side (0: the dataset's, 35 or 64)");
+  o.add("--min-objects", "data.min_objects", &Config::min_objects,
+        "Fewest objects per image (0: the dataset's)");
+  o.add("--max-objects", "data.max_objects", &Config::max_objects,
+        "Most objects per image (0: the dataset's; at most 10)");
+  o.add("--batch-size", "data.batch_size", &Config::batch_size, "Images per training step");
+  o.add("--test-images", "data.test_images", &Config::test_images, "Test images evaluated");
+  o.add("--eval-batch-size", "data.eval_batch_size", &Config::eval_batch_size,
+        "Test images per evaluation batch");
+  o.add("--test-seed", "data.test_seed", &Config::test_seed,
+        "Seed of the test images (keep it to compare rows)");
+  // model
+  o.add("--grouping", "model.grouping", &Config::grouping, "slot_attention | slot_mlp");
+  o.add("--channels", "model.channels", &Config::channels, "Width of the encoder CNN");
+  o.add("--strides", "model.strides", &Config::strides, "Stride of each 5x5 encoder convolution");
+  o.add("--slots", "model.slots", &Config::slots, "Number of slots K");
+  o.add("--iterations", "model.iterations", &Config::iterations, "Slot Attention iterations T");
+  o.add("--slot-dim", "model.slot_dim", &Config::slot_dim, "Slot width D");
+  o.add("--slot-mlp-hidden", "model.slot_mlp_hidden", &Config::slot_mlp_hidden,
+        "Hidden width of the slot update's residual MLP");
+  o.add("--normalisation", "model.normalisation", &Config::normalisation,
+        "Attention normalisation: slots (the paper) | inputs (ablation) | transport (Sinkhorn)");
+  o.add("--transport-iterations", "model.transport_iterations", &Config::transport_iterations,
+        "Sinkhorn iterations of the transport normalisation");
+  o.add("--weighted-mean", "model.weighted_mean", &Config::weighted_mean,
+        "Weighted mean of the values (false: weighted sum, an ablation)");
+  o.add("--gru", "model.gru", &Config::gru, "GRU slot update (false: an ablation)");
+  o.add("--residual-mlp", "model.residual_mlp", &Config::residual_mlp,
+        "Residual MLP after the GRU (false: an ablation)");
+  o.add("--mlp-hidden", "model.mlp_hidden", &Config::mlp_hidden,
+        "Hidden widths of the Slot MLP baseline");
+  o.add("--decoder-resolution", "model.decoder_resolution", &Config::decoder_resolution,
+        "Broadcast side of the decoder (0: the image size)");
+  o.add("--decoder-channels", "model.decoder_channels", &Config::decoder_channels,
+        "Width of the decoder");
+  o.add("--decoder-layers", "model.decoder_layers", &Config::decoder_layers,
+        "5x5 decoder layers before the output layer");
+  o.add("--head-hidden", "model.head_hidden", &Config::head_hidden,
+        "Set prediction: hidden width of the MLP per slot");
+  // evaluation
+  o.add("--test-slots", "eval.slots", &Config::test_slots, "K at test time (0: as trained)");
+  o.add("--test-iterations", "eval.iterations", &Config::test_iterations,
+        "T at test time (0: as trained)");
+  // optimisation
+  o.add("--steps", "optim.steps", &Config::steps, "Training steps");
+  o.add("--lr", "optim.lr", &Config::lr, "Adam learning rate");
+  o.add("--warmup-steps", "optim.warmup_steps", &Config::warmup_steps, "Linear warm-up steps");
+  o.add("--decay-steps", "optim.decay_steps", &Config::decay_steps,
+        "Steps over which the rate is multiplied by --decay-rate (exponentially)");
+  o.add("--decay-rate", "optim.decay_rate", &Config::decay_rate, "Exponential decay rate");
+  o.add("--clip-norm", "optim.clip_norm", &Config::clip_norm, "Gradient-norm clipping (0: off)");
+  // run
+  o.add("--seed", "run.seed", &Config::seed, "Random seed (model, slots and training images)");
+  o.add("--threads", "run.threads", &Config::threads, "CPU threads (0: all available cores)");
+  o.add("--device", "run.device", &Config::device, "cpu, cuda or cuda:N");
+  o.add("--out", "run.out", &Config::out,
+        "Run folder: checkpoint.pt, log.jsonl, curves.png, pictures, summary.json");
+  o.add("--checkpoint-every", "run.checkpoint_every", &Config::checkpoint_every,
+        "Checkpoint every N steps (0: only at the end)");
+  o.add("--log-every", "run.log_every", &Config::log_every, "Progress line every N steps");
+  o.add("--eval-every", "run.eval_every", &Config::eval_every,
+        "Evaluate on the test images every N steps (0: only at the end)");
+  o.add("--resume", "run.resume", &Config::resume, "Continue the run in --out from its checkpoint");
+}
+
+void add_slots_train(CLI::App& slots) {
+  auto* cmd = slots.add_subcommand(
+      "train", "Train and evaluate one model of the Slot Attention paper on generated scenes");
+  auto options = std::make_shared<ConfigurableOptions<Config>>(cmd);
+  declare_slot_options(*options);
+  cmd->callback([options] {
+    const Config config = options->resolve();
+    set_threads(static_cast<int>(config.threads));
+    train::install_interrupt_handler();
+    const auto result = train::train_slot_experiment(
+        config, [](const std::string& line) { std::cerr << line << std::endl; });
+    if (result.summary.interrupted) std::exit(130);
+    for (const auto& [key, value] : result.metrics.items()) {
+      if (value.is_number_float()) fmt::print("{}: {:.4f}\n", key, value.get<double>());
+    }
+    fmt::print("parameters: {:.3f} M, training time: {} on {} thread(s)\n",
+               static_cast<double>(result.parameters) / 1e6,
+               train::format_duration(result.summary.train_seconds), torch::get_num_threads());
+    fmt::print(
+        "wrote {0}/checkpoint.pt, {0}/log.jsonl, {0}/curves.png, {0}/summary.json and "
+        "pictures\n",
+        config.out);
+  });
+}
+
+void add_slots_table(CLI::App& slots) {
+  struct Args {
+    std::vector<std::string> summaries;
+    std::string out = "results/slots/table";
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = slots.add_subcommand(
+      "table",
+      "Results table of one task and dataset (<out>.md, <out>.json) from runs' summary.json "
+      "files, beside the paper's figures");
+  cmd->add_option("summaries", args->summaries, "summary.json files written by slots train")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--out", args->out, "Output path prefix")->capture_default_str();
+  cmd->callback([args] {
+    fmt::print("{}", train::write_slot_table(args->summaries, args->out, command_line()));
+    fmt::print("wrote {0}.md, {0}.json\n", args->out);
+  });
+}
+
+}  // namespace
+
+void add_slots_command(CLI::App& app) {
+  auto* slots = app.add_subcommand(
+      "slots", "Slot Attention experiments: object discovery and set prediction");
+  slots->require_subcommand(1);
+  add_slots_train(*slots);
+  add_slots_table(*slots);
+}
+
+}  // namespace setformer::cli

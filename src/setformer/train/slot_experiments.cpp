@@ -1,0 +1,588 @@
+#include "setformer/train/slot_experiments.h"
+
+#include "setformer/core/error.h"
+#include "setformer/core/files.h"
+#include "setformer/core/runtime.h"
+#include "setformer/data/object_scenes.h"
+#include "setformer/io/plot.h"
+#include "setformer/io/table.h"
+#include "setformer/train/object_metrics.h"
+#include "setformer/train/progress.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+namespace setformer::train {
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
+    SlotExperimentConfig, task, row, note, dataset, image_size, min_objects, max_objects,
+    batch_size, test_images, eval_batch_size, test_seed, grouping, channels, strides, slots,
+    iterations, slot_dim, slot_mlp_hidden, normalisation, transport_iterations, weighted_mean, gru,
+    residual_mlp, mlp_hidden, decoder_resolution, decoder_channels, decoder_layers, head_hidden,
+    test_slots, test_iterations, steps, lr, warmup_steps, decay_steps, decay_rate, clip_norm, seed,
+    threads, device, out, checkpoint_every, log_every, eval_every, resume)
+
+namespace {
+
+using attention::parse_enum;
+
+const PropertyLayout kClevrProperties{data::ClevrLayout::kCoordinates,
+                                      {data::ClevrLayout::kSizes, data::ClevrLayout::kMaterials,
+                                       data::ClevrLayout::kShapes, data::ClevrLayout::kColours}};
+// AP thresholds of Table 3 (−1: ∞), in CLEVR's units (the scene is 6 wide).
+const std::vector<std::pair<double, std::string>> kApThresholds{
+    {-1, "ap_inf"}, {1, "ap_1"}, {0.5, "ap_0.5"}, {0.25, "ap_0.25"}, {0.125, "ap_0.125"}};
+
+data::SceneOptions scene_options(const SlotExperimentConfig& c) {
+  return data::SceneOptions(parse_enum<data::SceneKind>("data.dataset", c.dataset))
+      .image_size(c.image_size)
+      .min_objects(c.min_objects)
+      .max_objects(c.max_objects)
+      .resolved();
+}
+
+void check_config(const SlotExperimentConfig& c) {
+  SETFORMER_CHECK(c.task == "object_discovery" || c.task == "set_prediction",
+                  "task.name = '{}' is not valid; expected object_discovery | set_prediction",
+                  c.task);
+  const auto scenes = scene_options(c);
+  SETFORMER_CHECK(c.task == "object_discovery" || scenes.kind() == data::SceneKind::clevr,
+                  "data.dataset = '{}': set prediction needs property targets, only clevr has them",
+                  c.dataset);
+  SETFORMER_CHECK(c.task == "object_discovery" || scenes.max_objects() <= c.slots,
+                  "model.slots = {} cannot predict scenes of up to {} objects (data.max_objects)",
+                  c.slots, scenes.max_objects());
+  SETFORMER_CHECK(c.batch_size >= 1 && c.test_images >= 1 && c.eval_batch_size >= 1,
+                  "data.batch_size, data.test_images and data.eval_batch_size must be >= 1");
+  SETFORMER_CHECK(c.steps >= 1, "optim.steps must be >= 1, got {}", c.steps);
+  SETFORMER_CHECK(c.test_slots >= 0 && c.test_iterations >= 0,
+                  "eval.slots and eval.iterations must be >= 0 (0: as trained)");
+}
+
+models::SlotEncoderOptions encoder_options(const SlotExperimentConfig& c) {
+  const auto scenes = scene_options(c);
+  return models::SlotEncoderOptions()
+      .image_size(scenes.image_size())
+      .channels(c.channels)
+      .strides(c.strides)
+      .grouping(parse_enum<models::Grouping>("model.grouping", c.grouping))
+      .slots(nn::SlotAttentionOptions(c.channels)
+                 .slot_dim(c.slot_dim)
+                 .num_slots(c.slots)
+                 .iterations(c.iterations)
+                 .mlp_hidden(c.slot_mlp_hidden)
+                 .normalisation(
+                     parse_enum<nn::SlotNormalisation>("model.normalisation", c.normalisation))
+                 .transport_iterations(c.transport_iterations)
+                 .weighted_mean(c.weighted_mean)
+                 .gru(c.gru)
+                 .mlp(c.residual_mlp))
+      .mlp_hidden(c.mlp_hidden)
+      .mlp_per_slot(c.task == "object_discovery");
+}
+
+/// Restores the global CPU generator when it goes out of scope, after seeding it: evaluation
+/// draws its slots from a fixed stream without disturbing the training stream.
+class SeededGenerator {
+ public:
+  explicit SeededGenerator(uint64_t seed) : generator_(at::detail::getDefaultCPUGenerator()) {
+    std::lock_guard<std::mutex> lock(generator_.mutex());
+    state_ = generator_.get_state();
+    generator_.set_current_seed(seed);
+  }
+  ~SeededGenerator() {
+    std::lock_guard<std::mutex> lock(generator_.mutex());
+    generator_.set_state(state_);
+  }
+
+ private:
+  at::Generator generator_;
+  at::Tensor state_;
+};
+
+// ---- pictures --------------------------------------------------------------------------------
+
+io::Rgb to_rgb(float r, float g, float b) {
+  const auto byte = [](float v) {
+    return static_cast<uint8_t>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f));
+  };
+  return {byte(r), byte(g), byte(b)};
+}
+
+/// Draws an image [3, S, S] with values in [0, 1] at (x, y), each pixel a zoom×zoom square.
+void draw_tile(io::Image& image, int x, int y, const torch::Tensor& rgb, int zoom) {
+  const auto t = rgb.detach().to(torch::kCPU, torch::kFloat).contiguous();
+  const auto a = t.accessor<float, 3>();
+  const int s = static_cast<int>(t.size(1));
+  for (int row = 0; row < s; ++row) {
+    for (int col = 0; col < s; ++col) {
+      image.fill_rect(x + col * zoom, y + row * zoom, x + (col + 1) * zoom, y + (row + 1) * zoom,
+                      to_rgb(a[0][row][col], a[1][row][col], a[2][row][col]));
+    }
+  }
+}
+
+/// Each pixel in the palette colour of the slot whose mask is largest there. masks [K, 1, S, S].
+torch::Tensor combined_mask(const torch::Tensor& masks) {
+  const auto winner = masks.squeeze(1).argmax(0);  // [S, S]
+  const int64_t k = masks.size(0);
+  auto colours = torch::empty({k, 3});
+  for (int64_t i = 0; i < k; ++i) {
+    const auto c = io::palette(static_cast<size_t>(i));
+    colours[i] = torch::tensor({c.r / 255.0f, c.g / 255.0f, c.b / 255.0f});
+  }
+  return colours.index({winner}).permute({2, 0, 1});
+}
+
+/// The paper's Figure 3 (a): per test image, the image, its reconstruction, the combined mask and
+/// every slot's picture times its mask (on white).
+void draw_slots(const std::string& path, const std::string& title, const torch::Tensor& images,
+                const models::ObjectDiscoveryOutput& out, int64_t rows) {
+  const int64_t s = images.size(2), k = out.masks.size(1);
+  const int zoom = std::max(1, static_cast<int>(96 / s)), tile = static_cast<int>(s) * zoom,
+            gap = 6, top = 34;
+  const int columns = static_cast<int>(3 + k);
+  io::Image image(columns * (tile + gap) + gap, top + static_cast<int>(rows) * (tile + gap) + gap);
+  image.text(gap, 6, title, {0, 0, 0});
+  const std::vector<std::string> heads{"image", "recon.", "mask"};
+  for (int c = 0; c < columns; ++c) {
+    image.text(gap + c * (tile + gap), 20, c < 3 ? heads[c] : "slot " + std::to_string(c - 2),
+               c < 3 ? io::Rgb{0, 0, 0} : io::palette(static_cast<size_t>(c - 3)));
+  }
+  const auto unit = [](const torch::Tensor& t) { return ((t + 1) / 2).clamp(0, 1); };
+  for (int64_t r = 0; r < rows && r < images.size(0); ++r) {
+    const int y = top + static_cast<int>(r) * (tile + gap);
+    draw_tile(image, gap, y, unit(images[r]), zoom);
+    draw_tile(image, gap + (tile + gap), y, unit(out.reconstruction[r]), zoom);
+    draw_tile(image, gap + 2 * (tile + gap), y, combined_mask(out.masks[r]), zoom);
+    for (int64_t j = 0; j < k; ++j) {
+      const auto m = out.masks[r][j];
+      draw_tile(image, gap + static_cast<int>(3 + j) * (tile + gap), y,
+                unit(out.rgb[r][j]) * m + (1 - m), zoom);
+    }
+  }
+  image.save_png(path);
+}
+
+/// The paper's Figure 3 (b): the attention of every slot at every iteration, on the feature map,
+/// for one image.
+void draw_attention(const std::string& path, const std::string& title, const torch::Tensor& image,
+                    const models::Grouped& grouped) {
+  const int64_t h = grouped.feature_height, w = grouped.feature_width,
+                k = grouped.attention.front().size(2),
+                iterations = static_cast<int64_t>(grouped.attention.size());
+  const int zoom = std::max(1, static_cast<int>(96 / std::max(h, w)));
+  const int tile = static_cast<int>(std::max(h, w)) * zoom, gap = 6, top = 34, left = 40;
+  const int image_zoom = std::max(1, tile / static_cast<int>(image.size(2)));
+  io::Image picture(left + static_cast<int>(k + 1) * (tile + gap) + gap,
+                    top + static_cast<int>(iterations) * (tile + gap) + gap);
+  picture.text(gap, 6, title, {0, 0, 0});
+  for (int64_t j = 0; j < k; ++j) {
+    picture.text(left + static_cast<int>(j + 1) * (tile + gap), 20, "slot " + std::to_string(j + 1),
+                 io::palette(static_cast<size_t>(j)));
+  }
+  for (int64_t t = 0; t < iterations; ++t) {
+    const int y = top + static_cast<int>(t) * (tile + gap);
+    picture.text(gap, y + tile / 2, "t=" + std::to_string(t + 1), {0, 0, 0});
+    draw_tile(picture, left, y, ((image + 1) / 2).clamp(0, 1), image_zoom);
+    const auto attn = grouped.attention[static_cast<size_t>(t)][0];  // [N, K]
+    for (int64_t j = 0; j < k; ++j) {
+      auto map = attn.select(1, j).reshape({h, w});
+      map = map / map.max().clamp_min(1e-12);
+      draw_tile(picture, left + static_cast<int>(j + 1) * (tile + gap), y,
+                map.unsqueeze(0).expand({3, h, w}), zoom);
+    }
+  }
+  picture.save_png(path);
+}
+
+/// Test scenes with the predicted objects (confidence > 0.5) marked by crosses in their
+/// predicted colour and the true centres by white squares.
+void draw_set_predictions(const std::string& path, const std::string& title,
+                          const torch::Tensor& images, const torch::Tensor& predicted,
+                          const torch::Tensor& target, int64_t count) {
+  const int64_t s = images.size(2);
+  const int zoom = 3, tile = static_cast<int>(s) * zoom, gap = 6, top = 22;
+  io::Image image(static_cast<int>(count) * (tile + gap) + gap, top + tile + gap);
+  image.text(gap, 6, title, {0, 0, 0});
+  const int64_t colour_at = data::ClevrLayout::kCoordinates + data::ClevrLayout::kSizes +
+                            data::ClevrLayout::kMaterials + data::ClevrLayout::kShapes;
+  for (int64_t i = 0; i < count && i < images.size(0); ++i) {
+    const int x0 = gap + static_cast<int>(i) * (tile + gap);
+    draw_tile(image, x0, top, ((images[i] + 1) / 2).clamp(0, 1), zoom);
+    for (int64_t j = 0; j < target.size(1); ++j) {
+      if (target[i][j][-1].item<float>() < 0.5f) continue;
+      const int cx = x0 + static_cast<int>(target[i][j][0].item<float>() * tile);
+      const int cy = top + static_cast<int>(target[i][j][1].item<float>() * tile);
+      image.fill_rect(cx - 2, cy - 2, cx + 3, cy + 3, {255, 255, 255});
+    }
+    for (int64_t j = 0; j < predicted.size(1); ++j) {
+      const auto row = predicted[i][j];
+      if (row[-1].item<float>() < 0.5f) continue;
+      const int cx = x0 + static_cast<int>(row[0].item<float>() * tile);
+      const int cy = top + static_cast<int>(row[1].item<float>() * tile);
+      const int64_t colour =
+          row.slice(0, colour_at, colour_at + data::ClevrLayout::kColours).argmax().item<int64_t>();
+      const auto c = io::palette(static_cast<size_t>(colour));
+      image.line(cx - 4, cy - 4, cx + 4, cy + 4, c, 2);
+      image.line(cx - 4, cy + 4, cx + 4, cy - 4, c, 2);
+    }
+  }
+  image.save_png(path);
+}
+
+// ---- evaluation --------------------------------------------------------------------------------
+
+struct Task {
+  const SlotExperimentConfig& c;
+  data::SceneOptions scenes;
+  torch::Device device;
+
+  data::SceneBatch train(int64_t step) const {
+    return data::scene_batch(scenes, c.seed, step * c.batch_size, c.batch_size);
+  }
+  int64_t test_chunks() const {
+    return (c.test_images + c.eval_batch_size - 1) / c.eval_batch_size;
+  }
+  data::SceneBatch test(int64_t chunk) const {
+    const int64_t first = chunk * c.eval_batch_size;
+    return data::scene_batch(scenes, c.test_seed, first,
+                             std::min(c.eval_batch_size, c.test_images - first));
+  }
+  /// Targets [B, max_objects, F] padded with zero rows to [B, K, F].
+  torch::Tensor padded_targets(const data::SceneBatch& batch) const {
+    const auto t = batch.properties;
+    const int64_t missing = c.slots - t.size(1);
+    return missing == 0 ? t : torch::cat({t, torch::zeros({t.size(0), missing, t.size(2)})}, 1);
+  }
+};
+
+nlohmann::json evaluate_discovery(models::ObjectDiscovery& model, const Task& task,
+                                  const std::string& pictures_prefix) {
+  torch::NoGradGuard no_grad;
+  const bool was_training = model->is_training();
+  model->eval();
+  SeededGenerator seeded(task.c.test_seed);
+  double squared_error = 0, ari_sum = 0, seconds = 0;
+  int64_t images = 0, ari_count = 0;
+  for (int64_t chunk = 0; chunk < task.test_chunks(); ++chunk) {
+    const auto batch = task.test(chunk);
+    const auto x = batch.images.to(task.device);
+    const auto start = std::chrono::steady_clock::now();
+    const auto out = model->forward(x, task.c.test_slots, task.c.test_iterations);
+    synchronize(task.device);
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    squared_error += (out.reconstruction - x).pow(2).mean({1, 2, 3}).sum().item<double>();
+    images += x.size(0);
+    const auto ari =
+        foreground_ari(batch.instances.flatten(1), out.masks.flatten(2).to(torch::kCPU));
+    for (int64_t i = 0; i < ari.size(0); ++i) {
+      const double v = ari[i].item<double>();
+      if (std::isfinite(v)) {
+        ari_sum += v;
+        ++ari_count;
+      }
+    }
+    if (chunk == 0 && !pictures_prefix.empty()) {
+      const std::string title =
+          fmt::format("{} on {}: foreground ARI of these images {:.3f}",
+                      task.c.row.empty() ? "model" : task.c.row, task.c.dataset,
+                      ari.slice(0, 0, 4).mean().item<double>());
+      draw_slots(pictures_prefix + "slots.png", title, x.cpu(), out, 4);
+      if (!out.grouped.attention.empty()) {
+        draw_attention(pictures_prefix + "attention.png",
+                       fmt::format("attention of each slot per iteration ({})", task.c.dataset),
+                       x[0].cpu(), out.grouped);
+      }
+    }
+  }
+  if (was_training) model->train();
+  return {{"test_ari", ari_count > 0 ? ari_sum / static_cast<double>(ari_count) : NAN},
+          {"test_mse", squared_error / static_cast<double>(images)},
+          {"images_per_second", static_cast<double>(images) / seconds},
+          {"test_images", images}};
+}
+
+nlohmann::json evaluate_set_prediction(models::SetPrediction& model, const Task& task,
+                                       const std::string& picture) {
+  torch::NoGradGuard no_grad;
+  const bool was_training = model->is_training();
+  model->eval();
+  SeededGenerator seeded(task.c.test_seed);
+  std::vector<torch::Tensor> predictions, targets;
+  double loss_sum = 0, seconds = 0;
+  int64_t images = 0;
+  for (int64_t chunk = 0; chunk < task.test_chunks(); ++chunk) {
+    const auto batch = task.test(chunk);
+    const auto x = batch.images.to(task.device);
+    const auto start = std::chrono::steady_clock::now();
+    const auto predicted = model->forward(x, task.c.test_slots, task.c.test_iterations);
+    synchronize(task.device);
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    images += x.size(0);
+    if (task.c.test_slots == 0 || task.c.test_slots == task.c.slots) {
+      loss_sum += models::matched_huber_loss(predicted, task.padded_targets(batch).to(task.device))
+                      .item<double>() *
+                  static_cast<double>(x.size(0));
+    }
+    predictions.push_back(predicted.cpu());
+    targets.push_back(batch.properties);
+    if (chunk == 0 && !picture.empty()) {
+      draw_set_predictions(picture,
+                           fmt::format("{}: crosses = predicted objects (confidence > 0.5), white "
+                                       "squares = true centres",
+                                       task.c.row.empty() ? "model" : task.c.row),
+                           x.cpu(), predicted.cpu(), batch.properties, 6);
+    }
+  }
+  if (was_training) model->train();
+  const auto all_predicted = torch::cat(predictions), all_targets = torch::cat(targets);
+  nlohmann::json metrics{{"images_per_second", static_cast<double>(images) / seconds},
+                         {"test_images", images},
+                         {"test_loss", loss_sum / static_cast<double>(images)}};
+  for (const auto& [threshold, key] : kApThresholds) {
+    metrics["test_" + key] =
+        average_precision(all_predicted, all_targets, kClevrProperties, threshold);
+  }
+  return metrics;
+}
+
+}  // namespace
+
+models::ObjectDiscoveryOptions object_discovery_options(const SlotExperimentConfig& c) {
+  return models::ObjectDiscoveryOptions()
+      .encoder(encoder_options(c))
+      .decoder_resolution(c.decoder_resolution)
+      .decoder_channels(c.decoder_channels)
+      .decoder_layers(c.decoder_layers);
+}
+
+models::SetPredictionOptions set_prediction_options(const SlotExperimentConfig& c) {
+  return models::SetPredictionOptions()
+      .encoder(encoder_options(c))
+      .hidden(c.head_hidden)
+      .outputs(data::ClevrLayout::kFeatures);
+}
+
+SlotTrainResult train_slot_experiment(const SlotExperimentConfig& c,
+                                      const std::function<void(const std::string&)>& print) {
+  check_config(c);
+  const Task task{c, scene_options(c), parse_device(c.device)};
+  const bool discovery = c.task == "object_discovery";
+  torch::manual_seed(c.seed);
+  models::ObjectDiscovery discovery_model{nullptr};
+  models::SetPrediction prediction_model{nullptr};
+  torch::nn::Module* model = nullptr;
+  double flops = 0;
+  if (discovery) {
+    discovery_model = models::ObjectDiscovery(object_discovery_options(c));
+    model = discovery_model.ptr().get();
+    flops = discovery_model->flops();
+  } else {
+    prediction_model = models::SetPrediction(set_prediction_options(c));
+    model = prediction_model.ptr().get();
+    flops = prediction_model->flops();
+  }
+  model->to(task.device);
+
+  SlotTrainResult result;
+  for (const auto& p : model->parameters()) result.parameters += p.numel();
+  print(fmt::format(
+      "{} on {} ({}): {:.3f} M parameters, {:.1f} MFLOPs per image, {} steps of {} "
+      "images",
+      c.row.empty() ? "slot model" : c.row, c.dataset, c.task,
+      static_cast<double>(result.parameters) / 1e6, flops / 1e6, c.steps, c.batch_size));
+
+  const int64_t per_eval = c.eval_every > 0 ? std::min(c.eval_every, c.steps) : c.steps;
+  Trainer trainer(
+      *model, TrainerOptions()
+                  .out_dir(c.out)
+                  .model_name(discovery ? "slot-object-discovery" : "slot-set-prediction")
+                  .config_json(nlohmann::json(c).dump())
+                  .total_steps(c.steps)
+                  .steps_per_epoch(per_eval)
+                  .optim(OptimOptions()
+                             .lr(c.lr)
+                             .min_lr(c.lr)
+                             .warmup_steps(c.warmup_steps)
+                             .exponential_steps(c.decay_steps)
+                             .exponential_rate(c.decay_rate)
+                             .weight_decay(0.0)
+                             .clip_norm(c.clip_norm))
+                  .checkpoint_every(c.checkpoint_every)
+                  .log_every(c.log_every)
+                  .eval_every_epochs(c.eval_every > 0 ? 1 : 0)
+                  .resume(c.resume)
+                  .unit("img")
+                  .curves(discovery ? std::vector<std::string>{"loss", "test_ari", "test_mse"}
+                                    : std::vector<std::string>{"loss", "test_ap_inf", "test_ap_1",
+                                                               "test_ap_0.5"}));
+  const auto step = [&](int64_t s) {
+    const auto batch = task.train(s);
+    const auto x = batch.images.to(task.device);
+    StepOutput out;
+    out.count = x.size(0);
+    if (discovery) {
+      out.loss = (discovery_model->forward(x).reconstruction - x).pow(2).mean();
+    } else {
+      out.loss = models::matched_huber_loss(prediction_model->forward(x),
+                                            task.padded_targets(batch).to(task.device));
+    }
+    return out;
+  };
+  int64_t evaluations = 0;
+  const std::string prefix = c.out + "/";
+  const auto evaluate_now = [&] {
+    const bool last = ++evaluations * per_eval >= c.steps;  // only the last one draws
+    result.metrics = discovery ? evaluate_discovery(discovery_model, task, last ? prefix : "")
+                               : evaluate_set_prediction(prediction_model, task,
+                                                         last ? prefix + "predictions.png" : "");
+    return result.metrics;
+  };
+  result.summary = trainer.run(step, evaluate_now, print);
+  if (result.summary.interrupted) return result;
+  const std::string picture = prefix + (discovery ? "slots.png" : "predictions.png");
+  if (!std::filesystem::exists(picture)) {
+    result.metrics = discovery ? evaluate_discovery(discovery_model, task, prefix)
+                               : evaluate_set_prediction(prediction_model, task, picture);
+  }
+  nlohmann::json summary{{"task", c.task},
+                         {"dataset", c.dataset},
+                         {"row", c.row},
+                         {"parameters", result.parameters},
+                         {"flops", flops},
+                         {"metrics", result.metrics},
+                         {"train_seconds", result.summary.train_seconds},
+                         {"steps", result.summary.steps_done},
+                         {"threads", torch::get_num_threads()},
+                         {"device", c.device},
+                         {"config", c}};
+  write_file_atomic(c.out + "/summary.json", summary.dump(2) + "\n");
+  return result;
+}
+
+nlohmann::json slot_paper_figures(const std::string& task, const std::string& dataset,
+                                  const std::string& row) {
+  const std::string model = row.substr(0, row.find(", "));
+  if (task == "object_discovery") {
+    // Table 1 (foreground ARI, %, mean of 5 seeds).
+    static const std::map<std::pair<std::string, std::string>, double> ari{
+        {{"Slot Attention", "clevr"}, 98.8},       {{"Slot Attention", "multi_dsprites"}, 91.3},
+        {{"Slot Attention", "tetrominoes"}, 99.5}, {{"Slot MLP", "clevr"}, 60.4},
+        {{"Slot MLP", "multi_dsprites"}, 60.3},    {{"Slot MLP", "tetrominoes"}, 25.1}};
+    const auto it = ari.find({model, dataset});
+    return it == ari.end() ? nlohmann::json::object() : nlohmann::json{{"ari", it->second}};
+  }
+  // Table 3 (CLEVR10, AP in %).
+  if (model == "Slot Attention") {
+    return {
+        {"ap_inf", 94.3}, {"ap_1", 86.7}, {"ap_0.5", 56.0}, {"ap_0.25", 10.8}, {"ap_0.125", 0.9}};
+  }
+  if (model == "Slot MLP") {
+    return {{"ap_inf", 19.8}, {"ap_1", 1.4}, {"ap_0.5", 0.3}, {"ap_0.25", 0.0}, {"ap_0.125", 0.0}};
+  }
+  return nlohmann::json::object();
+}
+
+std::string write_slot_table(const std::vector<std::string>& files, const std::string& out,
+                             const std::string& command) {
+  SETFORMER_CHECK(!files.empty(), "slot table: no summary files given");
+  std::vector<nlohmann::json> runs;
+  for (const auto& file : files) {
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(read_file(file));
+    } catch (const nlohmann::json::exception& e) {
+      throw std::runtime_error(fmt::format("{}: not JSON ({})", file, e.what()));
+    }
+    for (const char* key : {"task", "dataset", "row", "metrics", "steps", "train_seconds"}) {
+      if (!j.contains(key)) {
+        throw std::runtime_error(
+            fmt::format("{}: no '{}' (not a summary written by setformer slots train)", file, key));
+      }
+    }
+    if (!runs.empty() &&
+        (j["task"] != runs.front()["task"] || j["dataset"] != runs.front()["dataset"])) {
+      throw std::runtime_error(fmt::format(
+          "{}: {} on {} differs from the table's {} on {}", file, j["task"].get<std::string>(),
+          j["dataset"].get<std::string>(), runs.front()["task"].get<std::string>(),
+          runs.front()["dataset"].get<std::string>()));
+    }
+    runs.push_back(j);
+  }
+  const std::string task = runs.front()["task"], dataset = runs.front()["dataset"];
+  const auto percent = [](double v) {
+    return std::isfinite(v) ? fmt::format("{:.1f}", 100 * v) : std::string("—");
+  };
+  const auto paper_percent = [](const nlohmann::json& paper, const std::string& key) {
+    return paper.contains(key) ? fmt::format("{:.1f}", paper[key].get<double>()) : std::string("—");
+  };
+  const auto slots_iterations = [](const nlohmann::json& r) {
+    const auto& c = r["config"];
+    const int64_t k = c.value("test_slots", int64_t{0}) > 0 ? c["test_slots"].get<int64_t>()
+                                                            : c["slots"].get<int64_t>();
+    const int64_t t = c.value("test_iterations", int64_t{0}) > 0
+                          ? c["test_iterations"].get<int64_t>()
+                          : c["iterations"].get<int64_t>();
+    return fmt::format("{} / {}", k, t);
+  };
+  io::Table table;
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& r : runs) {
+    const auto paper = slot_paper_figures(task, dataset, r["row"]);
+    const auto& m = r["metrics"];
+    const std::string steps = std::to_string(r["steps"].get<int64_t>()),
+                      time = format_duration(r["train_seconds"].get<double>()),
+                      params = fmt::format("{:.1f}", r.value("parameters", 0.0) / 1e3);
+    if (task == "object_discovery") {
+      table.columns = {"model",      "K / T at test", "ARI %",      "paper ARI %", "MSE",
+                       "params (k)", "steps",         "train time", "eval img/s"};
+      table.add({r["row"], slots_iterations(r), percent(m.value("test_ari", NAN)),
+                 paper_percent(paper, "ari"), fmt::format("{:.4f}", m.value("test_mse", NAN)),
+                 params, steps, time, fmt::format("{:.0f}", m.value("images_per_second", NAN))});
+    } else {
+      table.columns = {"model", "K / T at test"};
+      for (const auto& [threshold, key] : kApThresholds) {
+        const std::string name = threshold < 0 ? "AP∞" : fmt::format("AP{}", threshold);
+        table.columns.push_back(name + " %");
+        table.columns.push_back("paper");
+      }
+      for (const char* extra : {"params (k)", "steps", "train time"})
+        table.columns.push_back(extra);
+      std::vector<std::string> row{r["row"], slots_iterations(r)};
+      for (const auto& [threshold, key] : kApThresholds) {
+        row.push_back(percent(m.value("test_" + key, NAN)));
+        row.push_back(paper_percent(paper, key));
+      }
+      row.insert(row.end(), {params, steps, time});
+      table.add(row);
+    }
+    rows.push_back({{"row", r["row"]},
+                    {"metrics", m},
+                    {"paper", paper},
+                    {"steps", r["steps"]},
+                    {"train_seconds", r["train_seconds"]}});
+  }
+  std::string notes;
+  for (const auto& r : runs) {
+    const std::string note = r["config"].value("note", "");
+    if (!note.empty()) notes += fmt::format("- {}: {}\n", r["row"].get<std::string>(), note);
+  }
+  const std::string markdown = fmt::format("Command: `{}`\n\n{}{}", command, table.markdown(),
+                                           notes.empty() ? "" : "\n" + notes);
+  write_file_atomic(out + ".md", markdown);
+  write_file_atomic(
+      out + ".json",
+      nlohmann::json{{"task", task}, {"dataset", dataset}, {"command", command}, {"rows", rows}}
+              .dump(2) +
+          "\n");
+  return markdown;
+}
+
+}  // namespace setformer::train

@@ -1,0 +1,103 @@
+// The Slot Attention paper's experiments (§4) on scenes generated here (data/object_scenes.h):
+// unsupervised object discovery (reconstruction; foreground ARI on 320 test images) and
+// supervised set prediction on CLEVR-like scenes (Hungarian-matched Huber loss; AP at distance
+// thresholds). One flat configuration per row, trained through the shared Trainer, evaluated on
+// test images every row shares, tabulated beside the paper's figures.
+#pragma once
+
+#include "setformer/models/slot_models.h"
+#include "setformer/train/trainer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace setformer::train {
+
+struct SlotExperimentConfig {
+  // --- task ---
+  /// object_discovery | set_prediction
+  std::string task = "object_discovery";
+  /// The row's name in results tables ("Slot Attention", "Slot MLP", "Slot Attention, no GRU").
+  std::string row = "";
+  std::string note = "";
+  // --- data ---
+  /// tetrominoes | multi_dsprites | clevr
+  std::string dataset = "tetrominoes";
+  int64_t image_size = 0, min_objects = 0, max_objects = 0;  // 0: the dataset's
+  int64_t batch_size = 64;
+  int64_t test_images = 320;  // the paper's 320 for object discovery
+  int64_t eval_batch_size = 32;
+  uint64_t test_seed = 20200619;  // the test images: the same for every row
+  // --- model ---
+  std::string grouping = "slot_attention";  // slot_attention | slot_mlp
+  int64_t channels = 32;                    // encoder CNN width (Table 5: 32; Table 4: 64)
+  std::vector<int64_t> strides{1, 1, 1, 1};
+  int64_t slots = 4;       // K
+  int64_t iterations = 3;  // T
+  int64_t slot_dim = 64;
+  int64_t slot_mlp_hidden = 128;        // hidden width of the slot update's residual MLP
+  std::string normalisation = "slots";  // slots | inputs | transport
+  int64_t transport_iterations = 10;
+  bool weighted_mean = true;
+  bool gru = true;
+  bool residual_mlp = true;
+  std::vector<int64_t> mlp_hidden{512, 1024, 1024};  // the Slot MLP baseline's widths
+  int64_t decoder_resolution = 0;                    // 0: decode at the image size
+  int64_t decoder_channels = 32;
+  int64_t decoder_layers = 3;
+  int64_t head_hidden = 64;  // set prediction: the MLP per slot
+  // --- evaluation: K and T at test time (0: as trained; the paper's Figure 2) ---
+  int64_t test_slots = 0;
+  int64_t test_iterations = 0;
+  // --- optimisation (Adam, warm-up then exponential decay: Table 11) ---
+  int64_t steps = 10000;
+  double lr = 4e-4;
+  int64_t warmup_steps = 1000;
+  int64_t decay_steps = 100000;
+  double decay_rate = 0.5;
+  double clip_norm = 0.0;
+  // --- run ---
+  uint64_t seed = 0;
+  int64_t threads = 0;
+  std::string device = "cpu";
+  std::string out = "runs/slots";
+  int64_t checkpoint_every = 500;
+  int64_t log_every = 50;
+  int64_t eval_every = 2000;  // steps
+  bool resume = false;
+};
+
+void to_json(nlohmann::json& j, const SlotExperimentConfig& c);
+void from_json(const nlohmann::json& j, SlotExperimentConfig& c);
+
+/// The options of the model `config` describes; throws naming the field when one is invalid.
+models::ObjectDiscoveryOptions object_discovery_options(const SlotExperimentConfig& config);
+models::SetPredictionOptions set_prediction_options(const SlotExperimentConfig& config);
+
+struct SlotTrainResult {
+  TrainSummary summary;
+  nlohmann::json metrics;  // the final evaluation
+  int64_t parameters = 0;
+};
+
+/// Trains the row `config` describes and evaluates it on the test images; writes checkpoint.pt,
+/// log.jsonl, curves.png, summary.json and pictures under config.out: object discovery
+/// slots.png (image, reconstruction, combined mask, per-slot reconstructions: the paper's
+/// Figure 3) and attention.png (attention per iteration); set prediction predictions.png.
+SlotTrainResult train_slot_experiment(const SlotExperimentConfig& config,
+                                      const std::function<void(const std::string&)>& print);
+
+/// The paper's figures for a row (Table 1 ARI in %; Table 3 AP in %), by the row's name up to
+/// ", " ("Slot Attention", "Slot MLP"); empty when the paper has none.
+nlohmann::json slot_paper_figures(const std::string& task, const std::string& dataset,
+                                  const std::string& row);
+
+/// A markdown and JSON table of runs (their summary.json files) of one task and dataset, ours
+/// beside the paper's; writes <out>.md and <out>.json and returns the markdown.
+std::string write_slot_table(const std::vector<std::string>& summaries, const std::string& out,
+                             const std::string& command);
+
+}  // namespace setformer::train

@@ -73,6 +73,18 @@ add_test(NAME cli.sets_resume
 set_tests_properties(cli.sets_resume PROPERTIES FIXTURES_REQUIRED sets_trained
                      PASS_REGULAR_EXPRESSION "test_ll0")
 
+# slots train and slots table: a short object-discovery row and its table beside the paper's.
+add_test(NAME cli.slots_train_quick
+         COMMAND setformer slots train --row "Slot Attention" --dataset tetrominoes --channels 8
+                 --slot-dim 16 --decoder-channels 8 --decoder-layers 1 --steps 4 --warmup-steps 1
+                 --batch-size 4 --test-images 8 --threads 1 --out ${CLI_OUT}/slots)
+set_tests_properties(cli.slots_train_quick PROPERTIES FIXTURES_SETUP slots_trained
+                     PASS_REGULAR_EXPRESSION "test_ari: -?[0-9.]+.*test_mse: [0-9.]+.*summary.json")
+add_test(NAME cli.slots_table
+         COMMAND setformer slots table --out ${CLI_OUT}/slots_table ${CLI_OUT}/slots/summary.json)
+set_tests_properties(cli.slots_table PROPERTIES FIXTURES_REQUIRED slots_trained
+                     PASS_REGULAR_EXPRESSION "\\| Slot Attention +\\| 4 / 3 +\\| -?[0-9.]+ +\\| 99\\.5 ")
+
 # Bad input: non-zero exit and one line on stderr naming the culprit.
 function(cli_error name fragment)
   add_test(NAME cli.error.${name} COMMAND ${EXPECT_ERROR} "${fragment}" $<TARGET_FILE:setformer> ${ARGN})
@@ -100,5 +112,9 @@ cli_error(sets_bad_task "task.name = 'sorting' is not a set task"
           sets train --task sorting --out ${CLI_OUT}/never)
 cli_error(sets_bad_layer "model.encoder[1] = 'lstm' is not a layer"
           sets train --encoder sab,lstm --out ${CLI_OUT}/never)
+cli_error(slots_bad_dataset "data.dataset = 'clevr6' is not valid; expected tetrominoes"
+          slots train --dataset clevr6 --out ${CLI_OUT}/never)
+cli_error(slots_too_few_slots "model.slots = 4 cannot predict scenes of up to 6 objects"
+          slots train --task set_prediction --dataset clevr --slots 4 --out ${CLI_OUT}/never)
 cli_error(missing_image "no-such.png: image not found"
           predict --checkpoint ${FIXTURES}/bad_bench.toml ${FIXTURES}/no-such.png)

@@ -55,5 +55,37 @@ TEST(InverseSqrt, MatchesVaswaniEtAl) {
   testing::expect_invalid_argument([] { InverseSqrt{1.0, 512, 0}.validate(); }, "warmup steps");
 }
 
+TEST(StepDecay, MultipliesAtEachMilestone) {
+  const StepDecay s{1e-3, 10, {100, 200}, 0.1};
+  EXPECT_NEAR(s.at(0), 1e-4, 1e-18);
+  EXPECT_NEAR(s.at(99), 1e-3, 1e-18);
+  EXPECT_NEAR(s.at(100), 1e-4, 1e-18);
+  EXPECT_NEAR(s.at(250), 1e-5, 1e-18);
+  testing::expect_invalid_argument(
+      [] {
+        StepDecay{1e-3, 0, {200, 100}, 0.1}.validate();
+      },
+      "increasing");
+}
+
+TEST(ExponentialDecay, MatchesSlotAttentionsTable11) {
+  // Object discovery: 4e-4, warm-up 10k, ×0.5 every 100k steps.
+  const ExponentialDecay s{4e-4, 10000, 100000, 0.5};
+  EXPECT_NEAR(s.at(4999), 4e-4 * 0.5 * std::pow(0.5, 0.04999), 1e-15);
+  EXPECT_NEAR(s.at(100000), 2e-4, 1e-15);
+  EXPECT_NEAR(s.at(300000), 5e-5, 1e-15);
+  EXPECT_GT(s.at(10000), s.at(10001));
+  testing::expect_invalid_argument(
+      [] {
+        ExponentialDecay{4e-4, 0, 0, 0.5}.validate();
+      },
+      "decay steps");
+  testing::expect_invalid_argument(
+      [] {
+        ExponentialDecay{4e-4, 0, 10, 1.5}.validate();
+      },
+      "decay rate");
+}
+
 }  // namespace
 }  // namespace setformer::train

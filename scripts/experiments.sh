@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Trains the rows of one results table and writes the table beside the paper's figures:
+#   ./scripts/experiments.sh sets TASK [ROW...]    Set Transformer (configs/sets/TASK/ROW.toml)
+#   ./scripts/experiments.sh slots TABLE [ROW...]  Slot Attention (configs/slots/TABLE/ROW.toml)
+# Each row runs `setformer <sets|slots> train --config <row config>` into results/<kind>/<table>/<row>;
+# then `setformer <sets|slots> table` writes results/<kind>/<table>.{md,json} over every finished
+# row and scripts/update_readme.sh refreshes the README. A row with a summary.json is kept; a row
+# with only a checkpoint (an interrupted run) is resumed, so a table can be built over several
+# sessions. Each row's progress lines go to results/<kind>/<table>/<row>/train.log.
+# THREADS=N overrides run.threads (two queues with THREADS=1 use 2 cores better than one with 2:
+# these models are too small for intra-op parallelism to pay, and OpenMP processes that
+# oversubscribe the cores slow each other down many times over).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+usage="usage: scripts/experiments.sh sets|slots TABLE [ROW...]"
+kind=${1:?$usage}
+table=${2:?$usage}
+shift 2
+case $kind in sets | slots) ;; *) echo "$usage" >&2; exit 1 ;; esac
+[ -d "configs/$kind/$table" ] || { echo "no such table: configs/$kind/$table" >&2; exit 1; }
+all_rows=()
+for config in configs/"$kind"/"$table"/*.toml; do all_rows+=("$(basename "$config" .toml)"); done
+rows=("$@")
+[ ${#rows[@]} -eq 0 ] && rows=("${all_rows[@]}")
+for row in "${rows[@]}"; do
+  config=configs/$kind/$table/$row.toml
+  out=results/$kind/$table/$row
+  [ -f "$config" ] || { echo "no such row: $config" >&2; exit 1; }
+  if [ -f "$out/summary.json" ]; then
+    echo "== $row: done ($out/summary.json)"
+    continue
+  fi
+  extra=()
+  [ -f "$out/checkpoint.pt" ] && extra=(--resume)
+  [ -n "${THREADS:-}" ] && extra+=(--threads "$THREADS")
+  mkdir -p "$out"
+  echo "== $row: ./build/setformer $kind train --config $config ${extra[*]}"
+  ./build/setformer "$kind" train --config "$config" "${extra[@]}" 2> >(tee -a "$out/train.log" >&2)
+done
+summaries=()
+for row in "${all_rows[@]}"; do
+  [ -f "results/$kind/$table/$row/summary.json" ] && summaries+=("results/$kind/$table/$row/summary.json")
+done
+[ ${#summaries[@]} -gt 0 ] || { echo "no finished rows in results/$kind/$table" >&2; exit 1; }
+./build/setformer "$kind" table --out "results/$kind/$table" "${summaries[@]}"
+./scripts/update_readme.sh

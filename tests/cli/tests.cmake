@@ -82,6 +82,17 @@ set_tests_properties(cli.slots_train_quick PROPERTIES FIXTURES_SETUP slots_train
                      PASS_REGULAR_EXPRESSION "test_ari: -?[0-9.]+.*test_mse: [0-9.]+.*summary.json")
 add_test(NAME cli.slots_table
          COMMAND setformer slots table --out ${CLI_OUT}/slots_table ${CLI_OUT}/slots/summary.json)
+add_test(NAME cli.slots_eval_more_slots
+         COMMAND setformer slots eval --checkpoint ${CLI_OUT}/slots/checkpoint.pt --test-slots 6
+                 --test-iterations 5 --row "Slot Attention, K = 6, T = 5" --out ${CLI_OUT}/slots_k6)
+set_tests_properties(cli.slots_eval_more_slots PROPERTIES FIXTURES_REQUIRED slots_trained
+                     FIXTURES_SETUP slots_evaluated
+                     PASS_REGULAR_EXPRESSION "K = 6, T = 5.*test_ari: -?[0-9.]+.*summary.json")
+add_test(NAME cli.slots_table_with_eval
+         COMMAND setformer slots table --out ${CLI_OUT}/slots_table2 ${CLI_OUT}/slots/summary.json
+                 ${CLI_OUT}/slots_k6/summary.json)
+set_tests_properties(cli.slots_table_with_eval PROPERTIES FIXTURES_REQUIRED slots_evaluated
+                     PASS_REGULAR_EXPRESSION "\\| Slot Attention, K = 6, T = 5 +\\| 6 / 5 +\\| -?[0-9.]+ +\\| 99\\.5 ")
 set_tests_properties(cli.slots_table PROPERTIES FIXTURES_REQUIRED slots_trained
                      PASS_REGULAR_EXPRESSION "\\| Slot Attention +\\| 4 / 3 +\\| -?[0-9.]+ +\\| 99\\.5 ")
 

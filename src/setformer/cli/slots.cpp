@@ -118,6 +118,41 @@ void add_slots_train(CLI::App& slots) {
   });
 }
 
+void add_slots_eval(CLI::App& slots) {
+  struct Args {
+    std::string checkpoint;
+    train::SlotEvalOptions options;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = slots.add_subcommand(
+      "eval",
+      "Evaluate a slots train checkpoint with K and T changed at test time; writes a "
+      "summary.json that slots table accepts");
+  cmd->add_option("--checkpoint", args->checkpoint, "checkpoint.pt written by slots train")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--test-slots", args->options.test_slots, "K at test time (0: as trained)")
+      ->capture_default_str();
+  cmd->add_option("--test-iterations", args->options.test_iterations,
+                  "T at test time (0: as trained)")
+      ->capture_default_str();
+  cmd->add_option("--row", args->options.row, "Row name in results tables (default: the run's)");
+  cmd->add_option("--note", args->options.note, "Printed under the results table");
+  cmd->add_option("--out", args->options.out, "Folder of summary.json and the pictures")
+      ->capture_default_str();
+  cmd->add_option("--device", args->options.device, "cpu, cuda or cuda:N")->capture_default_str();
+  cmd->callback([args] {
+    set_threads(0);
+    const auto metrics = train::evaluate_slot_checkpoint(
+        args->checkpoint, args->options,
+        [](const std::string& line) { std::cerr << line << std::endl; });
+    for (const auto& [key, value] : metrics.items()) {
+      if (value.is_number_float()) fmt::print("{}: {:.4f}\n", key, value.get<double>());
+    }
+    fmt::print("wrote {}/summary.json and pictures\n", args->options.out);
+  });
+}
+
 void add_slots_table(CLI::App& slots) {
   struct Args {
     std::vector<std::string> summaries;
@@ -145,6 +180,7 @@ void add_slots_command(CLI::App& app) {
       "slots", "Slot Attention experiments: object discovery and set prediction");
   slots->require_subcommand(1);
   add_slots_train(*slots);
+  add_slots_eval(*slots);
   add_slots_table(*slots);
 }
 

@@ -6,6 +6,7 @@
 #include "setformer/data/object_scenes.h"
 #include "setformer/io/plot.h"
 #include "setformer/io/table.h"
+#include "setformer/train/checkpoint.h"
 #include "setformer/train/object_metrics.h"
 #include "setformer/train/progress.h"
 
@@ -353,6 +354,48 @@ nlohmann::json evaluate_set_prediction(models::SetPrediction& model, const Task&
   return metrics;
 }
 
+/// The model of a row: object discovery or set prediction, with what training and evaluation
+/// need of it.
+struct SlotModel {
+  models::ObjectDiscovery discovery{nullptr};
+  models::SetPrediction prediction{nullptr};
+  torch::nn::Module* module = nullptr;
+  std::string name;
+  double flops = 0;
+  int64_t parameters = 0;
+
+  bool is_discovery() const { return !discovery.is_empty(); }
+  /// The loss of one training batch.
+  torch::Tensor loss(const Task& task, const data::SceneBatch& batch) {
+    const auto x = batch.images.to(task.device);
+    if (is_discovery()) return (discovery->forward(x).reconstruction - x).pow(2).mean();
+    return models::matched_huber_loss(prediction->forward(x),
+                                      task.padded_targets(batch).to(task.device));
+  }
+  /// Metrics on the test images; with a non-empty prefix, the pictures too.
+  nlohmann::json evaluate(const Task& task, const std::string& prefix) {
+    return is_discovery() ? evaluate_discovery(discovery, task, prefix)
+                          : evaluate_set_prediction(
+                                prediction, task, prefix.empty() ? "" : prefix + "predictions.png");
+  }
+  std::string picture() const { return is_discovery() ? "slots.png" : "predictions.png"; }
+};
+
+nlohmann::json summary_json(const SlotExperimentConfig& c, const SlotModel& model,
+                            const nlohmann::json& metrics, int64_t steps, double train_seconds) {
+  return {{"task", c.task},
+          {"dataset", c.dataset},
+          {"row", c.row},
+          {"parameters", model.parameters},
+          {"flops", model.flops},
+          {"metrics", metrics},
+          {"train_seconds", train_seconds},
+          {"steps", steps},
+          {"threads", torch::get_num_threads()},
+          {"device", c.device},
+          {"config", c}};
+}
+
 }  // namespace
 
 models::ObjectDiscoveryOptions object_discovery_options(const SlotExperimentConfig& c) {
@@ -370,101 +413,122 @@ models::SetPredictionOptions set_prediction_options(const SlotExperimentConfig& 
       .outputs(data::ClevrLayout::kFeatures);
 }
 
+namespace {
+
+SlotModel build_model(const SlotExperimentConfig& c, const torch::Device& device) {
+  torch::manual_seed(c.seed);
+  SlotModel m;
+  if (c.task == "object_discovery") {
+    m.discovery = models::ObjectDiscovery(object_discovery_options(c));
+    m.module = m.discovery.ptr().get();
+    m.flops = m.discovery->flops();
+    m.name = "slot-object-discovery";
+  } else {
+    m.prediction = models::SetPrediction(set_prediction_options(c));
+    m.module = m.prediction.ptr().get();
+    m.flops = m.prediction->flops();
+    m.name = "slot-set-prediction";
+  }
+  m.module->to(device);
+  for (const auto& p : m.module->parameters()) m.parameters += p.numel();
+  return m;
+}
+
+}  // namespace
+
 SlotTrainResult train_slot_experiment(const SlotExperimentConfig& c,
                                       const std::function<void(const std::string&)>& print) {
   check_config(c);
   const Task task{c, scene_options(c), parse_device(c.device)};
-  const bool discovery = c.task == "object_discovery";
-  torch::manual_seed(c.seed);
-  models::ObjectDiscovery discovery_model{nullptr};
-  models::SetPrediction prediction_model{nullptr};
-  torch::nn::Module* model = nullptr;
-  double flops = 0;
-  if (discovery) {
-    discovery_model = models::ObjectDiscovery(object_discovery_options(c));
-    model = discovery_model.ptr().get();
-    flops = discovery_model->flops();
-  } else {
-    prediction_model = models::SetPrediction(set_prediction_options(c));
-    model = prediction_model.ptr().get();
-    flops = prediction_model->flops();
-  }
-  model->to(task.device);
-
+  auto model = build_model(c, task.device);
   SlotTrainResult result;
-  for (const auto& p : model->parameters()) result.parameters += p.numel();
+  result.parameters = model.parameters;
   print(fmt::format(
       "{} on {} ({}): {:.3f} M parameters, {:.1f} MFLOPs per image, {} steps of {} "
       "images",
       c.row.empty() ? "slot model" : c.row, c.dataset, c.task,
-      static_cast<double>(result.parameters) / 1e6, flops / 1e6, c.steps, c.batch_size));
+      static_cast<double>(model.parameters) / 1e6, model.flops / 1e6, c.steps, c.batch_size));
 
   const int64_t per_eval = c.eval_every > 0 ? std::min(c.eval_every, c.steps) : c.steps;
   Trainer trainer(
-      *model, TrainerOptions()
-                  .out_dir(c.out)
-                  .model_name(discovery ? "slot-object-discovery" : "slot-set-prediction")
-                  .config_json(nlohmann::json(c).dump())
-                  .total_steps(c.steps)
-                  .steps_per_epoch(per_eval)
-                  .optim(OptimOptions()
-                             .lr(c.lr)
-                             .min_lr(c.lr)
-                             .warmup_steps(c.warmup_steps)
-                             .exponential_steps(c.decay_steps)
-                             .exponential_rate(c.decay_rate)
-                             .weight_decay(0.0)
-                             .clip_norm(c.clip_norm))
-                  .checkpoint_every(c.checkpoint_every)
-                  .log_every(c.log_every)
-                  .eval_every_epochs(c.eval_every > 0 ? 1 : 0)
-                  .resume(c.resume)
-                  .unit("img")
-                  .curves(discovery ? std::vector<std::string>{"loss", "test_ari", "test_mse"}
-                                    : std::vector<std::string>{"loss", "test_ap_inf", "test_ap_1",
-                                                               "test_ap_0.5"}));
+      *model.module,
+      TrainerOptions()
+          .out_dir(c.out)
+          .model_name(model.name)
+          .config_json(nlohmann::json(c).dump())
+          .total_steps(c.steps)
+          .steps_per_epoch(per_eval)
+          .optim(OptimOptions()
+                     .lr(c.lr)
+                     .min_lr(c.lr)
+                     .warmup_steps(c.warmup_steps)
+                     .exponential_steps(c.decay_steps)
+                     .exponential_rate(c.decay_rate)
+                     .weight_decay(0.0)
+                     .clip_norm(c.clip_norm))
+          .checkpoint_every(c.checkpoint_every)
+          .log_every(c.log_every)
+          .eval_every_epochs(c.eval_every > 0 ? 1 : 0)
+          .resume(c.resume)
+          .unit("img")
+          .curves(model.is_discovery() ? std::vector<std::string>{"loss", "test_ari", "test_mse"}
+                                       : std::vector<std::string>{"loss", "test_ap_inf",
+                                                                  "test_ap_1", "test_ap_0.5"}));
   const auto step = [&](int64_t s) {
     const auto batch = task.train(s);
-    const auto x = batch.images.to(task.device);
     StepOutput out;
-    out.count = x.size(0);
-    if (discovery) {
-      out.loss = (discovery_model->forward(x).reconstruction - x).pow(2).mean();
-    } else {
-      out.loss = models::matched_huber_loss(prediction_model->forward(x),
-                                            task.padded_targets(batch).to(task.device));
-    }
+    out.count = batch.images.size(0);
+    out.loss = model.loss(task, batch);
     return out;
   };
   int64_t evaluations = 0;
   const std::string prefix = c.out + "/";
   const auto evaluate_now = [&] {
     const bool last = ++evaluations * per_eval >= c.steps;  // only the last one draws
-    result.metrics = discovery ? evaluate_discovery(discovery_model, task, last ? prefix : "")
-                               : evaluate_set_prediction(prediction_model, task,
-                                                         last ? prefix + "predictions.png" : "");
+    result.metrics = model.evaluate(task, last ? prefix : "");
     return result.metrics;
   };
   result.summary = trainer.run(step, evaluate_now, print);
   if (result.summary.interrupted) return result;
-  const std::string picture = prefix + (discovery ? "slots.png" : "predictions.png");
-  if (!std::filesystem::exists(picture)) {
-    result.metrics = discovery ? evaluate_discovery(discovery_model, task, prefix)
-                               : evaluate_set_prediction(prediction_model, task, picture);
+  if (!std::filesystem::exists(prefix + model.picture())) {
+    result.metrics = model.evaluate(task, prefix);
   }
-  nlohmann::json summary{{"task", c.task},
-                         {"dataset", c.dataset},
-                         {"row", c.row},
-                         {"parameters", result.parameters},
-                         {"flops", flops},
-                         {"metrics", result.metrics},
-                         {"train_seconds", result.summary.train_seconds},
-                         {"steps", result.summary.steps_done},
-                         {"threads", torch::get_num_threads()},
-                         {"device", c.device},
-                         {"config", c}};
-  write_file_atomic(c.out + "/summary.json", summary.dump(2) + "\n");
+  write_file_atomic(c.out + "/summary.json",
+                    summary_json(c, model, result.metrics, result.summary.steps_done,
+                                 result.summary.train_seconds)
+                            .dump(2) +
+                        "\n");
   return result;
+}
+
+nlohmann::json evaluate_slot_checkpoint(const std::string& checkpoint, const SlotEvalOptions& o,
+                                        const std::function<void(const std::string&)>& print) {
+  const auto info = read_checkpoint_info(checkpoint);
+  SlotExperimentConfig c;
+  try {
+    c = nlohmann::json::parse(info.config).get<SlotExperimentConfig>();
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(
+        fmt::format("{}: not a checkpoint of setformer slots train ({})", checkpoint, e.what()));
+  }
+  c.test_slots = o.test_slots;
+  c.test_iterations = o.test_iterations;
+  c.out = o.out;
+  c.device = o.device;
+  if (!o.row.empty()) c.row = o.row;
+  if (!o.note.empty()) c.note = o.note;
+  check_config(c);
+  const Task task{c, scene_options(c), parse_device(c.device)};
+  auto model = build_model(c, task.device);
+  load_checkpoint(checkpoint, model.name, *model.module);
+  print(fmt::format("{} ({} steps) on {} test images with K = {}, T = {}", checkpoint, info.step,
+                    c.test_images, c.test_slots > 0 ? c.test_slots : c.slots,
+                    c.test_iterations > 0 ? c.test_iterations : c.iterations));
+  std::filesystem::create_directories(c.out);
+  const auto metrics = model.evaluate(task, c.out + "/");
+  write_file_atomic(c.out + "/summary.json",
+                    summary_json(c, model, metrics, info.step, info.train_seconds).dump(2) + "\n");
+  return metrics;
 }
 
 nlohmann::json slot_paper_figures(const std::string& task, const std::string& dataset,

@@ -90,6 +90,21 @@ struct SlotTrainResult {
 SlotTrainResult train_slot_experiment(const SlotExperimentConfig& config,
                                       const std::function<void(const std::string&)>& print);
 
+struct SlotEvalOptions {
+  int64_t test_slots = 0;       // K at test time (0: as trained)
+  int64_t test_iterations = 0;  // T at test time (0: as trained)
+  std::string row, note;        // empty: the trained row's
+  std::string out = "runs/slots-eval";
+  std::string device = "cpu";
+};
+
+/// Evaluates a checkpoint of `slots train` on its test images with K and T changed (the paper's
+/// Figure 2 and Figure 5, centre); writes summary.json (the training run's steps and time) and
+/// the pictures under options.out, so the result is a row of `slots table`.
+nlohmann::json evaluate_slot_checkpoint(const std::string& checkpoint,
+                                        const SlotEvalOptions& options,
+                                        const std::function<void(const std::string&)>& print);
+
 /// The paper's figures for a row (Table 1 ARI in %; Table 3 AP in %), by the row's name up to
 /// ", " ("Slot Attention", "Slot MLP"); empty when the paper has none.
 nlohmann::json slot_paper_figures(const std::string& task, const std::string& dataset,

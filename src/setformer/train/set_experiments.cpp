@@ -7,6 +7,7 @@
 #include "setformer/io/plot.h"
 #include "setformer/io/table.h"
 #include "setformer/train/progress.h"
+#include "setformer/train/result_tables.h"
 
 #include <torch/torch.h>
 
@@ -588,27 +589,9 @@ double paper_oracle(const std::string& task) {
 
 std::string write_set_table(const std::vector<std::string>& files, const std::string& out,
                             const std::string& command) {
-  SETFORMER_CHECK(!files.empty(), "set table: no summary files given");
-  std::vector<nlohmann::json> runs;
-  for (const auto& file : files) {
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(read_file(file));
-    } catch (const nlohmann::json::exception& e) {
-      throw std::runtime_error(fmt::format("{}: not JSON ({})", file, e.what()));
-    }
-    for (const char* key : {"task", "row", "metrics", "steps", "train_seconds", "parameters"}) {
-      if (!j.contains(key))
-        throw std::runtime_error(
-            fmt::format("{}: no '{}' (not a summary written by setformer sets train)", file, key));
-    }
-    if (!runs.empty() && j["task"] != runs.front()["task"]) {
-      throw std::runtime_error(fmt::format("{}: task '{}' differs from the table's '{}'", file,
-                                           j["task"].get<std::string>(),
-                                           runs.front()["task"].get<std::string>()));
-    }
-    runs.push_back(j);
-  }
+  const auto runs =
+      read_summaries(files, {"task", "row", "metrics", "steps", "train_seconds", "parameters"},
+                     {"task"}, "setformer sets train");
   const std::string task = runs.front()["task"];
   const auto fixed = [](double v, int digits) {
     return std::isfinite(v) ? fmt::format("{:.{}f}", v, digits) : std::string("—");
@@ -665,18 +648,7 @@ std::string write_set_table(const std::vector<std::string>& files, const std::st
                       {"train_seconds", r["train_seconds"]}});
     }
   }
-  std::string notes;
-  for (const auto& r : runs) {
-    const std::string note = r["config"].value("note", "");
-    if (!note.empty()) notes += fmt::format("- {}: {}\n", r["row"].get<std::string>(), note);
-  }
-  const std::string markdown = fmt::format("Command: `{}`\n\n{}{}", command, table.markdown(),
-                                           notes.empty() ? "" : "\n" + notes);
-  write_file_atomic(out + ".md", markdown);
-  write_file_atomic(
-      out + ".json",
-      nlohmann::json{{"task", task}, {"command", command}, {"rows", rows}}.dump(2) + "\n");
-  return markdown;
+  return write_results_table(table, runs, {{"task", task}, {"rows", rows}}, out, command);
 }
 
 }  // namespace setformer::train

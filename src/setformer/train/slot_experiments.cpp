@@ -9,6 +9,7 @@
 #include "setformer/train/checkpoint.h"
 #include "setformer/train/object_metrics.h"
 #include "setformer/train/progress.h"
+#include "setformer/train/result_tables.h"
 
 #include <torch/torch.h>
 
@@ -556,30 +557,9 @@ nlohmann::json slot_paper_figures(const std::string& task, const std::string& da
 
 std::string write_slot_table(const std::vector<std::string>& files, const std::string& out,
                              const std::string& command) {
-  SETFORMER_CHECK(!files.empty(), "slot table: no summary files given");
-  std::vector<nlohmann::json> runs;
-  for (const auto& file : files) {
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(read_file(file));
-    } catch (const nlohmann::json::exception& e) {
-      throw std::runtime_error(fmt::format("{}: not JSON ({})", file, e.what()));
-    }
-    for (const char* key : {"task", "dataset", "row", "metrics", "steps", "train_seconds"}) {
-      if (!j.contains(key)) {
-        throw std::runtime_error(
-            fmt::format("{}: no '{}' (not a summary written by setformer slots train)", file, key));
-      }
-    }
-    if (!runs.empty() &&
-        (j["task"] != runs.front()["task"] || j["dataset"] != runs.front()["dataset"])) {
-      throw std::runtime_error(fmt::format(
-          "{}: {} on {} differs from the table's {} on {}", file, j["task"].get<std::string>(),
-          j["dataset"].get<std::string>(), runs.front()["task"].get<std::string>(),
-          runs.front()["dataset"].get<std::string>()));
-    }
-    runs.push_back(j);
-  }
+  const auto runs = read_summaries(
+      files, {"task", "dataset", "row", "metrics", "steps", "train_seconds", "config"},
+      {"task", "dataset"}, "setformer slots train or eval");
   const std::string task = runs.front()["task"], dataset = runs.front()["dataset"];
   const auto percent = [](double v) {
     return std::isfinite(v) ? fmt::format("{:.1f}", 100 * v) : std::string("—");
@@ -633,20 +613,8 @@ std::string write_slot_table(const std::vector<std::string>& files, const std::s
                     {"steps", r["steps"]},
                     {"train_seconds", r["train_seconds"]}});
   }
-  std::string notes;
-  for (const auto& r : runs) {
-    const std::string note = r["config"].value("note", "");
-    if (!note.empty()) notes += fmt::format("- {}: {}\n", r["row"].get<std::string>(), note);
-  }
-  const std::string markdown = fmt::format("Command: `{}`\n\n{}{}", command, table.markdown(),
-                                           notes.empty() ? "" : "\n" + notes);
-  write_file_atomic(out + ".md", markdown);
-  write_file_atomic(
-      out + ".json",
-      nlohmann::json{{"task", task}, {"dataset", dataset}, {"command", command}, {"rows", rows}}
-              .dump(2) +
-          "\n");
-  return markdown;
+  return write_results_table(table, runs, {{"task", task}, {"dataset", dataset}, {"rows", rows}},
+                             out, command);
 }
 
 }  // namespace setformer::train

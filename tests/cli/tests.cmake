@@ -96,6 +96,13 @@ set_tests_properties(cli.slots_table_with_eval PROPERTIES FIXTURES_REQUIRED slot
 set_tests_properties(cli.slots_table PROPERTIES FIXTURES_REQUIRED slots_trained
                      PASS_REGULAR_EXPRESSION "\\| Slot Attention +\\| 4 / 3 +\\| -?[0-9.]+ +\\| 99\\.5 ")
 
+# Every committed experiment config loads and builds its model.
+foreach(kind sets slots)
+  add_test(NAME cli.configs_${kind}
+           COMMAND ${PROJECT_SOURCE_DIR}/tests/cli/check_configs.sh $<TARGET_FILE:setformer>
+                   ${PROJECT_SOURCE_DIR}/configs ${kind})
+  set_tests_properties(cli.configs_${kind} PROPERTIES PASS_REGULAR_EXPRESSION "[1-9][0-9]* configs checked, 0 failed")
+endforeach()
 # Bad input: non-zero exit and one line on stderr naming the culprit.
 function(cli_error name fragment)
   add_test(NAME cli.error.${name} COMMAND ${EXPECT_ERROR} "${fragment}" $<TARGET_FILE:setformer> ${ARGN})
@@ -127,5 +134,7 @@ cli_error(slots_bad_dataset "data.dataset = 'clevr6' is not valid; expected tetr
           slots train --dataset clevr6 --out ${CLI_OUT}/never)
 cli_error(slots_too_few_slots "model.slots = 4 cannot predict scenes of up to 6 objects"
           slots train --task set_prediction --dataset clevr --slots 4 --out ${CLI_OUT}/never)
+cli_error(sets_dry_run_bad_key "bad_key_sets.toml: unknown key 'model.encdoer'"
+          sets train --config ${FIXTURES}/bad_key_sets.toml --dry-run)
 cli_error(missing_image "no-such.png: image not found"
           predict --checkpoint ${FIXTURES}/bad_bench.toml ${FIXTURES}/no-such.png)

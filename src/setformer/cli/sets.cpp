@@ -95,9 +95,16 @@ void add_sets_train(CLI::App& sets) {
   auto* cmd = sets.add_subcommand(
       "train", "Train and evaluate one set model on one task of the Set Transformer paper");
   auto options = std::make_shared<ConfigurableOptions<Config>>(cmd);
+  auto dry_run = std::make_shared<bool>(false);
+  cmd->add_flag("--dry-run", *dry_run,
+                "Check the configuration and build the model, print its size and budget, and exit");
   declare_set_options(*options);
-  cmd->callback([options] {
+  cmd->callback([options, dry_run] {
     const Config config = options->resolve();
+    if (*dry_run) {
+      fmt::print("{}\n", train::describe_set_experiment(config));
+      return;
+    }
     set_threads(static_cast<int>(config.threads));
     train::install_interrupt_handler();
     const auto result = train::train_set_experiment(

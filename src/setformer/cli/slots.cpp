@@ -97,9 +97,16 @@ void add_slots_train(CLI::App& slots) {
   auto* cmd = slots.add_subcommand(
       "train", "Train and evaluate one model of the Slot Attention paper on generated scenes");
   auto options = std::make_shared<ConfigurableOptions<Config>>(cmd);
+  auto dry_run = std::make_shared<bool>(false);
+  cmd->add_flag("--dry-run", *dry_run,
+                "Check the configuration and build the model, print its size and budget, and exit");
   declare_slot_options(*options);
-  cmd->callback([options] {
+  cmd->callback([options, dry_run] {
     const Config config = options->resolve();
+    if (*dry_run) {
+      fmt::print("{}\n", train::describe_slot_experiment(config));
+      return;
+    }
     set_threads(static_cast<int>(config.threads));
     train::install_interrupt_handler();
     const auto result = train::train_slot_experiment(

@@ -458,6 +458,29 @@ MixtureParameters em_step(const torch::Tensor& x, const torch::Tensor& padding,
   return p;
 }
 
+namespace {
+
+/// The line a run starts with: the model's size and cost, and the budget.
+std::string describe(const SetExperimentConfig& c, models::SetTransformer& model) {
+  int64_t parameters = 0;
+  for (const auto& p : model->parameters()) parameters += p.numel();
+  const auto shape = task_shape(c);
+  const int64_t n = (shape.min_size + shape.max_size) / 2;
+  return fmt::format(
+      "{} on {}: {:.3f} M parameters, {:.2f} MFLOPs per set of {} elements, {} steps of {} sets",
+      c.row.empty() ? "set model" : c.row, c.task, static_cast<double>(parameters) / 1e6,
+      model->flops(n) / 1e6, n, c.steps, c.batch_size);
+}
+
+}  // namespace
+
+std::string describe_set_experiment(const SetExperimentConfig& c) {
+  check_config(c);
+  parse_device(c.device);
+  models::SetTransformer model(set_model_options(c));
+  return describe(c, model);
+}
+
 SetTrainResult train_set_experiment(const SetExperimentConfig& c,
                                     const std::function<void(const std::string&)>& print) {
   check_config(c);
@@ -469,13 +492,7 @@ SetTrainResult train_set_experiment(const SetExperimentConfig& c,
 
   SetTrainResult result;
   for (const auto& p : model->parameters()) result.parameters += p.numel();
-  const auto shape = task_shape(c);
-  print(fmt::format(
-      "{} on {}: {:.3f} M parameters, {:.2f} MFLOPs per set of {} elements, {} "
-      "steps of {} sets",
-      c.row.empty() ? "set model" : c.row, c.task, static_cast<double>(result.parameters) / 1e6,
-      model->flops((shape.min_size + shape.max_size) / 2) / 1e6,
-      (shape.min_size + shape.max_size) / 2, c.steps, c.batch_size));
+  print(describe(c, model));
 
   const int64_t per_eval = c.eval_every > 0 ? std::min(c.eval_every, c.steps) : c.steps;
   Trainer trainer(

@@ -108,6 +108,10 @@ struct SetTrainResult {
   int64_t parameters = 0;
 };
 
+/// Validates `config` and builds its model without training: the line a run of it starts with
+/// (parameters, FLOPs, budget). Throws naming the field when a value is invalid.
+std::string describe_set_experiment(const SetExperimentConfig& config);
+
 /// Trains the row `config` describes and evaluates it on the task's test sets; writes
 /// checkpoint.pt, log.jsonl, curves.png, summary.json and a picture of test predictions
 /// (predictions.png) under config.out.

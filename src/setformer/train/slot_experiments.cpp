@@ -437,6 +437,24 @@ SlotModel build_model(const SlotExperimentConfig& c, const torch::Device& device
 
 }  // namespace
 
+namespace {
+
+/// The line a run starts with: the model's size and cost, and the budget.
+std::string describe(const SlotExperimentConfig& c, const SlotModel& model) {
+  return fmt::format(
+      "{} on {} ({}): {:.3f} M parameters, {:.1f} MFLOPs per image, {} steps of {} "
+      "images",
+      c.row.empty() ? "slot model" : c.row, c.dataset, c.task,
+      static_cast<double>(model.parameters) / 1e6, model.flops / 1e6, c.steps, c.batch_size);
+}
+
+}  // namespace
+
+std::string describe_slot_experiment(const SlotExperimentConfig& c) {
+  check_config(c);
+  return describe(c, build_model(c, parse_device(c.device)));
+}
+
 SlotTrainResult train_slot_experiment(const SlotExperimentConfig& c,
                                       const std::function<void(const std::string&)>& print) {
   check_config(c);
@@ -444,11 +462,7 @@ SlotTrainResult train_slot_experiment(const SlotExperimentConfig& c,
   auto model = build_model(c, task.device);
   SlotTrainResult result;
   result.parameters = model.parameters;
-  print(fmt::format(
-      "{} on {} ({}): {:.3f} M parameters, {:.1f} MFLOPs per image, {} steps of {} "
-      "images",
-      c.row.empty() ? "slot model" : c.row, c.dataset, c.task,
-      static_cast<double>(model.parameters) / 1e6, model.flops / 1e6, c.steps, c.batch_size));
+  print(describe(c, model));
 
   const int64_t per_eval = c.eval_every > 0 ? std::min(c.eval_every, c.steps) : c.steps;
   Trainer trainer(

@@ -83,6 +83,10 @@ struct SlotTrainResult {
   int64_t parameters = 0;
 };
 
+/// Validates `config` and builds its model without training: the line a run of it starts with
+/// (parameters, FLOPs, budget). Throws naming the field when a value is invalid.
+std::string describe_slot_experiment(const SlotExperimentConfig& config);
+
 /// Trains the row `config` describes and evaluates it on the test images; writes checkpoint.pt,
 /// log.jsonl, curves.png, summary.json and pictures under config.out: object discovery
 /// slots.png (image, reconstruction, combined mask, per-slot reconstructions: the paper's

@@ -3,16 +3,8 @@
 // the results tables beside the paper's figures.
 #include "setformer/cli/commands.h"
 
-#include "setformer/cli/config_options.h"
-#include "setformer/core/runtime.h"
-#include "setformer/train/progress.h"
+#include "setformer/cli/experiment_commands.h"
 #include "setformer/train/set_experiments.h"
-
-#include <fmt/format.h>
-#include <torch/torch.h>
-
-#include <iostream>
-#include <memory>
 
 namespace setformer::cli {
 namespace {
@@ -77,70 +69,23 @@ void declare_set_options(ConfigurableOptions<Config>& o) {
   o.add("--weight-decay", "optim.weight_decay", &Config::weight_decay,
         "Decoupled weight decay (0: Adam, as the paper)");
   o.add("--clip-norm", "optim.clip_norm", &Config::clip_norm, "Gradient-norm clipping (0: off)");
-  // run
-  o.add("--seed", "run.seed", &Config::seed, "Random seed (model and training sets)");
-  o.add("--threads", "run.threads", &Config::threads, "CPU threads (0: all available cores)");
-  o.add("--device", "run.device", &Config::device, "cpu, cuda or cuda:N");
-  o.add("--out", "run.out", &Config::out,
-        "Run folder: checkpoint.pt, log.jsonl, curves.png, predictions.png, summary.json");
-  o.add("--checkpoint-every", "run.checkpoint_every", &Config::checkpoint_every,
-        "Checkpoint every N steps (0: only at the end)");
-  o.add("--log-every", "run.log_every", &Config::log_every, "Progress line every N steps");
-  o.add("--eval-every", "run.eval_every", &Config::eval_every,
-        "Evaluate on the test sets every N steps (0: only at the end)");
-  o.add("--resume", "run.resume", &Config::resume, "Continue the run in --out from its checkpoint");
+  declare_run_options(o, "sets",
+                      "checkpoint.pt, log.jsonl, curves.png, predictions.png, summary.json");
 }
 
 void add_sets_train(CLI::App& sets) {
-  auto* cmd = sets.add_subcommand(
-      "train", "Train and evaluate one set model on one task of the Set Transformer paper");
-  auto options = std::make_shared<ConfigurableOptions<Config>>(cmd);
-  auto dry_run = std::make_shared<bool>(false);
-  cmd->add_flag("--dry-run", *dry_run,
-                "Check the configuration and build the model, print its size and budget, and exit");
-  declare_set_options(*options);
-  cmd->callback([options, dry_run] {
-    const Config config = options->resolve();
-    if (*dry_run) {
-      fmt::print("{}\n", train::describe_set_experiment(config));
-      return;
-    }
-    set_threads(static_cast<int>(config.threads));
-    train::install_interrupt_handler();
-    const auto result = train::train_set_experiment(
-        config, [](const std::string& line) { std::cerr << line << std::endl; });
-    if (result.summary.interrupted) std::exit(130);
-    for (const auto& [key, value] : result.metrics.items()) {
-      if (value.is_number_float()) fmt::print("{}: {:.4f}\n", key, value.get<double>());
-    }
-    fmt::print("parameters: {:.3f} M, training time: {} on {} thread(s)\n",
-               static_cast<double>(result.parameters) / 1e6,
-               train::format_duration(result.summary.train_seconds), torch::get_num_threads());
-    fmt::print(
-        "wrote {0}/checkpoint.pt, {0}/log.jsonl, {0}/curves.png, {0}/predictions.png, "
-        "{0}/summary.json\n",
-        config.out);
-  });
+  add_experiment_train<Config, train::SetTrainResult>(
+      sets, "Train and evaluate one set model on one task of the Set Transformer paper",
+      declare_set_options, train::describe_set_experiment, train::train_set_experiment,
+      "checkpoint.pt, log.jsonl, curves.png, predictions.png, summary.json");
 }
 
 void add_sets_table(CLI::App& sets) {
-  struct Args {
-    std::vector<std::string> summaries;
-    std::string out = "results/sets/table";
-  };
-  auto args = std::make_shared<Args>();
-  auto* cmd = sets.add_subcommand(
-      "table",
-      "Results table of one task (<out>.md, <out>.json) from runs' summary.json files, beside "
-      "the paper's figures");
-  cmd->add_option("summaries", args->summaries, "summary.json files written by sets train")
-      ->required()
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--out", args->out, "Output path prefix")->capture_default_str();
-  cmd->callback([args] {
-    fmt::print("{}", train::write_set_table(args->summaries, args->out, command_line()));
-    fmt::print("wrote {0}.md, {0}.json\n", args->out);
-  });
+  add_table_command(sets,
+                    "Results table of one task (<out>.md, <out>.json) from runs' summary.json "
+                    "files, beside the paper's figures",
+                    "results/sets/table", "summary.json files written by sets train",
+                    train::write_set_table);
 }
 
 }  // namespace

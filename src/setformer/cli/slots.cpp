@@ -3,16 +3,8 @@
 // results tables beside the paper's figures.
 #include "setformer/cli/commands.h"
 
-#include "setformer/cli/config_options.h"
-#include "setformer/core/runtime.h"
-#include "setformer/train/progress.h"
+#include "setformer/cli/experiment_commands.h"
 #include "setformer/train/slot_experiments.h"
-
-#include <fmt/format.h>
-#include <torch/torch.h>
-
-#include <iostream>
-#include <memory>
 
 namespace setformer::cli {
 namespace {
@@ -79,50 +71,14 @@ void declare_slot_options(ConfigurableOptions<Config>& o) {
         "Steps over which the rate is multiplied by --decay-rate (exponentially)");
   o.add("--decay-rate", "optim.decay_rate", &Config::decay_rate, "Exponential decay rate");
   o.add("--clip-norm", "optim.clip_norm", &Config::clip_norm, "Gradient-norm clipping (0: off)");
-  // run
-  o.add("--seed", "run.seed", &Config::seed, "Random seed (model, slots and training images)");
-  o.add("--threads", "run.threads", &Config::threads, "CPU threads (0: all available cores)");
-  o.add("--device", "run.device", &Config::device, "cpu, cuda or cuda:N");
-  o.add("--out", "run.out", &Config::out,
-        "Run folder: checkpoint.pt, log.jsonl, curves.png, pictures, summary.json");
-  o.add("--checkpoint-every", "run.checkpoint_every", &Config::checkpoint_every,
-        "Checkpoint every N steps (0: only at the end)");
-  o.add("--log-every", "run.log_every", &Config::log_every, "Progress line every N steps");
-  o.add("--eval-every", "run.eval_every", &Config::eval_every,
-        "Evaluate on the test images every N steps (0: only at the end)");
-  o.add("--resume", "run.resume", &Config::resume, "Continue the run in --out from its checkpoint");
+  declare_run_options(o, "images", "checkpoint.pt, log.jsonl, curves.png, pictures, summary.json");
 }
 
 void add_slots_train(CLI::App& slots) {
-  auto* cmd = slots.add_subcommand(
-      "train", "Train and evaluate one model of the Slot Attention paper on generated scenes");
-  auto options = std::make_shared<ConfigurableOptions<Config>>(cmd);
-  auto dry_run = std::make_shared<bool>(false);
-  cmd->add_flag("--dry-run", *dry_run,
-                "Check the configuration and build the model, print its size and budget, and exit");
-  declare_slot_options(*options);
-  cmd->callback([options, dry_run] {
-    const Config config = options->resolve();
-    if (*dry_run) {
-      fmt::print("{}\n", train::describe_slot_experiment(config));
-      return;
-    }
-    set_threads(static_cast<int>(config.threads));
-    train::install_interrupt_handler();
-    const auto result = train::train_slot_experiment(
-        config, [](const std::string& line) { std::cerr << line << std::endl; });
-    if (result.summary.interrupted) std::exit(130);
-    for (const auto& [key, value] : result.metrics.items()) {
-      if (value.is_number_float()) fmt::print("{}: {:.4f}\n", key, value.get<double>());
-    }
-    fmt::print("parameters: {:.3f} M, training time: {} on {} thread(s)\n",
-               static_cast<double>(result.parameters) / 1e6,
-               train::format_duration(result.summary.train_seconds), torch::get_num_threads());
-    fmt::print(
-        "wrote {0}/checkpoint.pt, {0}/log.jsonl, {0}/curves.png, {0}/summary.json and "
-        "pictures\n",
-        config.out);
-  });
+  add_experiment_train<Config, train::SlotTrainResult>(
+      slots, "Train and evaluate one model of the Slot Attention paper on generated scenes",
+      declare_slot_options, train::describe_slot_experiment, train::train_slot_experiment,
+      "checkpoint.pt, log.jsonl, curves.png, summary.json and pictures");
 }
 
 void add_slots_eval(CLI::App& slots) {
@@ -161,23 +117,11 @@ void add_slots_eval(CLI::App& slots) {
 }
 
 void add_slots_table(CLI::App& slots) {
-  struct Args {
-    std::vector<std::string> summaries;
-    std::string out = "results/slots/table";
-  };
-  auto args = std::make_shared<Args>();
-  auto* cmd = slots.add_subcommand(
-      "table",
-      "Results table of one task and dataset (<out>.md, <out>.json) from runs' summary.json "
-      "files, beside the paper's figures");
-  cmd->add_option("summaries", args->summaries, "summary.json files written by slots train")
-      ->required()
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--out", args->out, "Output path prefix")->capture_default_str();
-  cmd->callback([args] {
-    fmt::print("{}", train::write_slot_table(args->summaries, args->out, command_line()));
-    fmt::print("wrote {0}.md, {0}.json\n", args->out);
-  });
+  add_table_command(slots,
+                    "Results table of one task and dataset (<out>.md, <out>.json) from runs' "
+                    "summary.json files, beside the paper's figures",
+                    "results/slots/table", "summary.json files written by slots train or eval",
+                    train::write_slot_table);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "setformer/attention/attention.h"
 
+#include "setformer/attention/linear.h"
 #include "setformer/attention/set.h"
 #include "setformer/attention/softmax.h"
 #include "setformer/attention/window.h"
@@ -16,6 +17,12 @@ AttentionImpl::AttentionImpl(const AttentionOptions& options) : options_(options
   SETFORMER_CHECK(options.dropout() >= 0.0 && options.dropout() < 1.0,
                   "attention dropout must be in [0, 1), got {}", options.dropout());
   head_dim_ = options.dim() / options.heads();
+}
+
+torch::nn::Linear AttentionImpl::projection(const std::string& name) {
+  const int64_t d = options_.dim();
+  return register_module(name,
+                         torch::nn::Linear(torch::nn::LinearOptions(d, d).bias(options_.bias())));
 }
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& query, const torch::Tensor& context,
@@ -74,7 +81,7 @@ torch::Tensor AttentionImpl::merge_heads(const torch::Tensor& x) const {
 }
 
 const std::vector<std::string>& attention_kernels() {
-  static const std::vector<std::string> names{"softmax", "set", "window"};
+  static const std::vector<std::string> names{"softmax", "set", "window", "linear"};
   return names;
 }
 
@@ -86,6 +93,7 @@ Attention make_attention(const AttentionOptions& options) {
   if (name == "softmax") impl = std::make_shared<SoftmaxAttentionImpl>(options);
   if (name == "set") impl = std::make_shared<SetAttentionImpl>(options);
   if (name == "window") impl = std::make_shared<WindowAttentionImpl>(options);
+  if (name == "linear") impl = std::make_shared<LinearAttentionImpl>(options);
   if (impl) return Attention(impl);
   std::string choices;
   for (const auto& k : attention_kernels()) choices += (choices.empty() ? "" : ", ") + k;

@@ -6,6 +6,7 @@
 #include "setformer/attention/options.h"
 
 #include <torch/nn/module.h>
+#include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
 #include <string>
@@ -48,6 +49,8 @@ class AttentionImpl : public torch::nn::Module {
   virtual torch::Tensor attend(const torch::Tensor& query, const torch::Tensor& context,
                                const Mask& mask, bool self) = 0;
 
+  /// Registers a d×d input or output projection (with a bias when options.bias()).
+  torch::nn::Linear projection(const std::string& name);
   /// [B, n, d] -> [B, H, n, d_h]
   torch::Tensor split_heads(const torch::Tensor& x) const;
   /// [B, H, n, d_h] -> [B, n, d]

@@ -62,10 +62,9 @@ SetAttentionImpl::SetAttentionImpl(const AttentionOptions& options) : AttentionI
   const SetOptions& o = options.set();
   validate(o, options.dim(), options.heads());
   const int64_t d = options.dim(), h = options.heads(), m = o.num_references();
-  const auto linear = [&] { return torch::nn::LinearOptions(d, d).bias(options.bias()); };
-  w_q_ = register_module("w_q", torch::nn::Linear(linear()));
-  if (o.values() == Values::linear) w_v_ = register_module("w_v", torch::nn::Linear(linear()));
-  w_o_ = register_module("w_o", torch::nn::Linear(linear()));
+  w_q_ = projection("w_q");
+  if (o.values() == Values::linear) w_v_ = projection("w_v");
+  w_o_ = projection("w_o");
   if (o.references() == References::learned) {
     references_ = register_parameter("references", torch::randn({h, m, head_dim_}));
   }

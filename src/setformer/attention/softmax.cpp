@@ -10,12 +10,10 @@ namespace setformer::attention {
 
 SoftmaxAttentionImpl::SoftmaxAttentionImpl(const AttentionOptions& options)
     : AttentionImpl(options) {
-  const int64_t d = options.dim();
-  const auto linear = [&] { return torch::nn::LinearOptions(d, d).bias(options.bias()); };
-  w_q_ = register_module("w_q", torch::nn::Linear(linear()));
-  w_k_ = register_module("w_k", torch::nn::Linear(linear()));
-  w_v_ = register_module("w_v", torch::nn::Linear(linear()));
-  w_o_ = register_module("w_o", torch::nn::Linear(linear()));
+  w_q_ = projection("w_q");
+  w_k_ = projection("w_k");
+  w_v_ = projection("w_v");
+  w_o_ = projection("w_o");
 }
 
 torch::Tensor SoftmaxAttentionImpl::probabilities(const torch::Tensor& q, const torch::Tensor& k,

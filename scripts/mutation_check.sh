@@ -100,6 +100,7 @@ mutate src/setformer/nn/slot_attention.cpp "return plan * valid.view({-1, 1, 1})
 mutate src/setformer/core/hungarian.cpp "u[owner[j]] += delta;" "u[owner[j]] += 0;" "Hungarian without the row potentials"
 mutate src/setformer/train/object_metrics.cpp "if (t[i] == 0) continue;" "(void)0;" "foreground ARI keeps the background"
 mutate src/setformer/attention/linear.cpp "numerator / denominator.clamp_min(1e-6)" "numerator" "linear attention without its normaliser"
+mutate src/setformer/attention/performer.cpp "auto exponent = projected - 0.5 * xs.pow(2).sum(-1, /*keepdim=*/true);" "auto exponent = projected;" "Performer features without the -|x|^2/2 term"
 mutate src/setformer/core/runtime.cpp "execv(\"/proc/self/exe\", argv);" "(void)argv;" "OpenBLAS left on its generic fallback kernels"
 if [ "$survivors" -gt 0 ]; then
   echo "mutation check: $survivors mutation(s) survived"

@@ -152,7 +152,7 @@ TEST(AttentionKernels, SpatialKernelsAreNotGlobal) {
   // The split above must not silently leave GlobalKernel empty or take every kernel.
   const auto global =
       testing::kernels_where([](const AttentionImpl& a) { return a.supports_cross_attention(); });
-  EXPECT_EQ(global, (std::vector<std::string>{"softmax", "set", "linear"}));
+  EXPECT_EQ(global, (std::vector<std::string>{"softmax", "set", "linear", "performer"}));
 }
 
 TEST(MakeAttention, UnknownKernelNamesTheChoices) {

@@ -1,6 +1,7 @@
 #include "setformer/attention/attention.h"
 
 #include "setformer/attention/linear.h"
+#include "setformer/attention/performer.h"
 #include "setformer/attention/set.h"
 #include "setformer/attention/softmax.h"
 #include "setformer/attention/window.h"
@@ -81,7 +82,7 @@ torch::Tensor AttentionImpl::merge_heads(const torch::Tensor& x) const {
 }
 
 const std::vector<std::string>& attention_kernels() {
-  static const std::vector<std::string> names{"softmax", "set", "window", "linear"};
+  static const std::vector<std::string> names{"softmax", "set", "window", "linear", "performer"};
   return names;
 }
 
@@ -94,6 +95,7 @@ Attention make_attention(const AttentionOptions& options) {
   if (name == "set") impl = std::make_shared<SetAttentionImpl>(options);
   if (name == "window") impl = std::make_shared<WindowAttentionImpl>(options);
   if (name == "linear") impl = std::make_shared<LinearAttentionImpl>(options);
+  if (name == "performer") impl = std::make_shared<PerformerAttentionImpl>(options);
   if (impl) return Attention(impl);
   std::string choices;
   for (const auto& k : attention_kernels()) choices += (choices.empty() ? "" : ", ") + k;

@@ -17,6 +17,11 @@ torch::Tensor LinearAttentionImpl::feature_map(const torch::Tensor& x) {
   return torch::elu(x) + 1;
 }
 
+torch::Tensor LinearAttentionImpl::features(const torch::Tensor& x, bool /*queries*/,
+                                            const torch::Tensor& /*padding*/) {
+  return feature_map(x);
+}
+
 double LinearAttentionImpl::flops(int64_t n_q, int64_t n_ctx) const {
   const double d = static_cast<double>(options_.dim()), dh = static_cast<double>(head_dim_),
                q = static_cast<double>(n_q), k = static_cast<double>(n_ctx);
@@ -25,8 +30,8 @@ double LinearAttentionImpl::flops(int64_t n_q, int64_t n_ctx) const {
 
 torch::Tensor LinearAttentionImpl::attend(const torch::Tensor& query, const torch::Tensor& context,
                                           const Mask& mask, bool self) {
-  const auto q = feature_map(split_heads(w_q_(query)));  // [B, H, n_q, d_h]
-  auto k = feature_map(split_heads(w_k_(self ? query : context)));
+  const auto q = features(split_heads(w_q_(query)), true, {});  // [B, H, n_q, r]
+  auto k = features(split_heads(w_k_(self ? query : context)), false, mask.padding());
   auto v = split_heads(w_v_(self ? query : context));
   if (mask.padding().defined()) {
     // A padded token adds nothing to the sums.

@@ -28,6 +28,10 @@ class LinearAttentionImpl : public AttentionImpl {
   static torch::Tensor feature_map(const torch::Tensor& x);
 
  protected:
+  /// The positive features of queries or keys [B, H, n, d_h] -> [B, H, n, r]; `padding`
+  /// ([B, n], keys only) marks tokens whose features are discarded. Performer overrides it.
+  virtual torch::Tensor features(const torch::Tensor& x, bool queries,
+                                 const torch::Tensor& padding);
   torch::Tensor attend(const torch::Tensor& query, const torch::Tensor& context, const Mask& mask,
                        bool self) override;
 

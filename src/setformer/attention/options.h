@@ -168,6 +168,15 @@ struct WindowOptions {
   TORCH_ARG(std::vector<int64_t>, grid) = {};
 };
 
+/// Performer's FAVOR+ (Choromanski et al., ICLR 2021, §3): positive orthogonal random features.
+struct PerformerOptions {
+  /// m: random features per head; the estimate of softmax sharpens as m grows.
+  TORCH_ARG(int64_t, features) = 256;
+  /// Draw new features at every training forward pass (the paper's periodic redrawing at its
+  /// most frequent); evaluation always uses the stored draw.
+  TORCH_ARG(bool, redraw) = false;
+};
+
 /// Kernel-independent options of a multi-head attention layer.
 struct AttentionOptions {
   AttentionOptions(int64_t dim, int64_t heads) : dim_(dim), heads_(heads) {}
@@ -184,6 +193,8 @@ struct AttentionOptions {
   TORCH_ARG(SetOptions, set) = {};
   /// Used when kernel == "window".
   TORCH_ARG(WindowOptions, window) = {};
+  /// Used when kernel == "performer".
+  TORCH_ARG(PerformerOptions, performer) = {};
 };
 
 }  // namespace setformer::attention

@@ -2,6 +2,7 @@
 # Trains the rows of one results table and writes the table beside the paper's figures:
 #   ./scripts/experiments.sh sets TASK [ROW...]    Set Transformer (configs/sets/TASK/ROW.toml)
 #   ./scripts/experiments.sh slots TABLE [ROW...]  Slot Attention (configs/slots/TABLE/ROW.toml)
+#   ./scripts/experiments.sh seq2seq TABLE [ROW...] Transformer (configs/seq2seq/TABLE/ROW.toml)
 # Each row runs `setformer <sets|slots> train --config <row config>` into results/<kind>/<table>/<row>;
 # then `setformer <sets|slots> table` writes results/<kind>/<table>.{md,json} over every finished
 # row and scripts/update_readme.sh refreshes the README. A row with a summary.json is kept; a row
@@ -12,11 +13,11 @@
 # oversubscribe the cores slow each other down many times over).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-usage="usage: scripts/experiments.sh sets|slots TABLE [ROW...]"
+usage="usage: scripts/experiments.sh sets|slots|seq2seq TABLE [ROW...]"
 kind=${1:?$usage}
 table=${2:?$usage}
 shift 2
-case $kind in sets | slots) ;; *) echo "$usage" >&2; exit 1 ;; esac
+case $kind in sets | slots | seq2seq) ;; *) echo "$usage" >&2; exit 1 ;; esac
 [ -d "configs/$kind/$table" ] || { echo "no such table: configs/$kind/$table" >&2; exit 1; }
 all_rows=()
 for config in configs/"$kind"/"$table"/*.toml; do all_rows+=("$(basename "$config" .toml)"); done

@@ -15,9 +15,11 @@ using testing::padding_for;
 using testing::small_options;
 
 class EveryKernel : public ::testing::TestWithParam<std::string> {};
-/// Kernels over unordered context tokens (cross-attention allowed): every kernel but the
-/// spatial ones.
+/// Kernels that allow cross-attention: every kernel but the spatial ones.
 class GlobalKernel : public ::testing::TestWithParam<std::string> {};
+/// Global kernels without position information, whose tokens form an unordered set: all but
+/// nystrom (its landmarks are means of contiguous segments).
+class SetKernel : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(EveryKernel, PaddedBatchEqualsUnpaddedSequences) {
   auto options = small_options(GetParam());
@@ -73,7 +75,7 @@ TEST_P(EveryKernel, PaddedTokensChangeNothingAndGetNoGradient) {
   EXPECT_GT(changed.grad().abs().sum().item<double>(), 0.0);
 }
 
-TEST_P(GlobalKernel, PermutingTokensPermutesOutputsWithoutPositions) {
+TEST_P(SetKernel, PermutingTokensPermutesOutputsWithoutPositions) {
   auto attn = make_attention(small_options(GetParam()));
   attn->eval();
   ASSERT_TRUE(attn->permutation_equivariant());
@@ -89,7 +91,7 @@ TEST_P(GlobalKernel, CrossAttentionOnEqualTokensEqualsSelfAttention) {
   EXPECT_LT(max_abs_diff(attn(x, copy), attn(x, x)), 1e-5);
 }
 
-TEST_P(GlobalKernel, CrossAttentionIsInvariantToContextOrder) {
+TEST_P(SetKernel, CrossAttentionIsInvariantToContextOrder) {
   auto attn = make_attention(small_options(GetParam()));
   attn->eval();
   const auto q = torch::randn({2, 5, 16});
@@ -147,12 +149,22 @@ INSTANTIATE_TEST_SUITE_P(Kernels, GlobalKernel,
                            return a.supports_cross_attention();
                          })),
                          [](const auto& p) { return p.param; });
+INSTANTIATE_TEST_SUITE_P(Kernels, SetKernel,
+                         ::testing::ValuesIn(testing::kernels_where([](const AttentionImpl& a) {
+                           return a.supports_cross_attention() && a.permutation_equivariant();
+                         })),
+                         [](const auto& p) { return p.param; });
 
-TEST(AttentionKernels, SpatialKernelsAreNotGlobal) {
-  // The split above must not silently leave GlobalKernel empty or take every kernel.
+TEST(AttentionKernels, SpatialKernelsAreNotGlobalNorOrderedOnesSetKernels) {
+  // The splits above must not silently leave a suite empty or take every kernel.
   const auto global =
       testing::kernels_where([](const AttentionImpl& a) { return a.supports_cross_attention(); });
-  EXPECT_EQ(global, (std::vector<std::string>{"softmax", "set", "linear", "performer"}));
+  EXPECT_EQ(global,
+            (std::vector<std::string>{"softmax", "set", "linear", "performer", "nystrom", "isab"}));
+  const auto unordered = testing::kernels_where([](const AttentionImpl& a) {
+    return a.supports_cross_attention() && a.permutation_equivariant();
+  });
+  EXPECT_EQ(unordered, (std::vector<std::string>{"softmax", "set", "linear", "performer", "isab"}));
 }
 
 TEST(MakeAttention, UnknownKernelNamesTheChoices) {

@@ -6,6 +6,8 @@ set(EXPECT_ERROR ${PROJECT_SOURCE_DIR}/tests/cli/expect_error.sh)
 add_test(NAME cli.help COMMAND setformer --help)
 add_test(NAME cli.version COMMAND setformer version)
 add_test(NAME cli.info_miny COMMAND setformer info --model setformer-miny)
+add_test(NAME cli.info_transformer_base COMMAND setformer info --model transformer-base)
+set_tests_properties(cli.info_transformer_base PROPERTIES PASS_REGULAR_EXPRESSION "parameters: 63\\.[0-9]+ M")
 set_tests_properties(cli.info_miny PROPERTIES PASS_REGULAR_EXPRESSION
                      "parameters: 16.98 M.*FLOPs: 2.43 G.*\\| 4 +\\| 7x7 ")
 add_test(NAME cli.info_fmnist COMMAND setformer info --model setformer-fmnist --image-size 28
@@ -96,8 +98,32 @@ set_tests_properties(cli.slots_table_with_eval PROPERTIES FIXTURES_REQUIRED slot
 set_tests_properties(cli.slots_table PROPERTIES FIXTURES_REQUIRED slots_trained
                      PASS_REGULAR_EXPRESSION "\\| Slot Attention +\\| 4 / 3 +\\| -?[0-9.]+ +\\| 99\\.5 ")
 
+# seq2seq train, table and translate: a few steps of a tiny reverse model, then its checkpoint
+# decodes lines from a file (the answers are not expected to be right after 30 steps).
+add_test(NAME cli.seq2seq_train_quick
+         COMMAND setformer seq2seq train --task reverse --row "tiny reverse" --symbols 5
+                 --min-length 3 --max-length 6 --dim 16 --heads 2 --ffn-dim 32 --encoder-layers 1
+                 --decoder-layers 1 --steps 30 --warmup-steps 10 --batch-size 8
+                 --test-examples 10 --beam 2 --threads 1 --out ${CLI_OUT}/seq2seq)
+set_tests_properties(cli.seq2seq_train_quick PROPERTIES FIXTURES_SETUP seq2seq_trained
+                     PASS_REGULAR_EXPRESSION "test_exact_match: [0-9.]+.*test_exact_match_beam: [0-9.]+.*summary.json")
+add_test(NAME cli.seq2seq_table
+         COMMAND setformer seq2seq table --out ${CLI_OUT}/seq2seq_table ${CLI_OUT}/seq2seq/summary.json)
+set_tests_properties(cli.seq2seq_table PROPERTIES FIXTURES_REQUIRED seq2seq_trained
+                     PASS_REGULAR_EXPRESSION "\\| reverse +\\| tiny reverse +\\| [0-9.]+% +\\| [0-9.]+% \\(k = 2\\)")
+add_test(NAME cli.translate_lines
+         COMMAND setformer translate --checkpoint ${CLI_OUT}/seq2seq/checkpoint.pt
+                 --input ${FIXTURES}/reverse_lines.txt --beam 2 --output ${CLI_OUT}/translated.txt)
+set_tests_properties(cli.translate_lines PROPERTIES FIXTURES_REQUIRED seq2seq_trained
+                     FIXTURES_SETUP seq2seq_translated)
+add_test(NAME cli.translate_writes_one_line_per_input
+         COMMAND ${CMAKE_COMMAND} -DFILE=${CLI_OUT}/translated.txt -DLINES=3
+                 -P ${PROJECT_SOURCE_DIR}/tests/cli/count_lines.cmake)
+set_tests_properties(cli.translate_writes_one_line_per_input PROPERTIES FIXTURES_REQUIRED
+                     seq2seq_translated)
+
 # Every committed experiment config loads and builds its model.
-foreach(kind sets slots)
+foreach(kind sets slots seq2seq)
   add_test(NAME cli.configs_${kind}
            COMMAND ${PROJECT_SOURCE_DIR}/tests/cli/check_configs.sh $<TARGET_FILE:setformer>
                    ${PROJECT_SOURCE_DIR}/configs ${kind})
@@ -138,3 +164,10 @@ cli_error(sets_dry_run_bad_key "bad_key_sets.toml: unknown key 'model.encdoer'"
           sets train --config ${FIXTURES}/bad_key_sets.toml --dry-run)
 cli_error(missing_image "no-such.png: image not found"
           predict --checkpoint ${FIXTURES}/bad_bench.toml ${FIXTURES}/no-such.png)
+cli_error(seq2seq_bad_task "task.name = 'rotate' is not a task; expected copy | reverse"
+          seq2seq train --task rotate --out ${CLI_OUT}/never)
+cli_error(seq2seq_causal_kernel "decoder self-attention kernel 'set' does not support causal"
+          seq2seq train --decoder-kernel set --dry-run)
+cli_error(translate_bad_character "bad_reverse_lines.txt line 2: character 'z' at position 3"
+          translate --checkpoint ${CLI_OUT}/seq2seq/checkpoint.pt --input ${FIXTURES}/bad_reverse_lines.txt)
+set_tests_properties(cli.error.translate_bad_character PROPERTIES FIXTURES_REQUIRED seq2seq_trained)

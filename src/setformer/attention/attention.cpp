@@ -1,6 +1,8 @@
 #include "setformer/attention/attention.h"
 
+#include "setformer/attention/inducing.h"
 #include "setformer/attention/linear.h"
+#include "setformer/attention/nystrom.h"
 #include "setformer/attention/performer.h"
 #include "setformer/attention/set.h"
 #include "setformer/attention/softmax.h"
@@ -73,6 +75,57 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& query, const torch::Te
   return attend(query, context, mask, self);
 }
 
+void AttentionCache::select(const torch::Tensor& index) {
+  for (auto* t : {&keys, &values, &context, &padding}) {
+    if (t->defined()) *t = t->index_select(0, index);
+  }
+}
+
+namespace {
+
+/// `cache.padding` extended by `t_new` tokens with padding `added` (undefined: none padded);
+/// stays undefined while nothing is padded.
+torch::Tensor extended_padding(const torch::Tensor& cached, int64_t t_old, const torch::Tensor& added,
+                               int64_t t_new, int64_t batch, const torch::Device& device) {
+  if (!cached.defined() && !added.defined()) return {};
+  const auto none = [&](int64_t t) {
+    return torch::zeros({batch, t}, torch::TensorOptions(device).dtype(torch::kBool));
+  };
+  return torch::cat({cached.defined() ? cached : none(t_old), added.defined() ? added : none(t_new)},
+                    1);
+}
+
+}  // namespace
+
+void AttentionImpl::append_to_cache(AttentionCache& cache, const torch::Tensor& new_context,
+                                    const torch::Tensor& new_padding, int64_t cached_tokens) const {
+  const int64_t batch = new_context.size(0), t_new = new_context.size(1);
+  check_shape(new_context, "cached attention context", {-1, -1, options_.dim()}, "[B, t, d]");
+  if (new_padding.defined()) {
+    check_shape(new_padding, "cached attention padding", {batch, t_new}, "[B, t]");
+    SETFORMER_CHECK(new_padding.scalar_type() == torch::kBool,
+                    "cached attention padding must be bool (true = padding)");
+  }
+  cache.padding = extended_padding(cache.padding, cached_tokens, new_padding, t_new, batch,
+                                   new_context.device());
+}
+
+torch::Tensor AttentionImpl::forward_cached(const torch::Tensor& query,
+                                            const torch::Tensor& new_context,
+                                            AttentionCache& cache,
+                                            const torch::Tensor& new_padding) {
+  SETFORMER_CHECK(new_context.defined() || !cache.empty(),
+                  "forward_cached: the cache is empty and no new context was given");
+  if (new_context.defined()) {
+    const int64_t cached = cache.context.defined() ? cache.context.size(1) : 0;
+    append_to_cache(cache, new_context, new_padding, cached);
+    cache.context =
+        cache.context.defined() ? torch::cat({cache.context, new_context}, 1) : new_context;
+  }
+  // A copy, so that forward() sees cross-attention even when the query is the context.
+  return forward(query, cache.context.alias(), Mask().padding(cache.padding));
+}
+
 torch::Tensor AttentionImpl::split_heads(const torch::Tensor& x) const {
   return x.view({x.size(0), x.size(1), options_.heads(), head_dim_}).transpose(1, 2);
 }
@@ -82,7 +135,8 @@ torch::Tensor AttentionImpl::merge_heads(const torch::Tensor& x) const {
 }
 
 const std::vector<std::string>& attention_kernels() {
-  static const std::vector<std::string> names{"softmax", "set", "window", "linear", "performer"};
+  static const std::vector<std::string> names{"softmax",   "set",     "window", "linear",
+                                              "performer", "nystrom", "isab"};
   return names;
 }
 
@@ -96,6 +150,8 @@ Attention make_attention(const AttentionOptions& options) {
   if (name == "window") impl = std::make_shared<WindowAttentionImpl>(options);
   if (name == "linear") impl = std::make_shared<LinearAttentionImpl>(options);
   if (name == "performer") impl = std::make_shared<PerformerAttentionImpl>(options);
+  if (name == "nystrom") impl = std::make_shared<NystromAttentionImpl>(options);
+  if (name == "isab") impl = std::make_shared<InducingAttentionImpl>(options);
   if (impl) return Attention(impl);
   std::string choices;
   for (const auto& k : attention_kernels()) choices += (choices.empty() ? "" : ", ") + k;

@@ -14,6 +14,22 @@
 
 namespace setformer::attention {
 
+/// What an attention layer keeps between the steps of incremental decoding
+/// (AttentionImpl::forward_cached): the context seen so far, as the kernel needs it.
+struct AttentionCache {
+  /// [B, H, t, d_h]: projected keys and values, for kernels that keep them (softmax).
+  torch::Tensor keys, values;
+  /// [B, t, d]: the context tokens themselves, for the others.
+  torch::Tensor context;
+  /// [B, t] bool, true = padding; undefined when nothing is padded.
+  torch::Tensor padding;
+
+  bool empty() const { return !keys.defined() && !context.defined(); }
+  /// Keeps the batch rows `index` [B'] (long), in that order: beam search reorders and
+  /// repeats hypotheses.
+  void select(const torch::Tensor& index);
+};
+
 /// Multi-head attention behind a kernel chosen by name.
 class AttentionImpl : public torch::nn::Module {
  public:
@@ -26,6 +42,15 @@ class AttentionImpl : public torch::nn::Module {
   /// and receive zero.
   torch::Tensor forward(const torch::Tensor& query, const torch::Tensor& context,
                         const Mask& mask = {});
+
+  /// Incremental attention, for decoding: appends `new_context` [B, t_new, d] (with its padding
+  /// [B, t_new], optional) to `cache`, then lets query [B, n_q, d] attend to everything cached,
+  /// without a causal mask (a decoder appends only what its queries may see). `new_context`
+  /// may be undefined to attend to a fixed context cached before (the encoder memory). Equals
+  /// forward(query, all context so far, padding) and costs O(t_new) projections per call.
+  virtual torch::Tensor forward_cached(const torch::Tensor& query, const torch::Tensor& new_context,
+                                       AttentionCache& cache,
+                                       const torch::Tensor& new_padding = {});
 
   /// The kernel's name, as make_attention() takes it.
   virtual std::string kernel_name() const = 0;
@@ -49,6 +74,10 @@ class AttentionImpl : public torch::nn::Module {
   virtual torch::Tensor attend(const torch::Tensor& query, const torch::Tensor& context,
                                const Mask& mask, bool self) = 0;
 
+  /// Checks new_context [B, t, d] and new_padding [B, t] and extends cache.padding, which
+  /// covers `cached_tokens` tokens, by them.
+  void append_to_cache(AttentionCache& cache, const torch::Tensor& new_context,
+                       const torch::Tensor& new_padding, int64_t cached_tokens) const;
   /// Registers a d×d input or output projection (with a bias when options.bias()).
   torch::nn::Linear projection(const std::string& name);
   /// [B, n, d] -> [B, H, n, d_h]

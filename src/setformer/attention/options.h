@@ -177,6 +177,22 @@ struct PerformerOptions {
   TORCH_ARG(bool, redraw) = false;
 };
 
+/// Nyströmformer (Xiong et al., AAAI 2021, §3): softmax attention through m landmarks.
+struct NystromOptions {
+  /// m: landmarks per head, the means of m contiguous segments of the valid tokens. A sequence
+  /// with at most m valid tokens gets one landmark per token (then the layer is softmax).
+  TORCH_ARG(int64_t, landmarks) = 64;
+  /// Iterations of the Moore–Penrose pseudo-inverse scheme (Eq. 16); the paper's 6.
+  TORCH_ARG(int64_t, pinv_iterations) = 6;
+};
+
+/// Two-hop attention through learned inducing points (Set Transformer's ISAB, Lee et al. 2019,
+/// §3.2), as a kernel.
+struct InducingOptions {
+  /// m: inducing points, shared by the heads.
+  TORCH_ARG(int64_t, points) = 32;
+};
+
 /// Kernel-independent options of a multi-head attention layer.
 struct AttentionOptions {
   AttentionOptions(int64_t dim, int64_t heads) : dim_(dim), heads_(heads) {}
@@ -195,6 +211,10 @@ struct AttentionOptions {
   TORCH_ARG(WindowOptions, window) = {};
   /// Used when kernel == "performer".
   TORCH_ARG(PerformerOptions, performer) = {};
+  /// Used when kernel == "nystrom".
+  TORCH_ARG(NystromOptions, nystrom) = {};
+  /// Used when kernel == "isab".
+  TORCH_ARG(InducingOptions, inducing) = {};
 };
 
 }  // namespace setformer::attention

@@ -51,13 +51,43 @@ torch::Tensor SoftmaxAttentionImpl::attend(const torch::Tensor& query, const tor
   const auto q = split_heads(w_q_(query));
   const auto k = split_heads(w_k_(self ? query : context));
   const auto v = split_heads(w_v_(self ? query : context));
-  auto p = probabilities(q, k, mask);
-  p = torch::dropout(p, options_.dropout(), is_training());
-  auto out = w_o_(merge_heads(batched_matmul(p, v)));
+  auto out = combine(q, k, v, mask);
   if (mask.query_padding().defined()) {
     out = out.masked_fill(mask.query_padding().unsqueeze(-1), 0.0);
   }
   return out;
+}
+
+torch::Tensor SoftmaxAttentionImpl::combine(const torch::Tensor& q, const torch::Tensor& k,
+                                            const torch::Tensor& v, const Mask& mask) {
+  auto p = probabilities(q, k, mask);
+  p = torch::dropout(p, options_.dropout(), is_training());
+  return w_o_(merge_heads(batched_matmul(p, v)));
+}
+
+torch::Tensor SoftmaxAttentionImpl::forward_cached(const torch::Tensor& query,
+                                                   const torch::Tensor& new_context,
+                                                   AttentionCache& cache,
+                                                   const torch::Tensor& new_padding) {
+  SETFORMER_CHECK(supports_cross_attention(),
+                  "attention kernel '{}' cannot decode incrementally (it is self-attention over a "
+                  "layout)",
+                  kernel_name());
+  SETFORMER_CHECK(new_context.defined() || !cache.empty(),
+                  "forward_cached: the cache is empty and no new context was given");
+  check_shape(query, "cached attention query", {-1, -1, options_.dim()}, "[B, n_q, d]");
+  if (new_context.defined()) {
+    const int64_t cached = cache.keys.defined() ? cache.keys.size(2) : 0;
+    append_to_cache(cache, new_context, new_padding, cached);
+    const auto k = split_heads(w_k_(new_context)), v = split_heads(w_v_(new_context));
+    cache.keys = cache.keys.defined() ? torch::cat({cache.keys, k}, 2) : k;
+    cache.values = cache.values.defined() ? torch::cat({cache.values, v}, 2) : v;
+  }
+  SETFORMER_CHECK(cache.keys.size(0) == query.size(0),
+                  "cached attention: the cache holds {} sequences, the query {}",
+                  cache.keys.size(0), query.size(0));
+  return combine(split_heads(w_q_(query)), cache.keys, cache.values,
+                 Mask().padding(cache.padding));
 }
 
 }  // namespace setformer::attention

@@ -20,10 +20,17 @@ class SoftmaxAttentionImpl : public AttentionImpl {
   bool permutation_equivariant() const override { return true; }
   /// 4·n·d² projections + 2·n_q·n_ctx·d for the scores and the weighted sum.
   double flops(int64_t n_q, int64_t n_ctx) const override;
+  /// Keeps the projected keys and values, so that each step projects only the new tokens.
+  torch::Tensor forward_cached(const torch::Tensor& query, const torch::Tensor& new_context,
+                               AttentionCache& cache,
+                               const torch::Tensor& new_padding = {}) override;
 
  protected:
   torch::Tensor attend(const torch::Tensor& query, const torch::Tensor& context, const Mask& mask,
                        bool self) override;
+  /// Heads q [B, H, n_q, d_h] over k, v [B, H, n_ctx, d_h] -> [B, n_q, d], dropout included.
+  torch::Tensor combine(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                        const Mask& mask);
 
   /// Masked, scaled scores softmaxed over the context: [B, H, n_q, n_ctx]. `blocked` (bool,
   /// broadcastable to the scores, true = hidden) adds to the padding and causal masks; a row it

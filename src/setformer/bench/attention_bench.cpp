@@ -77,6 +77,9 @@ attention::AttentionOptions layer_options(const AttentionBenchOptions& o, const 
       .fused_sinkhorn(kernel != kSetReference)
       .sinkhorn_backward(kernel == kSetImplicit ? attention::SinkhornBackward::implicit
                                                 : attention::SinkhornBackward::unrolled);
+  // m is the size of every kernel's summary: references, landmarks, inducing points.
+  options.nystrom().landmarks(o.m);
+  options.inducing().points(o.m);
   return options;
 }
 

@@ -32,7 +32,8 @@ struct AttentionBenchOptions {
   int64_t batch = 1;
   int64_t heads = 4;
   int64_t dim = 128;
-  /// SeT: references m, Sinkhorn iterations T, ε.
+  /// m: SeT's references, and also Nyström's landmarks and ISAB's inducing points; SeT's
+  /// Sinkhorn iterations T and ε.
   int64_t m = 64;
   int64_t iterations = 10;
   double epsilon = 0.1;

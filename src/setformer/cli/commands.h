@@ -23,6 +23,8 @@ void declare_train_options(ConfigurableOptions<train::ImageClassifierConfig>& o)
 /// `sets train` and `sets table`: the Set Transformer paper's experiments.
 void add_sets_command(CLI::App& app);
 void add_slots_command(CLI::App& app);
+/// `seq2seq train|table` (the Transformer on generated sequence tasks) and `translate`.
+void add_seq2seq_commands(CLI::App& app);
 /// `summarize`: a results table and curves from training runs' summaries.
 void add_summarize_command(CLI::App& app);
 

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   add_train_commands(app);
   add_sets_command(app);
   add_slots_command(app);
+  add_seq2seq_commands(app);
   add_summarize_command(app);
   try {
     app.parse(argc, argv);

@@ -3,11 +3,30 @@
 #include "setformer/core/error.h"
 #include "setformer/core/files.h"
 
+#include <torch/torch.h>
+
 #include <fmt/format.h>
 
 #include <stdexcept>
 
 namespace setformer::train {
+
+nlohmann::json run_summary(const std::string& task, const std::string& row, int64_t parameters,
+                           const nlohmann::json& metrics, int64_t steps, double train_seconds,
+                           const std::string& device, const nlohmann::json& config,
+                           const nlohmann::json& extra) {
+  nlohmann::json j{{"task", task},
+                   {"row", row},
+                   {"parameters", parameters},
+                   {"metrics", metrics},
+                   {"train_seconds", train_seconds},
+                   {"steps", steps},
+                   {"threads", torch::get_num_threads()},
+                   {"device", device},
+                   {"config", config}};
+  j.update(extra);
+  return j;
+}
 
 std::vector<nlohmann::json> read_summaries(const std::vector<std::string>& files,
                                            const std::vector<std::string>& required,

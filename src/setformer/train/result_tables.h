@@ -11,6 +11,14 @@
 
 namespace setformer::train {
 
+/// The summary.json of a finished run, the fields every results table reads: task, row,
+/// parameters, metrics, train_seconds, steps, threads, device and the resolved config (which
+/// holds the row's note). `extra` adds fields of one kind of experiment.
+nlohmann::json run_summary(const std::string& task, const std::string& row, int64_t parameters,
+                           const nlohmann::json& metrics, int64_t steps, double train_seconds,
+                           const std::string& device, const nlohmann::json& config,
+                           const nlohmann::json& extra = nlohmann::json::object());
+
 /// Parses every file; throws naming the file when it is not JSON, lacks one of `required`, or
 /// differs from the first file in one of `same` (e.g. the task). `writer` names the command that
 /// writes such summaries, for the error.

@@ -540,15 +540,9 @@ SetTrainResult train_set_experiment(const SetExperimentConfig& c,
   if (result.summary.interrupted) return result;
   if (!std::filesystem::exists(picture)) evaluate(model, c, data, device, picture);
 
-  nlohmann::json summary{{"task", c.task},
-                         {"row", c.row},
-                         {"parameters", result.parameters},
-                         {"metrics", result.metrics},
-                         {"train_seconds", result.summary.train_seconds},
-                         {"steps", result.summary.steps_done},
-                         {"threads", torch::get_num_threads()},
-                         {"device", c.device},
-                         {"config", c}};
+  const auto summary =
+      run_summary(c.task, c.row, result.parameters, result.metrics, result.summary.steps_done,
+                  result.summary.train_seconds, c.device, c);
   write_file_atomic(c.out + "/summary.json", summary.dump(2) + "\n");
   return result;
 }

@@ -384,17 +384,8 @@ struct SlotModel {
 
 nlohmann::json summary_json(const SlotExperimentConfig& c, const SlotModel& model,
                             const nlohmann::json& metrics, int64_t steps, double train_seconds) {
-  return {{"task", c.task},
-          {"dataset", c.dataset},
-          {"row", c.row},
-          {"parameters", model.parameters},
-          {"flops", model.flops},
-          {"metrics", metrics},
-          {"train_seconds", train_seconds},
-          {"steps", steps},
-          {"threads", torch::get_num_threads()},
-          {"device", c.device},
-          {"config", c}};
+  return run_summary(c.task, c.row, model.parameters, metrics, steps, train_seconds, c.device, c,
+                     {{"dataset", c.dataset}, {"flops", model.flops}});
 }
 
 }  // namespace

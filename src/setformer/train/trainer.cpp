@@ -63,11 +63,19 @@ Trainer::Trainer(torch::nn::Module& model, TrainerOptions options)
   SETFORMER_CHECK(opt.ema_decay() >= 0 && opt.ema_decay() < 1,
                   "ema must be in [0, 1) (0: off), got {}", opt.ema_decay());
   cosine_ = WarmupCosine{opt.lr(), opt.min_lr(), opt.warmup_steps(), o.total_steps()};
-  cosine_.validate();
+  // The cosine is the default; its bounds (warm-up within the run) bind only when it is used.
+  if (opt.inverse_sqrt_dim() == 0 && opt.exponential_steps() == 0) cosine_.validate();
   step_decay_ = StepDecay{opt.lr(), opt.warmup_steps(), opt.decay_steps(), opt.decay_factor()};
   step_decay_.validate();
-  SETFORMER_CHECK(opt.exponential_steps() == 0 || opt.decay_steps().empty(),
-                  "optimiser: choose a step decay or an exponential decay, not both");
+  SETFORMER_CHECK(
+      (opt.exponential_steps() > 0) + !opt.decay_steps().empty() + (opt.inverse_sqrt_dim() > 0) <=
+          1,
+      "optimiser: choose one of a step decay, an exponential decay and the inverse "
+      "square root schedule");
+  if (opt.inverse_sqrt_dim() > 0) {
+    inverse_sqrt_ = InverseSqrt{opt.lr(), opt.inverse_sqrt_dim(), opt.warmup_steps()};
+    inverse_sqrt_.validate();
+  }
   if (opt.exponential_steps() > 0) {
     exponential_ = ExponentialDecay{opt.lr(), opt.warmup_steps(), opt.exponential_steps(),
                                     opt.exponential_rate()};
@@ -111,6 +119,7 @@ std::string Trainer::curves_path() const {
 
 double Trainer::lr_at(int64_t step) const {
   if (options_.optim().exponential_steps() > 0) return exponential_.at(step);
+  if (options_.optim().inverse_sqrt_dim() > 0) return inverse_sqrt_.at(step);
   return options_.optim().decay_steps().empty() ? cosine_.at(step) : step_decay_.at(step);
 }
 

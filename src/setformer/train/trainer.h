@@ -33,6 +33,9 @@ struct OptimOptions {
   /// exponential_rate every this many steps, continuously.
   TORCH_ARG(int64_t, exponential_steps) = 0;
   TORCH_ARG(double, exponential_rate) = 0.5;
+  /// > 0: the Transformer's schedule instead (InverseSqrt, Vaswani et al. §5.3) for this d_model:
+  /// lr · d_model^−0.5 · min(s^−0.5, s · warmup^−1.5), lr being the scale (the paper's 1).
+  TORCH_ARG(int64_t, inverse_sqrt_dim) = 0;
   TORCH_ARG(int64_t, warmup_steps) = 0;
   /// Decoupled weight decay (AdamW) of matrices and convolution kernels; biases, norms and
   /// other vectors are never decayed.
@@ -120,6 +123,7 @@ class Trainer {
   WarmupCosine cosine_;
   StepDecay step_decay_;
   ExponentialDecay exponential_;
+  InverseSqrt inverse_sqrt_;
   /// The learning rate of `step` under the schedule the options choose.
   double lr_at(int64_t step) const;
   std::unique_ptr<torch::optim::AdamW> optimizer_;

@@ -101,6 +101,14 @@ mutate src/setformer/core/hungarian.cpp "u[owner[j]] += delta;" "u[owner[j]] += 
 mutate src/setformer/train/object_metrics.cpp "if (t[i] == 0) continue;" "(void)0;" "foreground ARI keeps the background"
 mutate src/setformer/attention/linear.cpp "numerator / denominator.clamp_min(1e-6)" "numerator" "linear attention without its normaliser"
 mutate src/setformer/attention/performer.cpp "auto exponent = projected - 0.5 * xs.pow(2).sum(-1, /*keepdim=*/true);" "auto exponent = projected;" "Performer features without the -|x|^2/2 term"
+mutate $S/nystrom.cpp "13 * eye" "12 * eye" "Nystrom pseudo-inverse iteration with a wrong coefficient"
+mutate $S/inducing.cpp "gather_(points, context, Mask().padding(mask.padding()))" "gather_(points, context, Mask())" "isab gathers padded tokens"
+mutate $S/softmax.cpp "                 Mask().padding(cache.padding));" "                 Mask());" "cached softmax ignores the memory's padding"
+M=src/setformer/models
+mutate $M/transformer.cpp "embed(tokens.unsqueeze(1), /*source=*/false, state.position)" "embed(tokens.unsqueeze(1), /*source=*/false, 0)" "incremental decoding restarts the positions"
+mutate $M/transformer.cpp "const auto memory_padding = source.eq(options.pad_id());" "const auto memory_padding = torch::Tensor();" "decoder attends to source padding"
+mutate $M/decoding.cpp "    h.score = log_p / length_penalty(length, o.length_penalty());" "    h.score = log_p;" "beam search without the length penalty"
+mutate src/setformer/data/sequence_tasks.cpp "if (o.task() == SequenceTask::sort) std::sort(target.begin(), target.end());" "(void)0;" "sort task leaves the target unsorted"
 mutate src/setformer/core/runtime.cpp "execv(\"/proc/self/exe\", argv);" "(void)argv;" "OpenBLAS left on its generic fallback kernels"
 if [ "$survivors" -gt 0 ]; then
   echo "mutation check: $survivors mutation(s) survived"

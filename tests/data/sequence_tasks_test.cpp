@@ -31,7 +31,9 @@ TEST(SequenceTasks, TargetsAreTheTasksAnswers) {
     std::map<char, int> counts;
     for (const char c : s.source) ++counts[c];
     for (size_t j = 0; j < s.target.size(); ++j) {
-      if (j > 0) EXPECT_LE(s.target[j - 1], s.target[j]);
+      if (j > 0) {
+        EXPECT_LE(s.target[j - 1], s.target[j]);
+      }
       --counts[s.target[j]];
       EXPECT_GE(s.target[j], 'a');
       EXPECT_LT(s.target[j], 'a' + 20);

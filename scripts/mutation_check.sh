@@ -108,6 +108,7 @@ M=src/setformer/models
 mutate $M/transformer.cpp "embed(tokens.unsqueeze(1), /*source=*/false, state.position)" "embed(tokens.unsqueeze(1), /*source=*/false, 0)" "incremental decoding restarts the positions"
 mutate $M/transformer.cpp "const auto memory_padding = source.eq(options.pad_id());" "const auto memory_padding = torch::Tensor();" "decoder attends to source padding"
 mutate $M/decoding.cpp "    h.score = log_p / length_penalty(length, o.length_penalty());" "    h.score = log_p;" "beam search without the length penalty"
+mutate $M/decoding.cpp "done[bi] = best_finished >= best_open / length_penalty(o.max_length(), o.length_penalty());" "done[bi] = static_cast<int64_t>(finished[bi].size()) >= k;" "beam search stops at k endings, however unlikely"
 mutate src/setformer/data/sequence_tasks.cpp "if (o.task() == SequenceTask::sort) std::sort(target.begin(), target.end());" "(void)0;" "sort task leaves the target unsorted"
 mutate src/setformer/core/runtime.cpp "execv(\"/proc/self/exe\", argv);" "(void)argv;" "OpenBLAS left on its generic fallback kernels"
 if [ "$survivors" -gt 0 ]; then

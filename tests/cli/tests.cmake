@@ -111,6 +111,11 @@ add_test(NAME cli.seq2seq_table
          COMMAND setformer seq2seq table --out ${CLI_OUT}/seq2seq_table ${CLI_OUT}/seq2seq/summary.json)
 set_tests_properties(cli.seq2seq_table PROPERTIES FIXTURES_REQUIRED seq2seq_trained
                      PASS_REGULAR_EXPRESSION "\\| reverse +\\| tiny reverse +\\| [0-9.]+% +\\| [0-9.]+% \\(k = 2\\)")
+add_test(NAME cli.seq2seq_eval
+         COMMAND setformer seq2seq eval --checkpoint ${CLI_OUT}/seq2seq/checkpoint.pt
+                 --out ${CLI_OUT}/seq2seq_eval --threads 1)
+set_tests_properties(cli.seq2seq_eval PROPERTIES FIXTURES_REQUIRED seq2seq_trained
+                     PASS_REGULAR_EXPRESSION "30 steps.*test_exact_match_beam: [0-9.]+")
 add_test(NAME cli.translate_lines
          COMMAND setformer translate --checkpoint ${CLI_OUT}/seq2seq/checkpoint.pt
                  --input ${FIXTURES}/reverse_lines.txt --beam 2 --output ${CLI_OUT}/translated.txt)

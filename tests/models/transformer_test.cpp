@@ -223,6 +223,28 @@ TEST(BeamSearch, AWideEnoughBeamFindsTheBestSequenceByEnumeration) {
   EXPECT_NEAR(found[0].score, best, 1e-9);
 }
 
+TEST(BeamSearch, UnlikelyEndingsDoNotStopTheSearch) {
+  // A model that ignores its input: logits = output bias, token 3 almost certain, EOS unlikely
+  // (e^-10) and the rest negligible. Each step, an EOS continuation is among the k best
+  // candidates and finishes; those must not end the search while the open hypothesis of all 3s
+  // scores far higher.
+  auto model = tiny_model();
+  {
+    torch::NoGradGuard no_grad;
+    model->target_embedding->weight.zero_();
+    model->output_bias.fill_(-30.0);
+    model->output_bias[3] = 10.0;
+    model->output_bias[2] = 0.0;
+  }
+  const auto source = source_tokens({0}, 4);
+  const auto options = DecodeOptions().max_length(8);
+  const auto greedy = greedy_decode(model, source, options);
+  const auto beam = beam_search(model, source, DecodeOptions(options).beam(4));
+  EXPECT_EQ(greedy[0].tokens, std::vector<int64_t>(8, 3));
+  EXPECT_EQ(beam[0].tokens, greedy[0].tokens);
+  EXPECT_NEAR(beam[0].score, greedy[0].score, 1e-9);
+}
+
 TEST(BeamSearch, OneBeamWithoutPenaltyIsGreedyAndWiderBeamsScoreAtLeastAsWell) {
   auto model = tiny_model();
   const auto source = source_tokens({0, 2, 4}, 7);

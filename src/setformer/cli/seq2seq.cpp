@@ -138,6 +138,32 @@ void add_translate_command(CLI::App& app) {
   });
 }
 
+void add_seq2seq_eval(CLI::App& seq) {
+  struct Args {
+    std::string checkpoint, out, device = "cpu";
+    int threads = 0;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = seq.add_subcommand(
+      "eval", "Evaluate a checkpoint again on its held-out examples; rewrites summary.json");
+  cmd->add_option("--checkpoint", args->checkpoint, "checkpoint.pt of seq2seq train")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--out", args->out,
+                  "Folder of summary.json and samples.txt (default: the "
+                  "checkpoint's)");
+  cmd->add_option("--device", args->device, "cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "CPU threads (0: all available cores)");
+  cmd->callback([args] {
+    set_threads(args->threads);
+    const auto metrics = train::evaluate_sequence_checkpoint(
+        args->checkpoint, args->out, args->device,
+        [](const std::string& line) { std::cerr << line << std::endl; });
+    for (const auto& [key, value] : metrics.items())
+      fmt::print("{}: {:.4f}\n", key, value.get<double>());
+  });
+}
+
 }  // namespace
 
 void add_seq2seq_commands(CLI::App& app) {
@@ -151,6 +177,7 @@ void add_seq2seq_commands(CLI::App& app) {
   add_table_command(*seq, "Results table (<out>.md, <out>.json) from runs' summary.json files",
                     "results/seq2seq/table", "summary.json files written by seq2seq train",
                     train::write_sequence_table);
+  add_seq2seq_eval(*seq);
   add_translate_command(app);
 }
 

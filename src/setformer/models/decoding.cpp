@@ -132,7 +132,17 @@ std::vector<Hypothesis> beam_search(Transformer& model, const torch::Tensor& sou
         next_tokens[slot].push_back(token);
         ++kept;
       }
-      if (!done[bi] && static_cast<int64_t>(finished[bi].size()) >= k) done[bi] = true;
+      // Done once no open hypothesis can overtake the best finished one: log P only falls as a
+      // hypothesis grows, so an open one's best possible score is its log P over the largest
+      // length penalty (α >= 0 and log P <= 0).
+      if (!done[bi] && !finished[bi].empty()) {
+        double best_open = -std::numeric_limits<double>::infinity();
+        for (int64_t j = 0; j < kept; ++j)
+          best_open = std::max(best_open, next_score[static_cast<size_t>(b * k + j)]);
+        double best_finished = -std::numeric_limits<double>::infinity();
+        for (const auto& h : finished[bi]) best_finished = std::max(best_finished, h.score);
+        done[bi] = best_finished >= best_open / length_penalty(o.max_length(), o.length_penalty());
+      }
       if (done[bi]) {
         for (int64_t j = 0; j < k; ++j) {
           const auto slot = static_cast<size_t>(b * k + j);

@@ -37,9 +37,10 @@ std::vector<Hypothesis> greedy_decode(Transformer& model, const torch::Tensor& s
                                       const DecodeOptions& options);
 
 /// Beam search: keeps the k best partial hypotheses per sequence by log-probability, moves the
-/// ones that emit EOS to a finished list scored with the length penalty, and stops a sequence
-/// once k have finished (or at max_length, where the open ones are scored too). Returns each
-/// sequence's best-scored hypothesis. beam = 1 with length_penalty 0 is greedy decoding.
+/// ones that emit EOS among the k best continuations to a finished list scored with the length
+/// penalty, and stops a sequence once no open hypothesis can score above the best finished one
+/// (or at max_length, where the open ones are scored too). Returns each sequence's best-scored
+/// hypothesis. beam = 1 with length_penalty 0 is greedy decoding.
 std::vector<Hypothesis> beam_search(Transformer& model, const torch::Tensor& source,
                                     const DecodeOptions& options);
 

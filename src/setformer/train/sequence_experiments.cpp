@@ -253,6 +253,27 @@ SequenceTrainResult train_sequence_experiment(
   return result;
 }
 
+nlohmann::json evaluate_sequence_checkpoint(const std::string& checkpoint, const std::string& out,
+                                            const std::string& device,
+                                            const std::function<void(const std::string&)>& print) {
+  auto m = load_sequence_model(checkpoint, device);
+  const auto info = read_checkpoint_info(checkpoint);
+  const std::string folder =
+      out.empty() ? std::filesystem::path(checkpoint).parent_path().string() : out;
+  print(fmt::format("{} ({} steps) on {} held-out examples", checkpoint, info.step,
+                    m.config.test_examples));
+  int64_t parameters = 0;
+  for (const auto& p : m.model->parameters()) parameters += p.numel();
+  const auto metrics = evaluate(m.model, m.config, m.vocabulary, make_test_set(m.config, m.task),
+                                parse_device(device), folder + "/samples.txt");
+  write_file_atomic(folder + "/summary.json",
+                    run_summary(m.config.task, m.config.row, parameters, metrics, info.step,
+                                info.train_seconds, m.config.device, m.config)
+                            .dump(2) +
+                        "\n");
+  return metrics;
+}
+
 std::string write_sequence_table(const std::vector<std::string>& files, const std::string& out,
                                  const std::string& command) {
   const auto runs =

@@ -89,6 +89,13 @@ std::string describe_sequence_experiment(const SequenceExperimentConfig& config)
 SequenceTrainResult train_sequence_experiment(const SequenceExperimentConfig& config,
                                               const std::function<void(const std::string&)>& print);
 
+/// Evaluates a `seq2seq train` checkpoint again with this build's decoding (as the run's final
+/// evaluation does) and writes summary.json and samples.txt under `out` (the checkpoint's folder
+/// when empty), keeping the run's steps and training time. Returns the metrics.
+nlohmann::json evaluate_sequence_checkpoint(const std::string& checkpoint, const std::string& out,
+                                            const std::string& device,
+                                            const std::function<void(const std::string&)>& print);
+
 /// A markdown and JSON table of runs of one task from their summary.json files; writes
 /// <out>.md and <out>.json and returns the markdown.
 std::string write_sequence_table(const std::vector<std::string>& summaries, const std::string& out,

@@ -1,0 +1,71 @@
+// The text encoder of the language experiments (issue 7; SeTformer paper §5, Tables 7 and 11):
+// token embeddings, positions, pre-norm blocks with any attention kernel, a final LayerNorm, an
+// MLM head tied to the embeddings (BERT, Devlin et al. 2019, §3.1) and a classification head over
+// the mean of the valid tokens.
+#pragma once
+
+#include "setformer/attention/options.h"
+#include "setformer/nn/block.h"
+
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/embedding.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/normalization.h>
+
+#include <string>
+#include <vector>
+
+namespace setformer::models {
+
+/// `auto`: SeT's own LPE on its similarity for `set`, sinusoidal embeddings added to the tokens
+/// for every other kernel (the paper's choice); or one of sinusoidal, learned, none for all.
+enum class TextPositions { automatic, sinusoidal, learned, none };
+TextPositions parse_text_positions(const std::string& field, const std::string& text);
+
+struct TextEncoderOptions {
+  TextEncoderOptions(int64_t vocab, int64_t classes) : vocab_(vocab), classes_(classes) {}
+  TORCH_ARG(int64_t, vocab);
+  /// Outputs of the classification head (0: none).
+  TORCH_ARG(int64_t, classes);
+  TORCH_ARG(int64_t, dim) = 256;
+  TORCH_ARG(int64_t, heads) = 4;
+  TORCH_ARG(int64_t, depth) = 4;
+  TORCH_ARG(double, mlp_ratio) = 4.0;
+  TORCH_ARG(double, dropout) = 0.1;
+  TORCH_ARG(double, drop_path) = 0.0;
+  /// Attention kernel of every block, with its settings in `kernels` (set, performer, nystrom,
+  /// inducing); kernel, dim, heads and dropout there are the encoder's.
+  TORCH_ARG(std::string, kernel) = "set";
+  TORCH_ARG(attention::AttentionOptions, kernels) = attention::AttentionOptions(1, 1);
+  TORCH_ARG(TextPositions, positions) = TextPositions::automatic;
+  /// Longest sequence (learned positions, and SeT's absolute positions when asked).
+  TORCH_ARG(int64_t, max_length) = 4096;
+  TORCH_ARG(int64_t, pad_id) = 0;
+};
+
+class TextEncoderImpl : public torch::nn::Module {
+ public:
+  explicit TextEncoderImpl(const TextEncoderOptions& options);
+
+  /// tokens [B, n] (int64) -> hidden states [B, n, d]; padding is where tokens == pad_id.
+  torch::Tensor forward(const torch::Tensor& tokens);
+  /// hidden [B, n, d] -> MLM logits [B, n, vocab]: dense, GELU, LayerNorm, then the token
+  /// embeddings' transpose and a bias.
+  torch::Tensor mlm_logits(const torch::Tensor& hidden);
+  /// tokens [B, n] -> class logits [B, classes] from the mean of the valid tokens' states.
+  torch::Tensor classify(const torch::Tensor& tokens);
+  /// Multiply-adds of the encoder on n tokens (batch 1), heads excluded.
+  double flops(int64_t n) const;
+
+  TextEncoderOptions options;
+  torch::nn::Embedding embedding{nullptr}, learned_positions{nullptr};
+  torch::nn::ModuleList blocks{nullptr};
+  torch::nn::LayerNorm norm{nullptr}, mlm_norm{nullptr};
+  torch::nn::Linear mlm_dense{nullptr}, classifier{nullptr};
+  torch::Tensor mlm_bias;
+  torch::nn::Dropout dropout{nullptr};
+};
+
+TORCH_MODULE(TextEncoder);
+
+}  // namespace setformer::models

@@ -110,6 +110,12 @@ mutate $M/transformer.cpp "const auto memory_padding = source.eq(options.pad_id(
 mutate $M/decoding.cpp "    h.score = log_p / length_penalty(length, o.length_penalty());" "    h.score = log_p;" "beam search without the length penalty"
 mutate $M/decoding.cpp "done[bi] = best_finished >= best_open / length_penalty(o.max_length(), o.length_penalty());" "done[bi] = static_cast<int64_t>(finished[bi].size()) >= k;" "beam search stops at k endings, however unlikely"
 mutate src/setformer/data/sequence_tasks.cpp "if (o.task() == SequenceTask::sort) std::sort(target.begin(), target.end());" "(void)0;" "sort task leaves the target unsorted"
+D=src/setformer/data
+mutate $D/tokenizer.cpp "(best < 0 || it->second < best)" "(best < 0 || it->second > best)" "BPE encoding applies the latest merge first"
+mutate $D/masking.cpp "selected & action.lt(0.8)" "selected & action.lt(0.7)" "MLM masks 70% of the selected tokens"
+mutate $D/masking.cpp "const auto selected = tokens.ge(first_regular) & u.lt(rate);" "const auto selected = u.lt(rate);" "MLM selects special tokens"
+mutate $D/text_batches.cpp "    tokens_.push_back(Tokenizer::kSep);" "" "token stream without separators"
+mutate $M/text_encoder.cpp "const auto pooled = (hidden * valid).sum(1) / valid.sum(1);" "const auto pooled = hidden.mean(1);" "text classifier pools padding"
 mutate src/setformer/core/runtime.cpp "execv(\"/proc/self/exe\", argv);" "(void)argv;" "OpenBLAS left on its generic fallback kernels"
 if [ "$survivors" -gt 0 ]; then
   echo "mutation check: $survivors mutation(s) survived"

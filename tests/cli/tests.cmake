@@ -127,6 +127,29 @@ add_test(NAME cli.translate_writes_one_line_per_input
 set_tests_properties(cli.translate_writes_one_line_per_input PROPERTIES FIXTURES_REQUIRED
                      seq2seq_translated)
 
+# pretrain, finetune --init and classify on the installed text corpora (scripts/setup.sh): a few
+# steps of a tiny encoder with a small BPE vocabulary, its tokenizer carried through checkpoints.
+set(TEXT_DATA ${PROJECT_SOURCE_DIR}/data/text/node_modules/@stdlib)
+set(TINY_TEXT --kernel set --dim 16 --heads 2 --depth 1 --m 8 --batch-size 4 --steps 6
+              --warmup-steps 2 --threads 1 --eval-every 0 --data-dir ${TEXT_DATA}
+              --splits-dir ${CLI_OUT}/splits)
+add_test(NAME cli.pretrain_quick
+         COMMAND setformer pretrain ${TINY_TEXT} --length 32 --eval-sequences 8 --vocab-size 300
+                 --tokenizer-corpora moby_dick --out ${CLI_OUT}/pretrain)
+set_tests_properties(cli.pretrain_quick PROPERTIES FIXTURES_SETUP pretrained
+                     PASS_REGULAR_EXPRESSION "bpe \\(300 tokens\\).*valid_mlm_accuracy: [0-9.]+.*summary.json")
+add_test(NAME cli.finetune_from_pretrained
+         COMMAND setformer finetune ${TINY_TEXT} --length 64 --eval-sequences 16
+                 --init ${CLI_OUT}/pretrain/checkpoint.pt --out ${CLI_OUT}/finetune)
+set_tests_properties(cli.finetune_from_pretrained PROPERTIES FIXTURES_REQUIRED pretrained
+                     FIXTURES_SETUP finetuned
+                     PASS_REGULAR_EXPRESSION "bpe \\(300 tokens\\).*test_accuracy: [0-9.]+.*test_f1")
+add_test(NAME cli.classify_files
+         COMMAND setformer classify --checkpoint ${CLI_OUT}/finetune/checkpoint.pt
+                 ${PROJECT_SOURCE_DIR}/README.md ${FIXTURES}/reverse_lines.txt)
+set_tests_properties(cli.classify_files PROPERTIES FIXTURES_REQUIRED finetuned
+                     PASS_REGULAR_EXPRESSION "README.md\t(spam|ham)\tp\\(spam\\) = [0-9.]+\n.*reverse_lines.txt\t(spam|ham)")
+
 # Every committed experiment config loads and builds its model.
 foreach(kind sets slots seq2seq)
   add_test(NAME cli.configs_${kind}
@@ -176,3 +199,8 @@ cli_error(seq2seq_causal_kernel "decoder self-attention kernel 'set' does not su
 cli_error(translate_bad_character "bad_reverse_lines.txt line 2: character 'z' at position 3"
           translate --checkpoint ${CLI_OUT}/seq2seq/checkpoint.pt --input ${FIXTURES}/bad_reverse_lines.txt)
 set_tests_properties(cli.error.translate_bad_character PROPERTIES FIXTURES_REQUIRED seq2seq_trained)
+cli_error(finetune_bad_corpus "data.corpora must be [\"spam_assassin\"] for task classify"
+          finetune --corpora moby_dick --out ${CLI_OUT}/never)
+cli_error(classify_not_a_classifier "not a checkpoint of setformer pretrain or finetune"
+          classify --checkpoint ${CLI_OUT}/seq2seq/checkpoint.pt ${PROJECT_SOURCE_DIR}/README.md)
+set_tests_properties(cli.error.classify_not_a_classifier PROPERTIES FIXTURES_REQUIRED seq2seq_trained)

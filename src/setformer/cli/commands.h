@@ -25,6 +25,8 @@ void add_sets_command(CLI::App& app);
 void add_slots_command(CLI::App& app);
 /// `seq2seq train|table` (the Transformer on generated sequence tasks) and `translate`.
 void add_seq2seq_commands(CLI::App& app);
+/// `pretrain`, `finetune` and `classify`: the language experiments.
+void add_language_commands(CLI::App& app);
 /// `summarize`: a results table and curves from training runs' summaries.
 void add_summarize_command(CLI::App& app);
 

@@ -75,9 +75,8 @@ class ConfigurableOptions {
     return option;
   }
 
-  /// Defaults, then the config file, then the flags given.
-  Options resolve() const {
-    Options out;
+  /// `out` (the defaults), then the config file, then the flags given.
+  Options resolve(Options out = Options()) const {
     std::unique_ptr<io::Config> config;
     if (!config_.empty()) {
       config = std::make_unique<io::Config>(io::Config::load(config_));

@@ -51,23 +51,25 @@ void print_train_result(const Result& result, const std::string& out, const std:
   fmt::print("wrote {}: {}\n", out, files);
 }
 
-/// `<parent> train`: options declared by `declare`, `--dry-run` printing `describe(config)`, else
-/// `run(config, print)` with Ctrl-C saving a checkpoint (exit 130) and the metrics printed.
+/// `<parent> <name>` (default `train`): options declared by `declare` over `defaults`,
+/// `--dry-run` printing `describe(config)`, else `run(config, print)` with Ctrl-C saving a
+/// checkpoint (exit 130) and the metrics printed.
 template <class Config, class Result>
 void add_experiment_train(
     CLI::App& parent, const std::string& help,
     const std::function<void(ConfigurableOptions<Config>&)>& declare,
     const std::function<std::string(const Config&)>& describe,
     const std::function<Result(const Config&, const std::function<void(const std::string&)>&)>& run,
-    const std::string& files) {
-  auto* cmd = parent.add_subcommand("train", help);
+    const std::string& files, const std::string& name = "train",
+    const Config& defaults = Config()) {
+  auto* cmd = parent.add_subcommand(name, help);
   auto options = std::make_shared<ConfigurableOptions<Config>>(cmd);
   auto dry_run = std::make_shared<bool>(false);
   cmd->add_flag("--dry-run", *dry_run,
                 "Check the configuration and build the model, print its size and budget, and exit");
   declare(*options);
-  cmd->callback([options, dry_run, describe, run, files] {
-    const Config config = options->resolve();
+  cmd->callback([options, dry_run, describe, run, files, defaults] {
+    const Config config = options->resolve(defaults);
     if (*dry_run) {
       fmt::print("{}\n", describe(config));
       return;

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   add_sets_command(app);
   add_slots_command(app);
   add_seq2seq_commands(app);
+  add_language_commands(app);
   add_summarize_command(app);
   try {
     app.parse(argc, argv);

@@ -11,7 +11,9 @@
 
 #include <atomic>
 #include <fstream>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 namespace setformer {
 namespace {
@@ -19,17 +21,32 @@ namespace {
 std::atomic<int64_t> g_current{0};
 std::atomic<int64_t> g_peak{0};
 
-// Each allocation keeps the wrapped allocator's DataPtr alive in its context, so freeing goes
-// through the original deleter; we only add the byte counting around it.
+// Each allocation keeps the wrapped allocator's DataPtr alive in a table keyed by the data
+// pointer, so freeing goes through the original deleter; we only add the byte counting around
+// it. The data pointer is also the context, as Allocator::raw_allocate() requires (some LibTorch
+// kernels allocate raw buffers through the CPU allocator).
 struct TrackedBlock {
   c10::DataPtr inner;
   int64_t bytes;
 };
 
-void release_tracked(void* ctx) {
-  auto* block = static_cast<TrackedBlock*>(ctx);
-  g_current.fetch_sub(block->bytes, std::memory_order_relaxed);
-  delete block;
+std::mutex g_blocks_mutex;
+std::unordered_map<void*, TrackedBlock>& blocks() {
+  static auto* table = new std::unordered_map<void*, TrackedBlock>();  // outlives static tensors
+  return *table;
+}
+
+void release_tracked(void* data) {
+  TrackedBlock block;
+  {
+    std::lock_guard<std::mutex> lock(g_blocks_mutex);
+    auto it = blocks().find(data);
+    if (it == blocks().end()) return;
+    block = std::move(it->second);
+    blocks().erase(it);
+  }
+  g_current.fetch_sub(block.bytes, std::memory_order_relaxed);
+  // `block.inner` frees the memory when it goes out of scope here.
 }
 
 class TrackingCpuAllocator final : public c10::Allocator {
@@ -39,14 +56,21 @@ class TrackingCpuAllocator final : public c10::Allocator {
   c10::DataPtr allocate(size_t n) const override {
     c10::DataPtr inner = inner_->allocate(n);
     void* data = inner.get();
+    if (data == nullptr) return inner;  // empty allocations: nothing to count
     const c10::Device device = inner.device();
-    auto* block = new TrackedBlock{std::move(inner), static_cast<int64_t>(n)};
-    const int64_t now = g_current.fetch_add(block->bytes, std::memory_order_relaxed) + block->bytes;
+    const auto bytes = static_cast<int64_t>(n);
+    {
+      std::lock_guard<std::mutex> lock(g_blocks_mutex);
+      blocks()[data] = TrackedBlock{std::move(inner), bytes};
+    }
+    const int64_t now = g_current.fetch_add(bytes, std::memory_order_relaxed) + bytes;
     int64_t peak = g_peak.load(std::memory_order_relaxed);
     while (now > peak && !g_peak.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
     }
-    return {data, block, &release_tracked, device};
+    return {data, data, &release_tracked, device};
   }
+
+  c10::DeleterFnPtr raw_deleter() const override { return &release_tracked; }
 
  private:
   c10::Allocator* inner_;

@@ -1,0 +1,103 @@
+// `setformer pretrain` (masked language modelling), `setformer finetune` (SpamAssassin
+// classification, from scratch or from a pretrain checkpoint) and `setformer classify` (spam
+// probability of e-mail files with a finetune checkpoint).
+#include "setformer/cli/commands.h"
+
+#include "setformer/cli/experiment_commands.h"
+#include "setformer/core/error.h"
+#include "setformer/core/files.h"
+#include "setformer/train/language_experiments.h"
+
+#include <filesystem>
+
+namespace setformer::cli {
+namespace {
+
+using Config = train::LanguageExperimentConfig;
+
+void declare_language_options(ConfigurableOptions<Config>& o) {
+  o.add("--task", "task.name", &Config::task, "mlm (pretrain) | classify (finetune)");
+  o.add("--row", "task.row", &Config::row, "Row name in results tables");
+  o.add("--note", "task.note", &Config::note, "Printed under the results table");
+  o.add("--corpora", "data.corpora", &Config::corpora,
+        "Corpora: moby_dick, sotu (mlm); spam_assassin (classify)");
+  o.add("--data-dir", "data.dir", &Config::data_dir, "Folder of the npm corpora");
+  o.add("--splits-dir", "data.splits_dir", &Config::splits_dir,
+        "Folder of the split files (written on first use)");
+  o.add("--length", "data.length", &Config::length, "Tokens per sequence");
+  o.add("--batch-size", "data.batch_size", &Config::batch_size, "Sequences per step");
+  o.add("--mask-rate", "data.mask_rate", &Config::mask_rate, "MLM: fraction of tokens predicted");
+  o.add("--eval-sequences", "data.eval_sequences", &Config::eval_sequences,
+        "Validation windows (mlm) or test e-mails (classify; 0: all)");
+  o.add("--tokenizer", "tokenizer.kind", &Config::tokenizer, "bpe | bytes");
+  o.add("--vocab-size", "tokenizer.vocab_size", &Config::vocab_size, "BPE vocabulary size");
+  o.add("--tokenizer-corpora", "tokenizer.corpora", &Config::tokenizer_corpora,
+        "Corpora whose training splits train the BPE vocabulary");
+  o.add("--dim", "model.dim", &Config::dim, "Width d");
+  o.add("--heads", "model.heads", &Config::heads, "Attention heads");
+  o.add("--depth", "model.depth", &Config::depth, "Blocks");
+  o.add("--mlp-ratio", "model.mlp_ratio", &Config::mlp_ratio, "MLP width / d");
+  o.add("--dropout", "model.dropout", &Config::dropout, "Dropout");
+  o.add("--kernel", "model.kernel", &Config::kernel,
+        "Attention kernel: softmax, set, performer, nystrom, linear, isab");
+  o.add("--positions", "model.positions", &Config::positions, "auto | sinusoidal | learned | none");
+  o.add("--m", "model.m", &Config::m, "SeT references, Nyström landmarks or inducing points");
+  o.add("--epsilon", "model.epsilon", &Config::epsilon, "SeT entropic regularisation");
+  o.add("--iterations", "model.iterations", &Config::iterations, "SeT Sinkhorn iterations");
+  o.add("--init", "model.init", &Config::init, "A pretrain checkpoint to start from");
+  o.add("--steps", "optim.steps", &Config::steps, "Training steps");
+  o.add("--lr", "optim.lr", &Config::lr, "Peak learning rate (warm-up, then cosine)");
+  o.add("--warmup-steps", "optim.warmup_steps", &Config::warmup_steps, "Warm-up steps");
+  o.add("--weight-decay", "optim.weight_decay", &Config::weight_decay, "AdamW weight decay");
+  o.add("--clip-norm", "optim.clip_norm", &Config::clip_norm, "Gradient-norm clipping (0: off)");
+  declare_run_options(o, "sequences", "checkpoint.pt, log.jsonl, curves.png, summary.json");
+}
+
+void add_classify(CLI::App& app) {
+  struct Args {
+    std::string checkpoint, device = "cpu";
+    std::vector<std::string> files;
+    int threads = 0;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd =
+      app.add_subcommand("classify", "Spam probability of e-mail files (a finetune checkpoint)");
+  cmd->add_option("--checkpoint", args->checkpoint, "checkpoint.pt of setformer finetune")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("files", args->files, "Text files, one document each")->required();
+  cmd->add_option("--device", args->device, "cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "CPU threads (0: all available cores)");
+  cmd->callback([args] {
+    set_threads(args->threads);
+    std::vector<std::string> texts;
+    for (const auto& f : args->files) {
+      SETFORMER_CHECK(std::filesystem::exists(f), "{}: file not found", f);
+      texts.push_back(read_file(f));
+    }
+    auto classifier = train::load_text_classifier(args->checkpoint, args->device);
+    const auto p = train::classify_texts(classifier, texts);
+    for (size_t i = 0; i < p.size(); ++i)
+      fmt::print("{}\t{}\tp(spam) = {:.4f}\n", args->files[i], p[i] >= 0.5 ? "spam" : "ham", p[i]);
+  });
+}
+
+}  // namespace
+
+void add_language_commands(CLI::App& app) {
+  // `pretrain` and `finetune` are one command with a different default task.
+  const std::string files = "checkpoint.pt, log.jsonl, curves.png, summary.json";
+  add_experiment_train<Config, train::LanguageTrainResult>(
+      app, "Masked language modelling on the text corpora", declare_language_options,
+      train::describe_language_experiment, train::train_language_experiment, files, "pretrain");
+  Config classify;
+  classify.task = "classify";
+  classify.corpora = {"spam_assassin"};
+  add_experiment_train<Config, train::LanguageTrainResult>(
+      app, "SpamAssassin classification of whole e-mails (optionally from --init)",
+      declare_language_options, train::describe_language_experiment,
+      train::train_language_experiment, files, "finetune", classify);
+  add_classify(app);
+}
+
+}  // namespace setformer::cli

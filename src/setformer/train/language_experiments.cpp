@@ -1,0 +1,328 @@
+#include "setformer/train/language_experiments.h"
+
+#include "setformer/core/error.h"
+#include "setformer/core/files.h"
+#include "setformer/core/memory.h"
+#include "setformer/core/runtime.h"
+#include "setformer/data/masking.h"
+#include "setformer/data/random.h"
+#include "setformer/data/text_batches.h"
+#include "setformer/train/checkpoint.h"
+#include "setformer/train/result_tables.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+
+namespace setformer::train {
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LanguageExperimentConfig, task, row, note, corpora,
+                                                data_dir, splits_dir, length, batch_size, mask_rate,
+                                                eval_sequences, tokenizer, vocab_size,
+                                                tokenizer_corpora, dim, heads, depth, mlp_ratio,
+                                                dropout, kernel, positions, m, epsilon, iterations,
+                                                init, steps, lr, warmup_steps, weight_decay,
+                                                clip_norm, seed, threads, device, out,
+                                                checkpoint_every, log_every, eval_every, resume)
+
+namespace {
+
+constexpr const char* kMlmModel = "text-mlm";
+constexpr const char* kClassifierModel = "text-classifier";
+
+bool is_classify(const LanguageExperimentConfig& c) {
+  return c.task == "classify";
+}
+
+void check_config(const LanguageExperimentConfig& c) {
+  SETFORMER_CHECK(c.task == "mlm" || c.task == "classify",
+                  "task.name = '{}' is not valid; expected mlm | classify", c.task);
+  SETFORMER_CHECK(!c.corpora.empty(), "data.corpora must name at least one corpus");
+  if (is_classify(c))
+    SETFORMER_CHECK(c.corpora == std::vector<std::string>{"spam_assassin"},
+                    "data.corpora must be [\"spam_assassin\"] for task classify");
+  SETFORMER_CHECK(c.length >= 2, "data.length must be >= 2, got {}", c.length);
+  SETFORMER_CHECK(c.batch_size >= 1, "data.batch_size must be >= 1, got {}", c.batch_size);
+  SETFORMER_CHECK(c.mask_rate > 0 && c.mask_rate < 1, "data.mask_rate must be in (0, 1), got {}",
+                  c.mask_rate);
+  SETFORMER_CHECK(c.tokenizer == "bpe" || c.tokenizer == "bytes",
+                  "tokenizer.kind = '{}' is not valid; expected bpe | bytes", c.tokenizer);
+  SETFORMER_CHECK(c.steps >= 1, "optim.steps must be >= 1, got {}", c.steps);
+  models::parse_text_positions("model.positions", c.positions);
+}
+
+models::TextEncoderOptions model_options(const LanguageExperimentConfig& c, int64_t vocab,
+                                         int64_t classes) {
+  auto o = models::TextEncoderOptions(vocab, classes)
+               .dim(c.dim)
+               .heads(c.heads)
+               .depth(c.depth)
+               .mlp_ratio(c.mlp_ratio)
+               .dropout(c.dropout)
+               .kernel(c.kernel)
+               .positions(models::parse_text_positions("model.positions", c.positions))
+               .max_length(std::max<int64_t>(c.length, 16))
+               .pad_id(data::Tokenizer::kPad);
+  o.kernels().set().num_references(c.m).epsilon(c.epsilon).iterations(c.iterations);
+  o.kernels().nystrom().landmarks(c.m);
+  o.kernels().inducing().points(c.m);
+  return o;
+}
+
+data::Corpus read(const LanguageExperimentConfig& c, const std::string& name) {
+  return data::read_corpus(name, c.data_dir, c.splits_dir + "/" + name + ".tsv");
+}
+
+/// The run's checkpoint configuration: the config and the tokenizer.
+nlohmann::json checkpoint_config(const LanguageExperimentConfig& c, const data::Tokenizer& t) {
+  nlohmann::json j = c;
+  j["tokenizer_vocabulary"] = t.to_json();
+  return j;
+}
+
+struct Loaded {
+  LanguageExperimentConfig config;
+  data::Tokenizer tokenizer;
+  Checkpoint info;
+};
+
+Loaded read_language_checkpoint(const std::string& path) {
+  Loaded l;
+  l.info = read_checkpoint_info(path);
+  try {
+    const auto j = nlohmann::json::parse(l.info.config);
+    l.config = j.get<LanguageExperimentConfig>();
+    l.tokenizer = data::Tokenizer::from_json(j.at("tokenizer_vocabulary"));
+  } catch (const std::exception& e) {
+    throw std::runtime_error(
+        fmt::format("{}: not a checkpoint of setformer pretrain or finetune ({})", path, e.what()));
+  }
+  return l;
+}
+
+data::Tokenizer build_tokenizer(const LanguageExperimentConfig& c,
+                                const std::function<void(const std::string&)>& print) {
+  if (!c.init.empty()) return read_language_checkpoint(c.init).tokenizer;
+  if (c.tokenizer == "bytes") return data::Tokenizer();
+  std::vector<std::string> texts;
+  for (const auto& name : c.tokenizer_corpora) {
+    const auto corpus = read(c, name);
+    for (const auto* d : corpus.documents_in(data::Split::train)) texts.push_back(d->text);
+  }
+  print(fmt::format("training a BPE vocabulary of {} tokens on {} training documents", c.vocab_size,
+                    texts.size()));
+  return data::Tokenizer::train_bpe(texts, c.vocab_size);
+}
+
+namespace F = torch::nn::functional;
+
+torch::Tensor cross_entropy(const torch::Tensor& logits, const torch::Tensor& labels) {
+  return F::cross_entropy(logits.reshape({-1, logits.size(-1)}), labels.reshape({-1}),
+                          F::CrossEntropyFuncOptions().ignore_index(data::kIgnoreLabel));
+}
+
+}  // namespace
+
+std::string describe_language_experiment(const LanguageExperimentConfig& c) {
+  check_config(c);
+  parse_device(c.device);
+  const int64_t vocab = c.tokenizer == "bytes" ? data::Tokenizer().vocab_size() : c.vocab_size;
+  models::TextEncoder model(model_options(c, vocab, is_classify(c) ? 2 : 0));
+  int64_t parameters = 0;
+  for (const auto& p : model->parameters()) parameters += p.numel();
+  return fmt::format(
+      "{} ({}, kernel {}): {:.3f} M parameters, {:.2f} GFLOPs per sequence of {} tokens, {} "
+      "steps of {}",
+      c.row.empty() ? "text encoder" : c.row, c.task, c.kernel,
+      static_cast<double>(parameters) / 1e6, model->flops(c.length) / 1e9, c.length, c.steps,
+      c.batch_size);
+}
+
+LanguageTrainResult train_language_experiment(
+    const LanguageExperimentConfig& c, const std::function<void(const std::string&)>& print) {
+  check_config(c);
+  const auto device = parse_device(c.device);
+  // Before any tensor exists: the tracker must own every CPU allocation it later frees.
+  if (device.is_cpu()) install_cpu_memory_tracker();
+  const auto tokenizer = build_tokenizer(c, print);
+  const int64_t vocab = tokenizer.vocab_size();
+  // Data: the token stream (mlm) or the e-mails (classify), tokenized once.
+  std::vector<const data::Document*> train_docs, eval_docs;
+  std::vector<data::Corpus> corpora;
+  for (const auto& name : c.corpora) corpora.push_back(read(c, name));
+  for (const auto& corpus : corpora) {
+    for (const auto* d : corpus.documents_in(data::Split::train)) train_docs.push_back(d);
+    const auto held_out =
+        corpus.documents_in(is_classify(c) ? data::Split::test : data::Split::validation);
+    eval_docs.insert(eval_docs.end(), held_out.begin(), held_out.end());
+  }
+  const int64_t cut = is_classify(c) ? c.length : 0;
+  const auto train_tokens = data::tokenize_documents(train_docs, tokenizer, cut);
+  const auto eval_tokens = data::tokenize_documents(eval_docs, tokenizer, cut);
+  const data::TokenStream train_stream(train_tokens), eval_stream(eval_tokens);
+
+  torch::manual_seed(c.seed);
+  models::TextEncoder model(model_options(c, vocab, is_classify(c) ? 2 : 0));
+  if (!c.init.empty()) {
+    // The pre-trained encoder: every parameter but the classification head.
+    const auto init = read_language_checkpoint(c.init);
+    models::TextEncoder source(model_options(init.config, vocab, 0));
+    load_checkpoint(c.init, kMlmModel, *source);
+    torch::NoGradGuard no_grad;
+    auto target = model->named_parameters();
+    for (const auto& p : source->named_parameters()) {
+      SETFORMER_CHECK(target.contains(p.key()) && target[p.key()].sizes() == p.value().sizes(),
+                      "{}: parameter '{}' does not fit this model (model.* must match the "
+                      "pre-training run)",
+                      c.init, p.key());
+      target[p.key()].copy_(p.value());
+    }
+  }
+  model->to(device);
+  LanguageTrainResult result;
+  for (const auto& p : model->parameters()) result.parameters += p.numel();
+  print(describe_language_experiment(c) +
+        fmt::format("; tokenizer {} ({} tokens), {} training tokens", tokenizer.kind(), vocab,
+                    train_stream.size()));
+
+  reset_peak_memory(device);
+  const int64_t per_eval = c.eval_every > 0 ? std::min(c.eval_every, c.steps) : c.steps;
+  Trainer trainer(
+      *model,
+      TrainerOptions()
+          .out_dir(c.out)
+          .model_name(is_classify(c) ? kClassifierModel : kMlmModel)
+          .config_json(checkpoint_config(c, tokenizer).dump())
+          .total_steps(c.steps)
+          .steps_per_epoch(per_eval)
+          .optim(OptimOptions()
+                     .lr(c.lr)
+                     .min_lr(c.lr * 0.01)
+                     .warmup_steps(c.warmup_steps)
+                     .weight_decay(c.weight_decay)
+                     .clip_norm(c.clip_norm))
+          .checkpoint_every(c.checkpoint_every)
+          .log_every(c.log_every)
+          .eval_every_epochs(c.eval_every > 0 ? 1 : 0)
+          .resume(c.resume)
+          .unit(is_classify(c) ? "doc" : "tok")
+          .curves(is_classify(c)
+                      ? std::vector<std::string>{"loss", "accuracy", "test_accuracy", "test_f1"}
+                      : std::vector<std::string>{"loss", "accuracy", "valid_mlm_loss",
+                                                 "valid_mlm_accuracy"}));
+  const auto step = [&](int64_t s) {
+    StepOutput out;
+    if (is_classify(c)) {
+      data::Random random(data::mix(c.seed, static_cast<uint64_t>(s), 0xC1A5));
+      std::vector<int64_t> indices;
+      for (int64_t b = 0; b < c.batch_size; ++b)
+        indices.push_back(random.integer(0, static_cast<int64_t>(train_docs.size()) - 1));
+      const auto [tokens, labels] = data::classification_batch(train_tokens, indices, c.length);
+      const auto logits = model->classify(tokens.to(device));
+      out.loss = cross_entropy(logits, labels.to(device));
+      out.correct = logits.argmax(-1).eq(labels.to(device)).sum();
+      out.count = c.batch_size;
+    } else {
+      const auto windows = train_stream.random_windows(c.batch_size, c.length, c.seed, s);
+      const auto masked = data::mask_tokens(windows, c.mask_rate, data::Tokenizer::kMask,
+                                            data::Tokenizer::kSpecials, vocab,
+                                            data::mix(c.seed, static_cast<uint64_t>(s), 0x3A5C));
+      const auto labels = masked.labels.to(device);
+      const auto logits = model->mlm_logits(model->forward(masked.inputs.to(device)));
+      out.loss = cross_entropy(logits, labels);
+      const auto selected = labels.ne(data::kIgnoreLabel);
+      out.correct = (logits.argmax(-1).eq(labels) & selected).sum();
+      out.count = selected.sum().item<int64_t>();
+    }
+    return out;
+  };
+  const auto evaluate = [&]() -> nlohmann::json {
+    torch::NoGradGuard no_grad;
+    model->eval();
+    nlohmann::json metrics;
+    if (is_classify(c)) {
+      const auto n = static_cast<int64_t>(eval_docs.size());
+      const int64_t count = c.eval_sequences > 0 ? std::min(c.eval_sequences, n) : n;
+      double hits = 0, tp = 0, fp = 0, fn = 0;
+      for (int64_t first = 0; first < count; first += c.batch_size) {
+        std::vector<int64_t> indices;
+        // Evenly spread over the split (it lists the groups in order: ham first).
+        for (int64_t i = first; i < std::min(count, first + c.batch_size); ++i)
+          indices.push_back(i * n / count);
+        const auto [tokens, labels] = data::classification_batch(eval_tokens, indices, c.length);
+        const auto predicted = model->classify(tokens.to(device)).argmax(-1).cpu();
+        hits += predicted.eq(labels).sum().item<double>();
+        tp += (predicted.eq(1) & labels.eq(1)).sum().item<double>();
+        fp += (predicted.eq(1) & labels.eq(0)).sum().item<double>();
+        fn += (predicted.eq(0) & labels.eq(1)).sum().item<double>();
+      }
+      metrics["test_accuracy"] = hits / static_cast<double>(count);
+      metrics["test_f1"] = tp > 0 ? 2 * tp / (2 * tp + fp + fn) : 0.0;
+    } else {
+      const int64_t count = std::min(c.eval_sequences, eval_stream.window_count(c.length));
+      SETFORMER_CHECK(count >= 1, "the validation split holds no window of {} tokens", c.length);
+      double loss = 0, hits = 0, total = 0;
+      for (int64_t first = 0; first < count; first += c.batch_size) {
+        const int64_t n = std::min(c.batch_size, count - first);
+        const auto masked = data::mask_tokens(
+            eval_stream.windows(first, n, c.length), c.mask_rate, data::Tokenizer::kMask,
+            data::Tokenizer::kSpecials, vocab, data::mix(0xE7A1, static_cast<uint64_t>(first)));
+        const auto labels = masked.labels.to(device);
+        const auto logits = model->mlm_logits(model->forward(masked.inputs.to(device)));
+        const auto selected = labels.ne(data::kIgnoreLabel);
+        const double k = selected.sum().item<double>();
+        loss += cross_entropy(logits, labels).item<double>() * k;
+        hits += (logits.argmax(-1).eq(labels) & selected).sum().item<double>();
+        total += k;
+      }
+      metrics["valid_mlm_loss"] = loss / total;
+      metrics["valid_mlm_accuracy"] = hits / total;
+    }
+    model->train();
+    result.metrics = metrics;
+    return metrics;
+  };
+  result.summary = trainer.run(step, evaluate, print);
+  if (result.summary.interrupted) return result;
+  result.metrics["peak_train_mib"] =
+      static_cast<double>(peak_memory_bytes(device)) / (1024.0 * 1024.0);
+  write_file_atomic(c.out + "/summary.json",
+                    run_summary(c.task, c.row, result.parameters, result.metrics,
+                                result.summary.steps_done, result.summary.train_seconds, c.device,
+                                c, {{"kernel", c.kernel}, {"tokenizer_vocab", vocab}})
+                            .dump(2) +
+                        "\n");
+  return result;
+}
+
+TextClassifier load_text_classifier(const std::string& checkpoint, const std::string& device) {
+  auto loaded = read_language_checkpoint(checkpoint);
+  SETFORMER_CHECK(is_classify(loaded.config),
+                  "{}: a checkpoint of task '{}', not of a classifier (setformer finetune)",
+                  checkpoint, loaded.config.task);
+  TextClassifier t;
+  t.config = loaded.config;
+  t.tokenizer = loaded.tokenizer;
+  t.model = models::TextEncoder(model_options(t.config, t.tokenizer.vocab_size(), 2));
+  load_checkpoint(checkpoint, kClassifierModel, *t.model);
+  t.model->to(parse_device(device));
+  t.model->eval();
+  return t;
+}
+
+std::vector<double> classify_texts(TextClassifier& t, const std::vector<std::string>& texts) {
+  torch::NoGradGuard no_grad;
+  const auto device = t.model->parameters().front().device();
+  std::vector<double> out;
+  for (const auto& text : texts) {
+    auto ids = t.tokenizer.encode(text);
+    SETFORMER_CHECK(!ids.empty(), "classify: an empty document");
+    if (static_cast<int64_t>(ids.size()) > t.config.length)
+      ids.resize(static_cast<size_t>(t.config.length));
+    const auto tokens = torch::tensor(ids, torch::kLong).unsqueeze(0).to(device);
+    out.push_back(torch::softmax(t.model->classify(tokens), -1)[0][1].item<double>());
+  }
+  return out;
+}
+
+}  // namespace setformer::train

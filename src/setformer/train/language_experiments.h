@@ -1,0 +1,100 @@
+// Language experiments (issue 7): masked language modelling on the text corpora and whole-document
+// classification of SpamAssassin e-mails, with any attention kernel, through the shared Trainer.
+// The tokenizer is trained on the corpora's training splits and stored in the checkpoint, so
+// fine-tuning and `setformer classify` use the tokenizer pre-training used.
+#pragma once
+
+#include "setformer/data/text_corpora.h"
+#include "setformer/data/tokenizer.h"
+#include "setformer/models/text_encoder.h"
+#include "setformer/train/trainer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace setformer::train {
+
+struct LanguageExperimentConfig {
+  // --- task ---
+  std::string task = "mlm";  // mlm | classify
+  std::string row = "";
+  std::string note = "";
+  /// mlm: the corpora whose training splits are the text; classify: spam_assassin.
+  std::vector<std::string> corpora{"moby_dick", "sotu"};
+  std::string data_dir = data::kTextFolder;
+  std::string splits_dir = "data/text/splits";
+  int64_t length = 512;  // tokens per sequence (classification: the first `length` of an e-mail)
+  int64_t batch_size = 16;
+  double mask_rate = 0.15;
+  int64_t eval_sequences = 256;  // mlm: validation windows; classify: 0 = every test e-mail
+  // --- tokenizer ---
+  std::string tokenizer = "bpe";  // bpe | bytes
+  int64_t vocab_size = 8192;
+  std::vector<std::string> tokenizer_corpora{"moby_dick", "sotu", "spam_assassin"};
+  // --- model (models::TextEncoderOptions) ---
+  int64_t dim = 256;
+  int64_t heads = 4;
+  int64_t depth = 4;
+  double mlp_ratio = 4.0;
+  double dropout = 0.1;
+  std::string kernel = "set";
+  std::string positions = "auto";  // auto | sinusoidal | learned | none
+  int64_t m = 64;                  // SeT references, Nyström landmarks, inducing points
+  double epsilon = 0.1;
+  int64_t iterations = 10;
+  /// A `pretrain` checkpoint whose encoder weights (and tokenizer) start this run.
+  std::string init = "";
+  // --- optimisation ---
+  int64_t steps = 2000;
+  double lr = 5e-4;
+  int64_t warmup_steps = 200;
+  double weight_decay = 0.01;
+  double clip_norm = 1.0;
+  // --- run ---
+  uint64_t seed = 0;
+  int64_t threads = 0;
+  std::string device = "cpu";
+  std::string out = "runs/language";
+  int64_t checkpoint_every = 500;
+  int64_t log_every = 50;
+  int64_t eval_every = 1000;
+  bool resume = false;
+};
+
+void to_json(nlohmann::json& j, const LanguageExperimentConfig& c);
+void from_json(const nlohmann::json& j, LanguageExperimentConfig& c);
+
+struct LanguageTrainResult {
+  TrainSummary summary;
+  nlohmann::json metrics;
+  int64_t parameters = 0;
+};
+
+/// Validates `config` and builds its model: the line a run starts with.
+std::string describe_language_experiment(const LanguageExperimentConfig& config);
+
+/// Trains the row and evaluates it (mlm: masked-token loss and accuracy on validation windows;
+/// classify: accuracy and spam F1 on the test e-mails, with the training's peak memory), writing
+/// checkpoint.pt (with the tokenizer), log.jsonl, curves.png and summary.json under config.out.
+LanguageTrainResult train_language_experiment(const LanguageExperimentConfig& config,
+                                              const std::function<void(const std::string&)>& print);
+
+/// A trained classifier and its tokenizer.
+struct TextClassifier {
+  LanguageExperimentConfig config;
+  data::Tokenizer tokenizer;
+  models::TextEncoder model{nullptr};
+};
+
+/// Loads a `finetune` checkpoint for inference (eval mode). Throws naming the file when it is
+/// not one.
+TextClassifier load_text_classifier(const std::string& checkpoint, const std::string& device);
+
+/// Probability of spam for each text, its first config.length tokens read.
+std::vector<double> classify_texts(TextClassifier& classifier,
+                                   const std::vector<std::string>& texts);
+
+}  // namespace setformer::train

@@ -150,6 +150,12 @@ add_test(NAME cli.classify_files
 set_tests_properties(cli.classify_files PROPERTIES FIXTURES_REQUIRED finetuned
                      PASS_REGULAR_EXPRESSION "README.md\t(spam|ham)\tp\\(spam\\) = [0-9.]+\n.*reverse_lines.txt\t(spam|ham)")
 
+add_test(NAME cli.listops_quick
+         COMMAND setformer finetune --task listops ${TINY_TEXT} --eval-sequences 16
+                 --listops-min-length 30 --listops-max-length 120 --out ${CLI_OUT}/listops)
+set_tests_properties(cli.listops_quick PROPERTIES
+                     PASS_REGULAR_EXPRESSION "test_accuracy: [0-9.]+.*summary.json")
+
 # Every committed experiment config loads and builds its model.
 foreach(kind sets slots seq2seq)
   add_test(NAME cli.configs_${kind}

@@ -16,7 +16,7 @@ namespace {
 using Config = train::LanguageExperimentConfig;
 
 void declare_language_options(ConfigurableOptions<Config>& o) {
-  o.add("--task", "task.name", &Config::task, "mlm (pretrain) | classify (finetune)");
+  o.add("--task", "task.name", &Config::task, "mlm (pretrain) | classify (finetune) | listops");
   o.add("--row", "task.row", &Config::row, "Row name in results tables");
   o.add("--note", "task.note", &Config::note, "Printed under the results table");
   o.add("--corpora", "data.corpora", &Config::corpora,
@@ -29,6 +29,11 @@ void declare_language_options(ConfigurableOptions<Config>& o) {
   o.add("--mask-rate", "data.mask_rate", &Config::mask_rate, "MLM: fraction of tokens predicted");
   o.add("--eval-sequences", "data.eval_sequences", &Config::eval_sequences,
         "Validation windows (mlm) or test e-mails (classify; 0: all)");
+  o.add("--listops-min-length", "data.listops_min_length", &Config::listops_min_length,
+        "ListOps: shortest sequence (LRA: 500)");
+  o.add("--listops-max-length", "data.listops_max_length", &Config::listops_max_length,
+        "ListOps: longest sequence (LRA: 2000)");
+  o.add("--test-seed", "data.test_seed", &Config::test_seed, "ListOps: seed of the test sequences");
   o.add("--tokenizer", "tokenizer.kind", &Config::tokenizer, "bpe | bytes");
   o.add("--vocab-size", "tokenizer.vocab_size", &Config::vocab_size, "BPE vocabulary size");
   o.add("--tokenizer-corpora", "tokenizer.corpora", &Config::tokenizer_corpora,

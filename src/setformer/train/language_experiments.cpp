@@ -4,6 +4,7 @@
 #include "setformer/core/files.h"
 #include "setformer/core/memory.h"
 #include "setformer/core/runtime.h"
+#include "setformer/data/listops.h"
 #include "setformer/data/masking.h"
 #include "setformer/data/random.h"
 #include "setformer/data/text_batches.h"
@@ -29,14 +30,34 @@ namespace {
 
 constexpr const char* kMlmModel = "text-mlm";
 constexpr const char* kClassifierModel = "text-classifier";
+constexpr const char* kListOpsModel = "text-listops";
 
 bool is_classify(const LanguageExperimentConfig& c) {
   return c.task == "classify";
 }
+bool is_listops(const LanguageExperimentConfig& c) {
+  return c.task == "listops";
+}
+
+/// Outputs of the classification head: spam/ham, ten values, or none (MLM).
+int64_t classes_of(const LanguageExperimentConfig& c) {
+  return is_classify(c) ? 2 : is_listops(c) ? 10 : 0;
+}
+
+data::ListOpsOptions listops_options(const LanguageExperimentConfig& c) {
+  const auto o =
+      data::ListOpsOptions().min_length(c.listops_min_length).max_length(c.listops_max_length);
+  data::validate(o);
+  return o;
+}
 
 void check_config(const LanguageExperimentConfig& c) {
-  SETFORMER_CHECK(c.task == "mlm" || c.task == "classify",
-                  "task.name = '{}' is not valid; expected mlm | classify", c.task);
+  SETFORMER_CHECK(c.task == "mlm" || c.task == "classify" || c.task == "listops",
+                  "task.name = '{}' is not valid; expected mlm | classify | listops", c.task);
+  if (is_listops(c)) {
+    listops_options(c);
+    SETFORMER_CHECK(c.eval_sequences >= 1, "data.eval_sequences must be >= 1 for listops");
+  }
   SETFORMER_CHECK(!c.corpora.empty(), "data.corpora must name at least one corpus");
   if (is_classify(c))
     SETFORMER_CHECK(c.corpora == std::vector<std::string>{"spam_assassin"},
@@ -53,16 +74,17 @@ void check_config(const LanguageExperimentConfig& c) {
 
 models::TextEncoderOptions model_options(const LanguageExperimentConfig& c, int64_t vocab,
                                          int64_t classes) {
-  auto o = models::TextEncoderOptions(vocab, classes)
-               .dim(c.dim)
-               .heads(c.heads)
-               .depth(c.depth)
-               .mlp_ratio(c.mlp_ratio)
-               .dropout(c.dropout)
-               .kernel(c.kernel)
-               .positions(models::parse_text_positions("model.positions", c.positions))
-               .max_length(std::max<int64_t>(c.length, 16))
-               .pad_id(data::Tokenizer::kPad);
+  auto o =
+      models::TextEncoderOptions(vocab, classes)
+          .dim(c.dim)
+          .heads(c.heads)
+          .depth(c.depth)
+          .mlp_ratio(c.mlp_ratio)
+          .dropout(c.dropout)
+          .kernel(c.kernel)
+          .positions(models::parse_text_positions("model.positions", c.positions))
+          .max_length(std::max<int64_t>({c.length, 16, is_listops(c) ? c.listops_max_length : 0}))
+          .pad_id(data::Tokenizer::kPad);
   o.kernels().set().num_references(c.m).epsilon(c.epsilon).iterations(c.iterations);
   o.kernels().nystrom().landmarks(c.m);
   o.kernels().inducing().points(c.m);
@@ -126,16 +148,19 @@ torch::Tensor cross_entropy(const torch::Tensor& logits, const torch::Tensor& la
 std::string describe_language_experiment(const LanguageExperimentConfig& c) {
   check_config(c);
   parse_device(c.device);
-  const int64_t vocab = c.tokenizer == "bytes" ? data::Tokenizer().vocab_size() : c.vocab_size;
-  models::TextEncoder model(model_options(c, vocab, is_classify(c) ? 2 : 0));
+  const int64_t vocab = is_listops(c)            ? data::listops::kVocab
+                        : c.tokenizer == "bytes" ? data::Tokenizer().vocab_size()
+                                                 : c.vocab_size;
+  models::TextEncoder model(model_options(c, vocab, classes_of(c)));
   int64_t parameters = 0;
   for (const auto& p : model->parameters()) parameters += p.numel();
   return fmt::format(
       "{} ({}, kernel {}): {:.3f} M parameters, {:.2f} GFLOPs per sequence of {} tokens, {} "
       "steps of {}",
       c.row.empty() ? "text encoder" : c.row, c.task, c.kernel,
-      static_cast<double>(parameters) / 1e6, model->flops(c.length) / 1e9, c.length, c.steps,
-      c.batch_size);
+      static_cast<double>(parameters) / 1e6,
+      model->flops(is_listops(c) ? c.listops_max_length : c.length) / 1e9,
+      is_listops(c) ? c.listops_max_length : c.length, c.steps, c.batch_size);
 }
 
 LanguageTrainResult train_language_experiment(
@@ -144,12 +169,15 @@ LanguageTrainResult train_language_experiment(
   const auto device = parse_device(c.device);
   // Before any tensor exists: the tracker must own every CPU allocation it later frees.
   if (device.is_cpu()) install_cpu_memory_tracker();
-  const auto tokenizer = build_tokenizer(c, print);
-  const int64_t vocab = tokenizer.vocab_size();
-  // Data: the token stream (mlm) or the e-mails (classify), tokenized once.
+  // ListOps brings its own tokens; the byte tokenizer stands in, unused, in its checkpoints.
+  const auto tokenizer = is_listops(c) ? data::Tokenizer() : build_tokenizer(c, print);
+  const int64_t vocab = is_listops(c) ? data::listops::kVocab : tokenizer.vocab_size();
+  // Data: the token stream (mlm) or the e-mails (classify), tokenized once; ListOps sequences
+  // are generated per step.
   std::vector<const data::Document*> train_docs, eval_docs;
   std::vector<data::Corpus> corpora;
-  for (const auto& name : c.corpora) corpora.push_back(read(c, name));
+  if (!is_listops(c))
+    for (const auto& name : c.corpora) corpora.push_back(read(c, name));
   for (const auto& corpus : corpora) {
     for (const auto* d : corpus.documents_in(data::Split::train)) train_docs.push_back(d);
     const auto held_out =
@@ -162,7 +190,7 @@ LanguageTrainResult train_language_experiment(
   const data::TokenStream train_stream(train_tokens), eval_stream(eval_tokens);
 
   torch::manual_seed(c.seed);
-  models::TextEncoder model(model_options(c, vocab, is_classify(c) ? 2 : 0));
+  models::TextEncoder model(model_options(c, vocab, classes_of(c)));
   if (!c.init.empty()) {
     // The pre-trained encoder: every parameter but the classification head.
     const auto init = read_language_checkpoint(c.init);
@@ -191,7 +219,9 @@ LanguageTrainResult train_language_experiment(
       *model,
       TrainerOptions()
           .out_dir(c.out)
-          .model_name(is_classify(c) ? kClassifierModel : kMlmModel)
+          .model_name(is_classify(c)  ? kClassifierModel
+                      : is_listops(c) ? kListOpsModel
+                                      : kMlmModel)
           .config_json(checkpoint_config(c, tokenizer).dump())
           .total_steps(c.steps)
           .steps_per_epoch(per_eval)
@@ -205,14 +235,22 @@ LanguageTrainResult train_language_experiment(
           .log_every(c.log_every)
           .eval_every_epochs(c.eval_every > 0 ? 1 : 0)
           .resume(c.resume)
-          .unit(is_classify(c) ? "doc" : "tok")
+          .unit(is_classify(c) || is_listops(c) ? "seq" : "tok")
           .curves(is_classify(c)
                       ? std::vector<std::string>{"loss", "accuracy", "test_accuracy", "test_f1"}
-                      : std::vector<std::string>{"loss", "accuracy", "valid_mlm_loss",
-                                                 "valid_mlm_accuracy"}));
+                  : is_listops(c) ? std::vector<std::string>{"loss", "accuracy", "test_accuracy"}
+                                  : std::vector<std::string>{"loss", "accuracy", "valid_mlm_loss",
+                                                             "valid_mlm_accuracy"}));
   const auto step = [&](int64_t s) {
     StepOutput out;
-    if (is_classify(c)) {
+    if (is_listops(c)) {
+      const auto [tokens, labels] =
+          data::listops_batch(listops_options(c), c.seed, s * c.batch_size, c.batch_size);
+      const auto logits = model->classify(tokens.to(device));
+      out.loss = cross_entropy(logits, labels.to(device));
+      out.correct = logits.argmax(-1).eq(labels.to(device)).sum();
+      out.count = c.batch_size;
+    } else if (is_classify(c)) {
       data::Random random(data::mix(c.seed, static_cast<uint64_t>(s), 0xC1A5));
       std::vector<int64_t> indices;
       for (int64_t b = 0; b < c.batch_size; ++b)
@@ -240,7 +278,16 @@ LanguageTrainResult train_language_experiment(
     torch::NoGradGuard no_grad;
     model->eval();
     nlohmann::json metrics;
-    if (is_classify(c)) {
+    if (is_listops(c)) {
+      double hits = 0;
+      for (int64_t first = 0; first < c.eval_sequences; first += c.batch_size) {
+        const int64_t n = std::min(c.batch_size, c.eval_sequences - first);
+        const auto [tokens, labels] =
+            data::listops_batch(listops_options(c), c.test_seed, first, n);
+        hits += model->classify(tokens.to(device)).argmax(-1).cpu().eq(labels).sum().item<double>();
+      }
+      metrics["test_accuracy"] = hits / static_cast<double>(c.eval_sequences);
+    } else if (is_classify(c)) {
       const auto n = static_cast<int64_t>(eval_docs.size());
       const int64_t count = c.eval_sequences > 0 ? std::min(c.eval_sequences, n) : n;
       double hits = 0, tp = 0, fp = 0, fn = 0;

@@ -19,7 +19,7 @@ namespace setformer::train {
 
 struct LanguageExperimentConfig {
   // --- task ---
-  std::string task = "mlm";  // mlm | classify
+  std::string task = "mlm";  // mlm | classify | listops
   std::string row = "";
   std::string note = "";
   /// mlm: the corpora whose training splits are the text; classify: spam_assassin.
@@ -29,7 +29,11 @@ struct LanguageExperimentConfig {
   int64_t length = 512;  // tokens per sequence (classification: the first `length` of an e-mail)
   int64_t batch_size = 16;
   double mask_rate = 0.15;
-  int64_t eval_sequences = 256;  // mlm: validation windows; classify: 0 = every test e-mail
+  int64_t eval_sequences = 256;  // mlm: validation windows; classify: 0 = every test e-mail;
+                                 // listops: test sequences
+  /// listops: sequence lengths (LRA: 500–2000) and the seed of the test sequences.
+  int64_t listops_min_length = 500, listops_max_length = 2000;
+  uint64_t test_seed = 20201108;
   // --- tokenizer ---
   std::string tokenizer = "bpe";  // bpe | bytes
   int64_t vocab_size = 8192;
@@ -77,7 +81,8 @@ struct LanguageTrainResult {
 std::string describe_language_experiment(const LanguageExperimentConfig& config);
 
 /// Trains the row and evaluates it (mlm: masked-token loss and accuracy on validation windows;
-/// classify: accuracy and spam F1 on the test e-mails, with the training's peak memory), writing
+/// classify: accuracy and spam F1 on the test e-mails; listops: accuracy on generated test
+/// sequences; all with the training's peak memory), writing
 /// checkpoint.pt (with the tokenizer), log.jsonl, curves.png and summary.json under config.out.
 LanguageTrainResult train_language_experiment(const LanguageExperimentConfig& config,
                                               const std::function<void(const std::string&)>& print);

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <map>
 
 namespace setformer::data {
@@ -46,6 +47,17 @@ TEST(SequenceTasks, TargetsAreTheTasksAnswers) {
     EXPECT_LE(plus, 5u);
   }
   EXPECT_EQ(solve(SequenceTaskOptions().task(SequenceTask::addition), "99999+1"), "100000");
+  // Fixed places and the sum least-significant digit first: 123 + 45678 = 045801.
+  const auto places =
+      SequenceTaskOptions().task(SequenceTask::addition).pad_operands(true).reverse_sum(true);
+  EXPECT_EQ(solve(places, "00123+45678"), "108540");
+  const auto e = sequence_example(places, 2, 5);
+  ASSERT_EQ(e.source.size(), 11u);
+  ASSERT_EQ(e.target.size(), 6u);
+  std::string forward = e.target;
+  std::reverse(forward.begin(), forward.end());
+  EXPECT_EQ(std::stoll(forward),
+            std::stoll(e.source.substr(0, 5)) + std::stoll(e.source.substr(6)));
   EXPECT_EQ(solve(SequenceTaskOptions().task(SequenceTask::copy), "bca"), "bca");
 }
 

@@ -27,6 +27,10 @@ void declare_sequence_options(ConfigurableOptions<Config>& o) {
   o.add("--max-length", "task.max_length", &Config::max_length,
         "Longest source (copy/reverse/sort)");
   o.add("--digits", "task.digits", &Config::digits, "Digits of each operand (addition)");
+  o.add("--pad-operands", "task.pad_operands", &Config::pad_operands,
+        "Addition: operands and sum with leading zeros to a fixed width");
+  o.add("--reverse-sum", "task.reverse_sum", &Config::reverse_sum,
+        "Addition: the sum least-significant digit first");
   o.add("--batch-size", "task.batch_size", &Config::batch_size, "Examples per training step");
   o.add("--test-examples", "task.test_examples", &Config::test_examples,
         "Held-out examples evaluated");

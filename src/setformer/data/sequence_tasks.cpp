@@ -85,6 +85,12 @@ uint64_t parse_operand(const std::string& text, int64_t digits, const std::strin
   return std::stoull(text);
 }
 
+/// `text` with leading zeros up to `width` characters.
+std::string padded(const std::string& text, int64_t width) {
+  const auto n = static_cast<int64_t>(text.size());
+  return n >= width ? text : std::string(static_cast<size_t>(width - n), '0') + text;
+}
+
 }  // namespace
 
 std::string solve(const SequenceTaskOptions& o, const std::string& source) {
@@ -95,7 +101,10 @@ std::string solve(const SequenceTaskOptions& o, const std::string& source) {
                     o.digits());
     const auto a = parse_operand(source.substr(0, plus), o.digits(), source);
     const auto b = parse_operand(source.substr(plus + 1), o.digits(), source);
-    return std::to_string(a + b);
+    std::string sum = std::to_string(a + b);
+    if (o.pad_operands()) sum = padded(sum, o.digits() + 1);
+    if (o.reverse_sum()) std::reverse(sum.begin(), sum.end());
+    return sum;
   }
   task_vocabulary(o).encode(source, "source \"" + source + "\"");  // validates the characters
   std::string target = source;
@@ -110,8 +119,10 @@ SequenceExample sequence_example(const SequenceTaskOptions& o, uint64_t seed, in
   if (o.task() == SequenceTask::addition) {
     int64_t limit = 1;
     for (int64_t i = 0; i < o.digits(); ++i) limit *= 10;
-    source = std::to_string(random.integer(0, limit - 1)) + "+" +
-             std::to_string(random.integer(0, limit - 1));
+    std::string a = std::to_string(random.integer(0, limit - 1));
+    std::string b = std::to_string(random.integer(0, limit - 1));
+    if (o.pad_operands()) a = padded(a, o.digits()), b = padded(b, o.digits());
+    source = a + "+" + b;
   } else {
     const auto length = random.integer(o.min_length(), o.max_length());
     for (int64_t i = 0; i < length; ++i)

@@ -30,6 +30,12 @@ struct SequenceTaskOptions {
   /// addition: both operands uniform in [0, 10^digits), written without leading zeros as
   /// "a+b"; the target is a + b.
   TORCH_ARG(int64_t, digits) = 5;
+  /// addition: operands written with leading zeros to `digits` digits and the sum to
+  /// digits + 1, so that equal places share positions.
+  TORCH_ARG(bool, pad_operands) = false;
+  /// addition: the sum written least-significant digit first, the order in which carries are
+  /// computed.
+  TORCH_ARG(bool, reverse_sum) = false;
 };
 
 /// Throws naming the field when a value is out of range.

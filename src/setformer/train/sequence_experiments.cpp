@@ -17,11 +17,12 @@
 namespace setformer::train {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
-    SequenceExperimentConfig, task, row, note, symbols, min_length, max_length, digits, batch_size,
-    test_examples, eval_batch_size, test_seed, dim, heads, ffn_dim, encoder_layers, decoder_layers,
-    dropout, attention_dropout, norm, positions, encoder_kernel, decoder_kernel, cross_kernel, m,
-    steps, schedule, lr, warmup_steps, label_smoothing, weight_decay, clip_norm, beta2, beam,
-    length_penalty, seed, threads, device, out, checkpoint_every, log_every, eval_every, resume)
+    SequenceExperimentConfig, task, row, note, symbols, min_length, max_length, digits,
+    pad_operands, reverse_sum, batch_size, test_examples, eval_batch_size, test_seed, dim, heads,
+    ffn_dim, encoder_layers, decoder_layers, dropout, attention_dropout, norm, positions,
+    encoder_kernel, decoder_kernel, cross_kernel, m, steps, schedule, lr, warmup_steps,
+    label_smoothing, weight_decay, clip_norm, beta2, beam, length_penalty, seed, threads, device,
+    out, checkpoint_every, log_every, eval_every, resume)
 
 namespace {
 
@@ -148,7 +149,9 @@ data::SequenceTaskOptions sequence_task_options(const SequenceExperimentConfig& 
                         .symbols(c.symbols)
                         .min_length(c.min_length)
                         .max_length(c.max_length)
-                        .digits(c.digits);
+                        .digits(c.digits)
+                        .pad_operands(c.pad_operands)
+                        .reverse_sum(c.reverse_sum);
   data::validate(task);
   return task;
 }

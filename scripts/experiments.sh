@@ -3,8 +3,9 @@
 #   ./scripts/experiments.sh sets TASK [ROW...]    Set Transformer (configs/sets/TASK/ROW.toml)
 #   ./scripts/experiments.sh slots TABLE [ROW...]  Slot Attention (configs/slots/TABLE/ROW.toml)
 #   ./scripts/experiments.sh seq2seq TABLE [ROW...] Transformer (configs/seq2seq/TABLE/ROW.toml)
-# Each row runs `setformer <sets|slots> train --config <row config>` into results/<kind>/<table>/<row>;
-# then `setformer <sets|slots> table` writes results/<kind>/<table>.{md,json} over every finished
+#   ./scripts/experiments.sh language TABLE [ROW...] text encoder (configs/language/TABLE/ROW.toml)
+# Each row runs `setformer <kind> train --config <row config>` into results/<kind>/<table>/<row>;
+# then `setformer <kind> table` writes results/<kind>/<table>.{md,json} over every finished
 # row and scripts/update_readme.sh refreshes the README. A row with a summary.json is kept; a row
 # with only a checkpoint (an interrupted run) is resumed, so a table can be built over several
 # sessions. Each row's progress lines go to results/<kind>/<table>/<row>/train.log.
@@ -13,11 +14,11 @@
 # oversubscribe the cores slow each other down many times over).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-usage="usage: scripts/experiments.sh sets|slots|seq2seq TABLE [ROW...]"
+usage="usage: scripts/experiments.sh sets|slots|seq2seq|language TABLE [ROW...]"
 kind=${1:?$usage}
 table=${2:?$usage}
 shift 2
-case $kind in sets | slots | seq2seq) ;; *) echo "$usage" >&2; exit 1 ;; esac
+case $kind in sets | slots | seq2seq | language) ;; *) echo "$usage" >&2; exit 1 ;; esac
 [ -d "configs/$kind/$table" ] || { echo "no such table: configs/$kind/$table" >&2; exit 1; }
 all_rows=()
 for config in configs/"$kind"/"$table"/*.toml; do all_rows+=("$(basename "$config" .toml)"); done

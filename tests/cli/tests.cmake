@@ -153,8 +153,13 @@ set_tests_properties(cli.classify_files PROPERTIES FIXTURES_REQUIRED finetuned
 add_test(NAME cli.listops_quick
          COMMAND setformer finetune --task listops ${TINY_TEXT} --eval-sequences 16
                  --listops-min-length 30 --listops-max-length 120 --out ${CLI_OUT}/listops)
-set_tests_properties(cli.listops_quick PROPERTIES
+set_tests_properties(cli.listops_quick PROPERTIES FIXTURES_SETUP listops_trained
                      PASS_REGULAR_EXPRESSION "test_accuracy: [0-9.]+.*summary.json")
+add_test(NAME cli.language_table
+         COMMAND setformer language table --out ${CLI_OUT}/language_table
+                 ${CLI_OUT}/listops/summary.json ${CLI_OUT}/finetune/summary.json)
+set_tests_properties(cli.language_table PROPERTIES FIXTURES_REQUIRED "listops_trained;finetuned"
+                     PASS_REGULAR_EXPRESSION "\\| listops +\\| +\\| set +\\| 30–120 .*\\| classify ")
 
 # Every committed experiment config loads and builds its model.
 foreach(kind sets slots seq2seq)

@@ -103,6 +103,18 @@ void add_language_commands(CLI::App& app) {
       declare_language_options, train::describe_language_experiment,
       train::train_language_experiment, files, "finetune", classify);
   add_classify(app);
+  // `language train` (the task from the config) and `language table`, the form
+  // scripts/experiments.sh drives.
+  auto* language = app.add_subcommand(
+      "language", "Language experiments: MLM, SpamAssassin classification, ListOps");
+  language->require_subcommand(1);
+  add_experiment_train<Config, train::LanguageTrainResult>(
+      *language, "Train and evaluate one language row (task.name: mlm | classify | listops)",
+      declare_language_options, train::describe_language_experiment,
+      train::train_language_experiment, files);
+  add_table_command(*language, "Results table (<out>.md, <out>.json) from runs' summary.json files",
+                    "results/language/table", "summary.json files of pretrain / finetune runs",
+                    train::write_language_table);
 }
 
 }  // namespace setformer::cli

@@ -8,7 +8,9 @@
 #include "setformer/data/masking.h"
 #include "setformer/data/random.h"
 #include "setformer/data/text_batches.h"
+#include "setformer/io/table.h"
 #include "setformer/train/checkpoint.h"
+#include "setformer/train/progress.h"
 #include "setformer/train/result_tables.h"
 
 #include <torch/torch.h>
@@ -17,14 +19,12 @@
 
 namespace setformer::train {
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LanguageExperimentConfig, task, row, note, corpora,
-                                                data_dir, splits_dir, length, batch_size, mask_rate,
-                                                eval_sequences, tokenizer, vocab_size,
-                                                tokenizer_corpora, dim, heads, depth, mlp_ratio,
-                                                dropout, kernel, positions, m, epsilon, iterations,
-                                                init, steps, lr, warmup_steps, weight_decay,
-                                                clip_norm, seed, threads, device, out,
-                                                checkpoint_every, log_every, eval_every, resume)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
+    LanguageExperimentConfig, task, row, note, corpora, data_dir, splits_dir, length, batch_size,
+    mask_rate, eval_sequences, listops_min_length, listops_max_length, test_seed, tokenizer,
+    vocab_size, tokenizer_corpora, dim, heads, depth, mlp_ratio, dropout, kernel, positions, m,
+    epsilon, iterations, init, steps, lr, warmup_steps, weight_decay, clip_norm, seed, threads,
+    device, out, checkpoint_every, log_every, eval_every, resume)
 
 namespace {
 
@@ -340,6 +340,43 @@ LanguageTrainResult train_language_experiment(
                             .dump(2) +
                         "\n");
   return result;
+}
+
+std::string write_language_table(const std::vector<std::string>& files, const std::string& out,
+                                 const std::string& command) {
+  const auto runs = read_summaries(files, {"task", "row", "metrics", "steps", "train_seconds"}, {},
+                                   "setformer pretrain / finetune");
+  const auto number = [](const nlohmann::json& m, const char* key, bool percent, int digits) {
+    if (!m.contains(key)) return std::string("—");
+    const double v = m[key].get<double>();
+    return percent ? fmt::format("{:.{}f}%", 100 * v, digits) : fmt::format("{:.{}f}", v, digits);
+  };
+  io::Table table;
+  table.columns = {"task",          "model", "kernel",     "length",  "accuracy",
+                   "F1 / MLM loss", "steps", "train time", "peak MiB"};
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& r : runs) {
+    const auto& m = r["metrics"];
+    const auto& config = r["config"];
+    const bool mlm = r["task"] == "mlm";
+    const auto length = r["task"] == "listops"
+                            ? fmt::format("{}–{}", config.value("listops_min_length", 0),
+                                          config.value("listops_max_length", 0))
+                            : std::to_string(config.value("length", 0));
+    table.add({r["task"], r["row"], config.value("kernel", "?"), length,
+               mlm ? number(m, "valid_mlm_accuracy", true, 2) : number(m, "test_accuracy", true, 2),
+               mlm ? number(m, "valid_mlm_loss", false, 4) : number(m, "test_f1", false, 4),
+               std::to_string(r["steps"].get<int64_t>()),
+               format_duration(r["train_seconds"].get<double>()),
+               number(m, "peak_train_mib", false, 0)});
+    rows.push_back({{"task", r["task"]},
+                    {"row", r["row"]},
+                    {"kernel", config.value("kernel", "?")},
+                    {"metrics", m},
+                    {"steps", r["steps"]},
+                    {"train_seconds", r["train_seconds"]}});
+  }
+  return write_results_table(table, runs, {{"rows", rows}}, out, command);
 }
 
 TextClassifier load_text_classifier(const std::string& checkpoint, const std::string& device) {

@@ -87,6 +87,12 @@ std::string describe_language_experiment(const LanguageExperimentConfig& config)
 LanguageTrainResult train_language_experiment(const LanguageExperimentConfig& config,
                                               const std::function<void(const std::string&)>& print);
 
+/// A markdown and JSON table of runs from their summary.json files (any mix of tasks, one row
+/// per run: kernel, the task's metrics, training time and peak memory); writes <out>.md and
+/// <out>.json and returns the markdown.
+std::string write_language_table(const std::vector<std::string>& summaries, const std::string& out,
+                                 const std::string& command);
+
 /// A trained classifier and its tokenizer.
 struct TextClassifier {
   LanguageExperimentConfig config;

@@ -58,6 +58,17 @@ TEST(SequenceTasks, TargetsAreTheTasksAnswers) {
   std::reverse(forward.begin(), forward.end());
   EXPECT_EQ(std::stoll(forward),
             std::stoll(e.source.substr(0, 5)) + std::stoll(e.source.substr(6)));
+  // Every number least-significant digit first: 123 + 45678 = 045801 as 32100 + 87654.
+  const auto aligned = SequenceTaskOptions(places).reverse_operands(true);
+  EXPECT_EQ(solve(aligned, "32100+87654"), "108540");
+  EXPECT_EQ(solve(aligned, "99999+10000"), "000001");
+  const auto r = sequence_example(aligned, 2, 5);
+  ASSERT_EQ(r.source.size(), 11u);
+  std::string a(r.source.rbegin() + 6, r.source.rend()),
+      b(r.source.rbegin(), r.source.rbegin() + 5);
+  std::string sum(r.target.rbegin(), r.target.rend());
+  EXPECT_EQ(std::stoll(sum), std::stoll(a) + std::stoll(b));
+  EXPECT_EQ(sequence_example(aligned, 2, 5).source, r.source);
   EXPECT_EQ(solve(SequenceTaskOptions().task(SequenceTask::copy), "bca"), "bca");
 }
 

@@ -31,6 +31,8 @@ void declare_sequence_options(ConfigurableOptions<Config>& o) {
         "Addition: operands and sum with leading zeros to a fixed width");
   o.add("--reverse-sum", "task.reverse_sum", &Config::reverse_sum,
         "Addition: the sum least-significant digit first");
+  o.add("--reverse-operands", "task.reverse_operands", &Config::reverse_operands,
+        "Addition: the operands least-significant digit first");
   o.add("--batch-size", "task.batch_size", &Config::batch_size, "Examples per training step");
   o.add("--test-examples", "task.test_examples", &Config::test_examples,
         "Held-out examples evaluated");

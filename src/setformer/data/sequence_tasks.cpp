@@ -99,8 +99,13 @@ std::string solve(const SequenceTaskOptions& o, const std::string& source) {
     SETFORMER_CHECK(plus != std::string::npos && source.find('+', plus + 1) == std::string::npos,
                     "source \"{}\": expected \"a+b\" with a and b of 1 to {} digits", source,
                     o.digits());
-    const auto a = parse_operand(source.substr(0, plus), o.digits(), source);
-    const auto b = parse_operand(source.substr(plus + 1), o.digits(), source);
+    std::string a_text = source.substr(0, plus), b_text = source.substr(plus + 1);
+    if (o.reverse_operands()) {
+      std::reverse(a_text.begin(), a_text.end());
+      std::reverse(b_text.begin(), b_text.end());
+    }
+    const auto a = parse_operand(a_text, o.digits(), source);
+    const auto b = parse_operand(b_text, o.digits(), source);
     std::string sum = std::to_string(a + b);
     if (o.pad_operands()) sum = padded(sum, o.digits() + 1);
     if (o.reverse_sum()) std::reverse(sum.begin(), sum.end());
@@ -122,6 +127,10 @@ SequenceExample sequence_example(const SequenceTaskOptions& o, uint64_t seed, in
     std::string a = std::to_string(random.integer(0, limit - 1));
     std::string b = std::to_string(random.integer(0, limit - 1));
     if (o.pad_operands()) a = padded(a, o.digits()), b = padded(b, o.digits());
+    if (o.reverse_operands()) {
+      std::reverse(a.begin(), a.end());
+      std::reverse(b.begin(), b.end());
+    }
     source = a + "+" + b;
   } else {
     const auto length = random.integer(o.min_length(), o.max_length());

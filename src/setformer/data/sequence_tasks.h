@@ -36,6 +36,10 @@ struct SequenceTaskOptions {
   /// addition: the sum written least-significant digit first, the order in which carries are
   /// computed.
   TORCH_ARG(bool, reverse_sum) = false;
+  /// addition: each operand written least-significant digit first too, so that with
+  /// pad_operands and reverse_sum the i-th digit of the sum sits at the positions of the i-th
+  /// digits of the operands ("32100+87654" -> "108540" for 123 + 45678).
+  TORCH_ARG(bool, reverse_operands) = false;
 };
 
 /// Throws naming the field when a value is out of range.

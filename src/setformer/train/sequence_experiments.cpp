@@ -18,11 +18,11 @@ namespace setformer::train {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     SequenceExperimentConfig, task, row, note, symbols, min_length, max_length, digits,
-    pad_operands, reverse_sum, batch_size, test_examples, eval_batch_size, test_seed, dim, heads,
-    ffn_dim, encoder_layers, decoder_layers, dropout, attention_dropout, norm, positions,
-    encoder_kernel, decoder_kernel, cross_kernel, m, steps, schedule, lr, warmup_steps,
-    label_smoothing, weight_decay, clip_norm, beta2, beam, length_penalty, seed, threads, device,
-    out, checkpoint_every, log_every, eval_every, resume)
+    pad_operands, reverse_sum, reverse_operands, batch_size, test_examples, eval_batch_size,
+    test_seed, dim, heads, ffn_dim, encoder_layers, decoder_layers, dropout, attention_dropout,
+    norm, positions, encoder_kernel, decoder_kernel, cross_kernel, m, steps, schedule, lr,
+    warmup_steps, label_smoothing, weight_decay, clip_norm, beta2, beam, length_penalty, seed,
+    threads, device, out, checkpoint_every, log_every, eval_every, resume)
 
 namespace {
 
@@ -151,7 +151,8 @@ data::SequenceTaskOptions sequence_task_options(const SequenceExperimentConfig& 
                         .max_length(c.max_length)
                         .digits(c.digits)
                         .pad_operands(c.pad_operands)
-                        .reverse_sum(c.reverse_sum);
+                        .reverse_sum(c.reverse_sum)
+                        .reverse_operands(c.reverse_operands);
   data::validate(task);
   return task;
 }

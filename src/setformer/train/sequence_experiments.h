@@ -25,8 +25,9 @@ struct SequenceExperimentConfig {
   int64_t symbols = 20;
   int64_t min_length = 20, max_length = 20;
   int64_t digits = 5;
-  bool pad_operands = false;  // addition: leading zeros to a fixed width
-  bool reverse_sum = false;   // addition: the sum least-significant digit first
+  bool pad_operands = false;      // addition: leading zeros to a fixed width
+  bool reverse_sum = false;       // addition: the sum least-significant digit first
+  bool reverse_operands = false;  // addition: the operands least-significant digit first
   int64_t batch_size = 64;
   int64_t test_examples = 1000;
   int64_t eval_batch_size = 100;

@@ -69,6 +69,22 @@ TEST(SequenceTasks, TargetsAreTheTasksAnswers) {
   std::string sum(r.target.rbegin(), r.target.rend());
   EXPECT_EQ(std::stoll(sum), std::stoll(a) + std::stoll(b));
   EXPECT_EQ(sequence_example(aligned, 2, 5).source, r.source);
+  // Mixed lengths: every operand length 1..5 occurs, about equally often, and sums stay right.
+  const auto mixed = SequenceTaskOptions().task(SequenceTask::addition).mixed_digits(true);
+  std::map<size_t, int> lengths;
+  for (int64_t i = 0; i < 2000; ++i) {
+    const auto x = sequence_example(mixed, 3, i);
+    const auto at = x.source.find('+');
+    ++lengths[at];
+    ++lengths[x.source.size() - at - 1];
+    EXPECT_EQ(std::stoll(x.target),
+              std::stoll(x.source.substr(0, at)) + std::stoll(x.source.substr(at + 1)));
+  }
+  ASSERT_EQ(lengths.size(), 5u);
+  for (const auto& [length, count] : lengths) {
+    EXPECT_GE(length, 1u);
+    EXPECT_NEAR(count, 800, 120) << length;  // 4000 operands, binomial sd ≈ 25
+  }
   EXPECT_EQ(solve(SequenceTaskOptions().task(SequenceTask::copy), "bca"), "bca");
 }
 

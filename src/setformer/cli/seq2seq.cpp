@@ -33,6 +33,8 @@ void declare_sequence_options(ConfigurableOptions<Config>& o) {
         "Addition: the sum least-significant digit first");
   o.add("--reverse-operands", "task.reverse_operands", &Config::reverse_operands,
         "Addition: the operands least-significant digit first");
+  o.add("--mixed-digits", "task.mixed_digits", &Config::mixed_digits,
+        "Addition, training examples only: each operand's length uniform in 1..digits");
   o.add("--batch-size", "task.batch_size", &Config::batch_size, "Examples per training step");
   o.add("--test-examples", "task.test_examples", &Config::test_examples,
         "Held-out examples evaluated");

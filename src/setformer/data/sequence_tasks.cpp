@@ -122,10 +122,15 @@ SequenceExample sequence_example(const SequenceTaskOptions& o, uint64_t seed, in
   Random random(mix(seed, static_cast<uint64_t>(index), 0x5E95E9));
   std::string source;
   if (o.task() == SequenceTask::addition) {
-    int64_t limit = 1;
-    for (int64_t i = 0; i < o.digits(); ++i) limit *= 10;
-    std::string a = std::to_string(random.integer(0, limit - 1));
-    std::string b = std::to_string(random.integer(0, limit - 1));
+    const auto operand = [&] {
+      const int64_t digits = o.mixed_digits() ? random.integer(1, o.digits()) : o.digits();
+      int64_t limit = 1;
+      for (int64_t i = 0; i < digits; ++i) limit *= 10;
+      return std::to_string(
+          random.integer(digits > 1 && o.mixed_digits() ? limit / 10 : 0, limit - 1));
+    };
+    std::string a = operand();
+    std::string b = operand();
     if (o.pad_operands()) a = padded(a, o.digits()), b = padded(b, o.digits());
     if (o.reverse_operands()) {
       std::reverse(a.begin(), a.end());

@@ -40,6 +40,12 @@ struct SequenceTaskOptions {
   /// pad_operands and reverse_sum the i-th digit of the sum sits at the positions of the i-th
   /// digits of the operands ("32100+87654" -> "108540" for 123 + 45678).
   TORCH_ARG(bool, reverse_operands) = false;
+  /// addition: each operand's number of digits drawn uniformly from 1..digits first, then the
+  /// operand among the numbers of that many digits. Short operands make single digits of the
+  /// sum depend on one operand's digit alone: a learning signal that uniform 5-digit operands
+  /// lack (there, one operand's digit says nothing about the sum's digit). For training
+  /// streams; held-out sets keep operands uniform in [0, 10^digits).
+  TORCH_ARG(bool, mixed_digits) = false;
 };
 
 /// Throws naming the field when a value is out of range.

@@ -18,11 +18,11 @@ namespace setformer::train {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     SequenceExperimentConfig, task, row, note, symbols, min_length, max_length, digits,
-    pad_operands, reverse_sum, reverse_operands, batch_size, test_examples, eval_batch_size,
-    test_seed, dim, heads, ffn_dim, encoder_layers, decoder_layers, dropout, attention_dropout,
-    norm, positions, encoder_kernel, decoder_kernel, cross_kernel, m, steps, schedule, lr,
-    warmup_steps, label_smoothing, weight_decay, clip_norm, beta2, beam, length_penalty, seed,
-    threads, device, out, checkpoint_every, log_every, eval_every, resume)
+    pad_operands, reverse_sum, reverse_operands, mixed_digits, batch_size, test_examples,
+    eval_batch_size, test_seed, dim, heads, ffn_dim, encoder_layers, decoder_layers, dropout,
+    attention_dropout, norm, positions, encoder_kernel, decoder_kernel, cross_kernel, m, steps,
+    schedule, lr, warmup_steps, label_smoothing, weight_decay, clip_norm, beta2, beam,
+    length_penalty, seed, threads, device, out, checkpoint_every, log_every, eval_every, resume)
 
 namespace {
 
@@ -200,6 +200,8 @@ SequenceTrainResult train_sequence_experiment(
   const auto task = sequence_task_options(c);
   const auto vocabulary = data::task_vocabulary(task);
   const TestSet test = make_test_set(c, task);
+  // Held-out examples always follow the task's own distribution; only training mixes lengths.
+  const auto train_task = data::SequenceTaskOptions(task).mixed_digits(c.mixed_digits);
   torch::manual_seed(c.seed);
   models::Transformer model(sequence_model_options(c));
   model->to(device);
@@ -233,7 +235,7 @@ SequenceTrainResult train_sequence_experiment(
                       .curves({"loss", "accuracy", "test_exact_match", "test_token_accuracy"}));
   const auto step = [&](int64_t s) {
     // Step s trains on examples s·B .. (s+1)·B − 1 of the run's stream: resumable exactly.
-    const auto batch = data::sequence_batch(task, c.seed, s * c.batch_size, c.batch_size);
+    const auto batch = data::sequence_batch(train_task, c.seed, s * c.batch_size, c.batch_size);
     const auto target_out = batch.target_out.to(device);
     const auto logits = model->forward(batch.source.to(device), batch.target_in.to(device));
     StepOutput out;

@@ -28,6 +28,7 @@ struct SequenceExperimentConfig {
   bool pad_operands = false;      // addition: leading zeros to a fixed width
   bool reverse_sum = false;       // addition: the sum least-significant digit first
   bool reverse_operands = false;  // addition: the operands least-significant digit first
+  bool mixed_digits = false;      // addition, training only: operand lengths uniform in 1..digits
   int64_t batch_size = 64;
   int64_t test_examples = 1000;
   int64_t eval_batch_size = 100;

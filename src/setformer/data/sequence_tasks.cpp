@@ -91,6 +91,17 @@ std::string padded(const std::string& text, int64_t width) {
   return n >= width ? text : std::string(static_cast<size_t>(width - n), '0') + text;
 }
 
+/// `text` written back to front.
+std::string reversed(std::string text) {
+  std::reverse(text.begin(), text.end());
+  return text;
+}
+
+/// The addition task's form of an operand or a sum: as it is, or least-significant digit first.
+std::string digits_in_order(const std::string& number, bool least_significant_first) {
+  return least_significant_first ? reversed(number) : number;
+}
+
 }  // namespace
 
 std::string solve(const SequenceTaskOptions& o, const std::string& source) {
@@ -99,17 +110,14 @@ std::string solve(const SequenceTaskOptions& o, const std::string& source) {
     SETFORMER_CHECK(plus != std::string::npos && source.find('+', plus + 1) == std::string::npos,
                     "source \"{}\": expected \"a+b\" with a and b of 1 to {} digits", source,
                     o.digits());
-    std::string a_text = source.substr(0, plus), b_text = source.substr(plus + 1);
-    if (o.reverse_operands()) {
-      std::reverse(a_text.begin(), a_text.end());
-      std::reverse(b_text.begin(), b_text.end());
-    }
-    const auto a = parse_operand(a_text, o.digits(), source);
-    const auto b = parse_operand(b_text, o.digits(), source);
+    // Reversal is its own inverse: the same map reads the operands back in place order.
+    const auto a = parse_operand(digits_in_order(source.substr(0, plus), o.reverse_operands()),
+                                 o.digits(), source);
+    const auto b = parse_operand(digits_in_order(source.substr(plus + 1), o.reverse_operands()),
+                                 o.digits(), source);
     std::string sum = std::to_string(a + b);
     if (o.pad_operands()) sum = padded(sum, o.digits() + 1);
-    if (o.reverse_sum()) std::reverse(sum.begin(), sum.end());
-    return sum;
+    return digits_in_order(sum, o.reverse_sum());
   }
   task_vocabulary(o).encode(source, "source \"" + source + "\"");  // validates the characters
   std::string target = source;
@@ -126,17 +134,14 @@ SequenceExample sequence_example(const SequenceTaskOptions& o, uint64_t seed, in
       const int64_t digits = o.mixed_digits() ? random.integer(1, o.digits()) : o.digits();
       int64_t limit = 1;
       for (int64_t i = 0; i < digits; ++i) limit *= 10;
-      return std::to_string(
-          random.integer(digits > 1 && o.mixed_digits() ? limit / 10 : 0, limit - 1));
+      // A drawn length is exact: its smallest number has that many digits (0 for one digit).
+      const int64_t lowest = o.mixed_digits() && digits > 1 ? limit / 10 : 0;
+      std::string text = std::to_string(random.integer(lowest, limit - 1));
+      if (o.pad_operands()) text = padded(text, o.digits());
+      return digits_in_order(text, o.reverse_operands());
     };
-    std::string a = operand();
-    std::string b = operand();
-    if (o.pad_operands()) a = padded(a, o.digits()), b = padded(b, o.digits());
-    if (o.reverse_operands()) {
-      std::reverse(a.begin(), a.end());
-      std::reverse(b.begin(), b.end());
-    }
-    source = a + "+" + b;
+    const std::string a = operand();  // two statements: a is drawn before b
+    source = a + "+" + operand();
   } else {
     const auto length = random.integer(o.min_length(), o.max_length());
     for (int64_t i = 0; i < length; ++i)

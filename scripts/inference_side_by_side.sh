@@ -32,8 +32,8 @@ out=results/fashion_mnist_inference.md
 {
   echo "Command: \`./scripts/inference_side_by_side.sh $rounds ${rows[*]}\`"
   echo
-  echo "Inference on the 10 000 test images (batches of 500, no gradients, $(nproc) threads)," \
-    "rows evaluated in turn, $rounds rounds."
+  echo "Inference on the 10 000 test images (batches of 500 cut into one shard per thread, no" \
+    "gradients, $(nproc) threads), rows evaluated in turn, $rounds rounds."
   echo
   echo "| run | median img/s | min | max |"
   echo "|-----|--------------|-----|-----|"

@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# Usage: interrupt_resume.sh SETFORMER CONFIG WORKDIR
-# Trains CONFIG twice on one thread: once straight, once interrupted with Ctrl-C (SIGINT) after
-# its first progress record and then resumed with --resume. The interrupted run must exit 130
-# leaving a checkpoint; the resumed run must end with the same test loss and accuracy, to the
-# last digit, as the straight one (same weights).
+# Usage: interrupt_resume.sh SETFORMER CONFIG WORKDIR [FLAG...]
+# Trains CONFIG (plus the train flags given) twice: once straight, once interrupted with Ctrl-C
+# (SIGINT) after its first progress record and then resumed with --resume. The interrupted run
+# must exit 130 leaving a checkpoint; the resumed run must end with the same test loss and
+# accuracy, to the last digit, as the straight one (same weights).
 set -euo pipefail
 setformer=$1
 config=$2
 work=$3
+shift 3
+flags=("$@")
 rm -rf "$work"
 mkdir -p "$work"
-"$setformer" train --config "$config" --epochs 4 --out "$work/straight" >/dev/null 2>&1
+"$setformer" train --config "$config" --epochs 4 "${flags[@]}" --out "$work/straight" >/dev/null 2>&1
 
-"$setformer" train --config "$config" --epochs 4 --out "$work/resumed" --checkpoint-every 0 \
+"$setformer" train --config "$config" --epochs 4 "${flags[@]}" --out "$work/resumed" --checkpoint-every 0 \
   >/dev/null 2>"$work/interrupted.log" &
 pid=$!
 for _ in $(seq 1 600); do
@@ -32,7 +34,7 @@ fi
 grep -q "continue with --resume" "$work/interrupted.log"
 test -f "$work/resumed/checkpoint.pt"
 
-"$setformer" train --config "$config" --epochs 4 --out "$work/resumed" --resume >/dev/null 2>&1
+"$setformer" train --config "$config" --epochs 4 "${flags[@]}" --out "$work/resumed" --resume >/dev/null 2>&1
 metrics() {
   # summary.json is pretty-printed: one key per line, numbers to full precision.
   grep -E '^  "(test_loss|test_accuracy|steps)"' "$1" | tr -d ' \n'

@@ -5,6 +5,8 @@
 #include "setformer/train/image_classification.h"
 
 #include "setformer/core/files.h"
+#include "setformer/core/runtime.h"
+#include "setformer/core/shards.h"
 #include "setformer/data/idx.h"
 #include "setformer/io/image_file.h"
 
@@ -126,6 +128,43 @@ TEST(ImageClassification, KernelsAreTwinsOfEqualDepthAndWidth) {
   EXPECT_EQ(params["set"] - params["softmax"], difference);
 }
 
+TEST(ImageClassification, ShardedBackwardGivesTheFullBatchGradient) {
+  // The training step's batch parallelism (core/shards.h): shard losses weighted by their share
+  // of the batch, backward in parallel threads into shared gradients. Reference: one backward
+  // of the whole batch's mean loss. Without stochastic depth the two differ only by the order of
+  // float sums.
+  const testing::TempDir dir;
+  auto c = tiny(dir);
+  c.drop_path = 0;
+  set_threads(1);
+  for (const auto* kernel : {"set", "softmax"}) {
+    c.kernel = kernel;
+    torch::manual_seed(0);
+    models::SeTformer model(model_options(c, 1, 28, 10));
+    const auto x = torch::randn({10, 1, 28, 28});
+    const auto y = torch::randint(0, 10, {10});
+    const auto gradients = [&](int64_t shards) {
+      model->zero_grad();
+      run_shards(shards, 10, 1, [&](int64_t, int64_t begin, int64_t end) {
+        const auto loss = torch::nn::functional::cross_entropy(model(x.slice(0, begin, end)),
+                                                               y.slice(0, begin, end)) *
+                          (static_cast<double>(end - begin) / 10.0);
+        loss.backward();
+      });
+      std::vector<torch::Tensor> out;
+      for (const auto& p : model->parameters()) out.push_back(p.grad().clone());
+      return out;
+    };
+    const auto full = gradients(1), sharded = gradients(3);
+    ASSERT_EQ(full.size(), sharded.size());
+    for (size_t i = 0; i < full.size(); ++i) {
+      EXPECT_TRUE(torch::allclose(sharded[i], full[i], 1e-4, 1e-6))
+          << kernel << " parameter " << i << ": max difference "
+          << (sharded[i] - full[i]).abs().max().item<double>();
+    }
+  }
+}
+
 TEST(ImageClassification, ConfigRoundTripsThroughJson) {
   const testing::TempDir dir;
   auto c = tiny(dir);
@@ -154,6 +193,20 @@ TEST(ImageClassification, ConfigErrorsNameTheField) {
   c.kernel = "sparse";
   testing::expect_invalid_argument([&] { models::SeTformer{model_options(c, 1, 28, 10)}; },
                                    "unknown attention kernel 'sparse'");
+}
+
+TEST(ImageClassification, ParallelismErrorsNameTheField) {
+  const testing::TempDir dir;
+  auto c = tiny(dir);
+  c.parallel = "threads";
+  testing::expect_invalid_argument([&] { train_image_classifier(c, [](const std::string&) {}); },
+                                   "run.parallel = 'threads' is not valid; expected batch | ops");
+  c = tiny(dir);
+  c.threads = 2;
+  c.dropout = 0.1;
+  testing::expect_invalid_argument([&] { train_image_classifier(c, [](const std::string&) {}); },
+                                   "model.dropout = 0.1 needs run.parallel = ops");
+  set_threads(1);
 }
 
 TEST(ImageClassification, MissingDatasetNamesTheFileAndPackage) {

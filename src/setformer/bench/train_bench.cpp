@@ -17,7 +17,7 @@
 namespace setformer::bench {
 
 const std::vector<std::string>& train_bench_variants() {
-  static const std::vector<std::string> names{"fused", "implicit", "reference"};
+  static const std::vector<std::string> names{"fused", "implicit", "reference", "fused-ops"};
   return names;
 }
 
@@ -44,6 +44,8 @@ struct Trainee {
   models::SeTformer model{nullptr};
   std::unique_ptr<torch::optim::AdamW> optimizer;
   torch::Tensor images, labels;
+  int64_t shards = 1;  // batch shards in parallel threads (core/shards.h)
+  int intra_op = 1;    // LibTorch's intra-op threads during this variant's turn
   std::vector<double> images_per_second;
   double loss = 0;
 };
@@ -55,6 +57,8 @@ TrainBenchResult run_train_bench(const train::ImageClassifierConfig& config,
                                  const std::function<void(const std::string&)>& progress) {
   validate(config, options);
   const auto device = parse_device(config.device);
+  const int64_t shards = use_cores(static_cast<int>(config.threads), config.parallel, device);
+  const int cores = static_cast<int>(shards) * torch::get_num_threads();
   constexpr int64_t kChannels = 1, kSize = 28, kClasses = 10;  // Fashion-MNIST
   std::vector<Trainee> trainees;
   for (const auto& variant : options.variants) {
@@ -63,6 +67,10 @@ TrainBenchResult run_train_bench(const train::ImageClassifierConfig& config,
     c.sinkhorn_backward = variant == "implicit" ? "implicit" : "unrolled";
     Trainee t;
     t.variant = variant;
+    // fused-ops: the fused paths with every core given to LibTorch's intra-op parallelism, to
+    // compare with batch shards side by side.
+    t.shards = variant == "fused-ops" ? 1 : shards;
+    t.intra_op = variant == "fused-ops" ? cores : torch::get_num_threads();
     torch::manual_seed(config.seed);  // the same weights and batch for every variant
     t.model = models::SeTformer(train::model_options(c, kChannels, kSize, kClasses));
     t.model->to(device);
@@ -76,32 +84,31 @@ TrainBenchResult run_train_bench(const train::ImageClassifierConfig& config,
                               torch::TensorOptions(device).dtype(torch::kLong));
     trainees.push_back(std::move(t));
   }
-  const auto cross_entropy =
-      torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(config.label_smoothing);
-  const auto steps = [&](Trainee& t, int64_t count) {
+  const auto steps = [&](Trainee& t, int64_t count, uint64_t seed) {
+    torch::set_num_threads(t.intra_op);
     for (int64_t s = 0; s < count; ++s) {
       t.optimizer->zero_grad();
-      const auto loss =
-          torch::nn::functional::cross_entropy(t.model(t.images), t.labels, cross_entropy);
-      loss.backward();
+      const auto out = train::classifier_step(t.model, t.images, t.labels, config.label_smoothing,
+                                              t.shards, seed + static_cast<uint64_t>(s));
       if (config.clip_norm > 0)
         torch::nn::utils::clip_grad_norm_(t.model->parameters(), config.clip_norm);
       t.optimizer->step();
-      t.loss = loss.item<double>();
+      t.loss = out.loss.item<double>();
     }
     synchronize(device);
   };
   // Every variant draws the same drop-path masks: the generator restarts before each turn.
   for (auto& t : trainees) {
     torch::manual_seed(config.seed);
-    steps(t, options.warmup);
+    steps(t, options.warmup, config.seed);
   }
   for (int64_t round = 0; round < options.rounds; ++round) {
     std::string line = fmt::format("round {}/{}:", round + 1, options.rounds);
     for (auto& t : trainees) {
-      torch::manual_seed(config.seed + static_cast<uint64_t>(round) + 1);
+      const uint64_t seed = config.seed + static_cast<uint64_t>(round) + 1;
+      torch::manual_seed(seed);
       const auto start = Clock::now();
-      steps(t, options.steps);
+      steps(t, options.steps, seed);
       const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
       t.images_per_second.push_back(static_cast<double>(options.steps * config.batch_size) /
                                     seconds);
@@ -109,10 +116,12 @@ TrainBenchResult run_train_bench(const train::ImageClassifierConfig& config,
     }
     progress(line);
   }
+  torch::set_num_threads(shards > 1 ? 1 : cores);
   TrainBenchResult result;
   result.options = options;
   result.config = config;
-  result.threads = torch::get_num_threads();
+  result.threads = cores;
+  result.parallel = shards > 1 ? "batch" : "ops";
   for (auto& t : trainees) {
     const auto& v = t.images_per_second;
     TrainBenchRow row;
@@ -150,16 +159,20 @@ void write_train_bench_outputs(const TrainBenchResult& result, const std::string
       "Model {} (kernel '{}') at 28x28, batch {}; full training steps (forward, label-smoothed "
       "cross-entropy, backward, gradient clipping, AdamW) on a fixed random batch, no data "
       "loading; {} timed steps per variant per round, variants in turn, median over {} rounds "
-      "after {} warm-up steps; device {} ({} threads). Variants: fused = the fused CPU paths "
+      "after {} warm-up steps; device {} ({} threads, parallel {}). Variants: fused = the fused "
+      "CPU paths "
       "(unrolled backward), implicit = the same with the implicit backward, reference = "
-      "set.fused_sinkhorn = false (the composition of LibTorch operations)",
-      c.model, c.kernel, c.batch_size, o.steps, o.rounds, o.warmup, c.device, result.threads);
+      "set.fused_sinkhorn = false (the composition of LibTorch operations), fused-ops = fused "
+      "with parallel ops (every core to LibTorch's intra-op threads, one batch shard)",
+      c.model, c.kernel, c.batch_size, o.steps, o.rounds, o.warmup, c.device, result.threads,
+      result.parallel);
   const auto table = train_bench_table(result);
   write_file_atomic(prefix + ".md",
                     fmt::format("Command: `{}`\n\n{}.\n\n{}", command, setup, table.markdown()));
   nlohmann::json j;
   j["command"] = command;
   j["threads"] = result.threads;
+  j["parallel"] = result.parallel;
   j["config"] = c;
   j["options"] = {
       {"variants", o.variants}, {"steps", o.steps}, {"rounds", o.rounds}, {"warmup", o.warmup}};

@@ -36,7 +36,8 @@ struct TrainBenchResult {
   TrainBenchOptions options;
   train::ImageClassifierConfig config;
   std::vector<TrainBenchRow> rows;
-  int threads = 0;
+  int64_t threads = 0;           // CPU threads used
+  std::string parallel = "ops";  // how they shared the work (run.parallel as applied)
 };
 
 /// Runs the benchmark on `config` (Fashion-MNIST image size and classes); throws naming the

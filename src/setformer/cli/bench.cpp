@@ -38,7 +38,6 @@ void add_bench_train(CLI::App& bench_cmd) {
   cmd->add_option("--table", *table, "Output path prefix of the table")->capture_default_str();
   cmd->callback([config, options, table] {
     const auto c = config->resolve();
-    set_threads(static_cast<int>(c.threads));
     const auto result = bench::run_train_bench(c, *options, [](const std::string& line) {
       std::cerr << "bench train " << line << std::endl;
     });

@@ -85,7 +85,9 @@ void add_summarize_command(CLI::App& app) {
            std::to_string(epochs), train::format_duration(seconds),
            fmt::format("{:.0f}", train_rate),
            fmt::format("{:.0f}", field(s, "/inference_images_per_second", file).get<double>()),
-           std::to_string(field(s, "/threads", file).get<int64_t>())});
+           // Runs from before run.parallel existed used LibTorch's intra-op threads.
+           fmt::format("{} {}", field(s, "/threads", file).get<int64_t>(),
+                       s.value("parallel", std::string("ops")))});
       rows.push_back({{"run", run},
                       {"summary", file},
                       {"test_accuracy", s["test_accuracy"]},
@@ -111,7 +113,8 @@ void add_summarize_command(CLI::App& app) {
         "Command: `{}`\n\n{}\nTrain time excludes the per-epoch test evaluations; train img/s "
         "= training steps × batch size / train time; infer img/s is the model alone on the test "
         "set "
-        "(batches of 500, no gradients).\n",
+        "(batches of 500, no gradients); threads: CPU threads and how they shared the work (batch: "
+        "one batch shard per thread; ops: LibTorch's intra-op threads).\n",
         command_line(), table.markdown());
     write_file_atomic(args->out + ".md", md);
     write_file_atomic(args->out + ".json",

@@ -88,6 +88,9 @@ void declare_train_options(ConfigurableOptions<Config>& o) {
   // run
   o.add("--seed", "run.seed", &Config::seed, "Random seed (model, data order, augmentation)");
   o.add("--threads", "run.threads", &Config::threads, "CPU threads (0: all available cores)");
+  o.add("--parallel", "run.parallel", &Config::parallel,
+        "How CPU threads share the work: batch (one batch shard per core) or ops (LibTorch's "
+        "intra-op threads)");
   o.add("--device", "run.device", &Config::device, "cpu, cuda or cuda:N");
   o.add("--out", "run.out", &Config::out,
         "Run folder: checkpoint.pt, log.jsonl, curves.png, confusion.*, summary.json");
@@ -110,7 +113,6 @@ void add_train(CLI::App& app) {
   declare_train_options(*options);
   cmd->callback([options] {
     const Config config = options->resolve();
-    set_threads(static_cast<int>(config.threads));
     train::install_interrupt_handler();
     const auto result = train::train_image_classifier(
         config, [](const std::string& line) { std::cerr << line << std::endl; });
@@ -119,9 +121,9 @@ void add_train(CLI::App& app) {
                result.test.confusion.total());
     fmt::print("parameters: {:.3f} M, FLOPs: {:.1f} M per image\n",
                static_cast<double>(result.parameters) / 1e6, result.flops / 1e6);
-    fmt::print("training time: {}, inference: {:.0f} images/s on {} thread(s)\n",
+    fmt::print("training time: {}, inference: {:.0f} images/s on {} thread(s), parallel {}\n",
                train::format_duration(result.summary.train_seconds), result.test.images_per_second,
-               torch::get_num_threads());
+               result.cores, result.parallel);
     fmt::print(
         "wrote {0}/checkpoint.pt, {0}/log.jsonl, {0}/curves.png, {0}/confusion.png, "
         "{0}/summary.json\n",
@@ -134,6 +136,7 @@ void add_eval(CLI::App& app) {
     std::string checkpoint, device = "cpu", data_dir = data::kFashionMnistFolder, out;
     int64_t batch_size = 500, limit = 0;
     int threads = 0;
+    std::string parallel = "batch";
     double stop_tolerance = -1.0;
     bool raw = false;
   };
@@ -145,6 +148,10 @@ void add_eval(CLI::App& app) {
   cmd->add_option("--checkpoint", args->checkpoint, "checkpoint.pt written by train")->required();
   cmd->add_option("--device", args->device, "cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--threads", args->threads, "CPU threads (0: all)")->capture_default_str();
+  cmd->add_option("--parallel", args->parallel,
+                  "How CPU threads share a batch: batch (one shard per thread) or ops (LibTorch's "
+                  "intra-op threads)")
+      ->capture_default_str();
   cmd->add_option("--batch-size", args->batch_size, "Batch size")->capture_default_str();
   cmd->add_option("--data-dir", args->data_dir, "Folder of the Fashion-MNIST IDX files")
       ->capture_default_str();
@@ -157,19 +164,23 @@ void add_eval(CLI::App& app) {
                   "Folder for eval.json, confusion.txt and confusion.png (default: the "
                   "checkpoint's folder)");
   cmd->callback([args] {
-    set_threads(args->threads);
     const auto device = parse_device(args->device);
+    const int64_t shards = use_cores(args->threads, args->parallel, device);
+    const int64_t cores = shards * torch::get_num_threads();
     auto loaded =
         train::load_image_classifier(args->checkpoint, !args->raw, device, args->stop_tolerance);
     const auto test =
         train::first_images(data::load_fashion_mnist("test", args->data_dir), args->limit);
-    const auto report = train::evaluate_classifier(loaded.model, test, args->batch_size, device);
+    const auto report =
+        train::evaluate_classifier(loaded.model, test, args->batch_size, device, shards);
     const auto& names = loaded.classes;
     fmt::print("{} ({}, {} weights) on {} test images\n", args->checkpoint, loaded.config.model,
                loaded.ema ? "EMA" : "trained", report.confusion.total());
-    fmt::print("accuracy: {:.4f}   loss: {:.4f}   throughput: {:.0f} images/s ({} thread(s), {})\n",
-               report.confusion.accuracy(), report.loss, report.images_per_second,
-               torch::get_num_threads(), args->device);
+    fmt::print(
+        "accuracy: {:.4f}   loss: {:.4f}   throughput: {:.0f} images/s ({} thread(s), parallel "
+        "{}, {})\n",
+        report.confusion.accuracy(), report.loss, report.images_per_second, cores,
+        shards > 1 ? "batch" : "ops", args->device);
     fmt::print("\nconfusion matrix (rows: true class, columns: predicted)\n{}",
                report.confusion.text(names));
     const std::string out = args->out.empty()
@@ -184,7 +195,8 @@ void add_eval(CLI::App& app) {
     json["classes"] = names;
     json["checkpoint"] = args->checkpoint;
     json["ema"] = loaded.ema;
-    json["threads"] = torch::get_num_threads();
+    json["threads"] = cores;
+    json["parallel"] = shards > 1 ? "batch" : "ops";
     json["device"] = args->device;
     write_file_atomic(folder + "/eval.json", json.dump(2) + "\n");
     fmt::print("wrote {0}/eval.json, {0}/confusion.txt, {0}/confusion.png\n", folder);

@@ -50,6 +50,19 @@ void set_threads(int threads) {
   torch::set_num_threads(threads == 0 ? available_cores() : threads);
 }
 
+int64_t use_cores(int threads, const std::string& parallel, const torch::Device& device) {
+  SETFORMER_CHECK(parallel == "batch" || parallel == "ops",
+                  "parallel = '{}' is not valid; expected batch | ops", parallel);
+  SETFORMER_CHECK(threads >= 0, "threads must be >= 0 (0 = all available cores), got {}", threads);
+  const int cores = threads == 0 ? available_cores() : threads;
+  if (parallel == "ops" || !device.is_cpu()) {
+    torch::set_num_threads(cores);
+    return 1;
+  }
+  torch::set_num_threads(1);
+  return cores;
+}
+
 std::string blas_library() {
   std::ifstream maps("/proc/self/maps");
   std::string line, reference;

@@ -18,6 +18,13 @@ int available_cores();
 /// Sets LibTorch's intra-op thread count; 0 means available_cores().
 void set_threads(int threads);
 
+/// Spends `threads` CPU cores (0: all available) as `parallel` says and returns how many batch
+/// shards to run in parallel threads (core/shards.h): "ops" gives LibTorch `threads` intra-op
+/// threads and returns 1; "batch" gives it one intra-op thread and returns the core count. A
+/// CUDA device has no CPU work to spread, so there "batch" means "ops". Throws naming the value
+/// when `parallel` is neither.
+int64_t use_cores(int threads, const std::string& parallel, const torch::Device& device);
+
 /// The BLAS library this process loaded, e.g. "OpenBLAS, SkylakeX kernels (/usr/lib/...)", or a
 /// warning when it is the slow reference implementation.
 std::string blas_library();

@@ -1,6 +1,7 @@
 #include "setformer/nn/drop_path.h"
 
 #include "setformer/core/error.h"
+#include "setformer/core/shards.h"
 
 #include <torch/torch.h>
 
@@ -16,7 +17,9 @@ torch::Tensor DropPathImpl::forward(const torch::Tensor& x) {
   const double keep = 1.0 - options.probability();
   std::vector<int64_t> shape(static_cast<size_t>(x.dim()), 1);
   shape[0] = x.size(0);
-  const auto mask = torch::empty(shape, x.options()).bernoulli_(keep);
+  // Batch shards (core/shards.h) each draw from their own generator, so runs stay deterministic.
+  const auto generator = x.is_cpu() ? shard_generator() : c10::nullopt;
+  const auto mask = torch::empty(shape, x.options()).bernoulli_(keep, generator);
   return x * mask / keep;
 }
 

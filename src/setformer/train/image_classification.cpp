@@ -4,7 +4,9 @@
 #include "setformer/core/error.h"
 #include "setformer/core/files.h"
 #include "setformer/core/runtime.h"
+#include "setformer/core/shards.h"
 #include "setformer/data/loader.h"
+#include "setformer/data/random.h"
 
 #include <torch/torch.h>
 
@@ -20,7 +22,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     mlp_ratio, drop_path, dropout, values, positions, references, similarity, epsilon, iterations,
     fused_sinkhorn, sinkhorn_backward, stop_tolerance, sigma, alpha, init_refs, init_refs_images,
     epochs, lr, min_lr, warmup_epochs, weight_decay, clip_norm, label_smoothing, ema, seed, threads,
-    device, out, checkpoint_every, log_every, eval_every, resume)
+    parallel, device, out, checkpoint_every, log_every, eval_every, resume)
 
 namespace {
 
@@ -92,7 +94,7 @@ nlohmann::json EvalReport::metrics() const {
 }
 
 EvalReport evaluate_classifier(models::SeTformer& model, const data::ImageDataset& data,
-                               int64_t batch_size, const torch::Device& device) {
+                               int64_t batch_size, const torch::Device& device, int64_t shards) {
   torch::NoGradGuard no_grad;
   const bool was_training = model->is_training();
   model->eval();
@@ -111,7 +113,12 @@ EvalReport evaluate_classifier(models::SeTformer& model, const data::ImageDatase
   while (auto batch = epoch.next()) {
     // Throughput counts the model only, not the loader.
     const auto start = std::chrono::steady_clock::now();
-    const auto logits = model(batch->images.to(device));
+    const auto images = batch->images.to(device);
+    std::vector<torch::Tensor> parts(static_cast<size_t>(shards));
+    run_shards(shards, images.size(0), 0, [&](int64_t shard, int64_t begin, int64_t end) {
+      parts[static_cast<size_t>(shard)] = model(images.slice(0, begin, end));
+    });
+    const auto logits = torch::cat(parts);
     synchronize(device);
     compute_seconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -127,6 +134,31 @@ EvalReport evaluate_classifier(models::SeTformer& model, const data::ImageDatase
   report.images_per_second = static_cast<double>(loader.size()) / std::max(1e-9, compute_seconds);
   model->train(was_training);
   return report;
+}
+
+StepOutput classifier_step(models::SeTformer& model, const torch::Tensor& images,
+                           const torch::Tensor& labels, double label_smoothing, int64_t shards,
+                           uint64_t seed) {
+  const auto cross_entropy =
+      torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(label_smoothing);
+  StepOutput out;
+  out.count = labels.size(0);
+  out.backward_done = true;
+  std::vector<torch::Tensor> losses(static_cast<size_t>(shards)),
+      correct(static_cast<size_t>(shards));
+  run_shards(shards, out.count, seed, [&](int64_t shard, int64_t begin, int64_t end) {
+    const auto y = labels.slice(0, begin, end);
+    const auto logits = model(images.slice(0, begin, end));
+    const auto loss = torch::nn::functional::cross_entropy(logits, y, cross_entropy) *
+                      (static_cast<double>(end - begin) / static_cast<double>(out.count));
+    loss.backward();
+    const auto i = static_cast<size_t>(shard);
+    losses[i] = loss.detach();
+    correct[i] = (logits.argmax(1) == y).sum();
+  });
+  out.loss = torch::stack(losses).sum();
+  out.correct = torch::stack(correct).sum();
+  return out;
 }
 
 namespace {
@@ -149,6 +181,8 @@ void check_config(const ImageClassifierConfig& c) {
                   c.init_refs_images);
   SETFORMER_CHECK(c.eval_batch_size >= 1, "data.eval_batch_size must be >= 1, got {}",
                   c.eval_batch_size);
+  SETFORMER_CHECK(c.parallel == "batch" || c.parallel == "ops",
+                  "run.parallel = '{}' is not valid; expected batch | ops", c.parallel);
 }
 
 }  // namespace
@@ -157,6 +191,13 @@ TrainResult train_image_classifier(const ImageClassifierConfig& c,
                                    const std::function<void(const std::string&)>& print) {
   check_config(c);
   const auto device = parse_device(c.device);
+  const int64_t shards = use_cores(static_cast<int>(c.threads), c.parallel, device);
+  // Shards draw stochastic depth from their own generators (core/shards.h); dropout draws from
+  // LibTorch's shared one, whose order between threads would make the run nondeterministic.
+  SETFORMER_CHECK(shards == 1 || c.dropout == 0,
+                  "model.dropout = {} needs run.parallel = ops (with run.parallel = batch, {} "
+                  "shards would share dropout's generator and the run would not be repeatable)",
+                  c.dropout, shards);
   const auto train_set = first_images(data::load_fashion_mnist("train", c.data_dir), c.train_limit);
   const auto test_set = first_images(data::load_fashion_mnist("test", c.data_dir), c.test_limit);
   const auto classes = static_cast<int64_t>(train_set.classes.size());
@@ -181,6 +222,8 @@ TrainResult train_image_classifier(const ImageClassifierConfig& c,
                   c.batch_size, loader.size());
 
   TrainResult result;
+  result.cores = shards * torch::get_num_threads();
+  result.parallel = shards > 1 ? "batch" : "ops";
   for (const auto& p : model->parameters()) result.parameters += p.numel();
   result.flops = model->flops();
   print(
@@ -227,8 +270,6 @@ TrainResult train_image_classifier(const ImageClassifierConfig& c,
   // batch s % steps_per_epoch of epoch s / steps_per_epoch whatever the iterator's history.
   std::optional<data::ImageLoader::EpochIterator> epoch_batches;
   int64_t expected_step = -1;
-  const auto cross_entropy =
-      torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(c.label_smoothing);
   const auto step = [&](int64_t s) {
     const int64_t epoch = s / steps_per_epoch, index = s % steps_per_epoch;
     if (!epoch_batches || s != expected_step) epoch_batches.emplace(loader.epoch(epoch, index));
@@ -236,16 +277,12 @@ TrainResult train_image_classifier(const ImageClassifierConfig& c,
     SETFORMER_CHECK(batch && batch->epoch == epoch && batch->index == index,
                     "loader out of step at training step {}", s);
     expected_step = index + 1 == steps_per_epoch ? -1 : s + 1;
-    const auto labels = batch->labels.to(device);
-    const auto logits = model(batch->images.to(device));
-    StepOutput out;
-    out.loss = torch::nn::functional::cross_entropy(logits, labels, cross_entropy);
-    out.correct = (logits.argmax(1) == labels).sum();
-    out.count = labels.size(0);
-    return out;
+    return classifier_step(model, batch->images.to(device), batch->labels.to(device),
+                           c.label_smoothing, shards,
+                           data::mix(c.seed, static_cast<uint64_t>(s), 0xD5));
   };
   const auto evaluate = [&] {
-    result.test = evaluate_classifier(model, test_set, c.eval_batch_size, device);
+    result.test = evaluate_classifier(model, test_set, c.eval_batch_size, device, shards);
     return result.test.metrics();
   };
   result.summary = trainer.run(step, evaluate, print);
@@ -265,7 +302,8 @@ TrainResult train_image_classifier(const ImageClassifierConfig& c,
                          {"inference_images_per_second", result.test.images_per_second},
                          {"steps", result.summary.steps_done},
                          {"train_images", loader.size()},
-                         {"threads", torch::get_num_threads()},
+                         {"threads", result.cores},
+                         {"parallel", result.parallel},
                          {"device", c.device},
                          {"config", c}};
   write_file_atomic(c.out + "/summary.json", summary.dump(2) + "\n");

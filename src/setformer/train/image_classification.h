@@ -25,11 +25,11 @@ struct ImageClassifierConfig {
   std::string data_dir = data::kFashionMnistFolder;
   int64_t train_limit = 0;  // first N training images (0: all), for quick runs
   int64_t test_limit = 0;   // first N test images (0: all)
-  int64_t batch_size = 128;
+  int64_t batch_size = 64;
   int64_t eval_batch_size = 500;
   int64_t crop_padding = 2;
   bool flip = true;
-  double erase = 0.0;  // random-erasing probability
+  double erase = 0.25;  // random-erasing probability
   // --- model ---
   std::string model = "setformer-fmnist";  // preset; the fields below override it when set
   std::string kernel = "set";              // attention kernel of every block
@@ -54,17 +54,20 @@ struct ImageClassifierConfig {
   std::string init_refs = "kmeans";  // kmeans | random
   int64_t init_refs_images = 256;    // training images whose features seed the k-means
   // --- optimisation ---
-  int64_t epochs = 10;
+  int64_t epochs = 34;
   double lr = 2e-3;
   double min_lr = 1e-5;
   double warmup_epochs = 1.0;
   double weight_decay = 0.05;
   double clip_norm = 1.0;
   double label_smoothing = 0.1;
-  double ema = 0.0;
+  double ema = 0.9995;  // EMA decay per step (0: off)
   // --- run ---
   uint64_t seed = 0;
   int64_t threads = 0;  // 0: all available cores
+  // How the cores are spent on CPU: "batch" runs one batch shard per core in parallel threads
+  // (core/shards.h), "ops" gives LibTorch's intra-op parallelism every core.
+  std::string parallel = "batch";
   std::string device = "cpu";
   std::string out = "runs/fashion-mnist";
   int64_t checkpoint_every = 500;
@@ -95,15 +98,27 @@ struct EvalReport {
 };
 
 /// Accuracy, mean cross-entropy, confusion matrix and throughput of `model` on `data`
-/// (evaluation mode, no gradients, batches of `batch_size`).
+/// (evaluation mode, no gradients, batches of `batch_size`, each cut into `shards` run in
+/// parallel threads, core/shards.h).
 EvalReport evaluate_classifier(models::SeTformer& model, const data::ImageDataset& data,
-                               int64_t batch_size, const torch::Device& device);
+                               int64_t batch_size, const torch::Device& device, int64_t shards = 1);
+
+/// One training step's forward and backward of `images` [B, C, H, W] with `labels` [B], the batch
+/// cut into `shards` run in parallel threads (core/shards.h, stochastic depth seeded by `seed`):
+/// each shard's label-smoothed cross-entropy is weighted by its share of the batch, so the
+/// gradients it accumulates into the model's parameters are those of the batch's mean loss.
+/// Returns that loss and the correct predictions, detached, with backward_done set.
+StepOutput classifier_step(models::SeTformer& model, const torch::Tensor& images,
+                           const torch::Tensor& labels, double label_smoothing, int64_t shards,
+                           uint64_t seed);
 
 struct TrainResult {
   TrainSummary summary;
   EvalReport test;
   int64_t parameters = 0;
   double flops = 0;
+  int64_t cores = 1;             // CPU threads the run used
+  std::string parallel = "ops";  // how they shared the work (run.parallel as applied)
 };
 
 /// Trains the classifier `config` describes on Fashion-MNIST and evaluates it on the test split;

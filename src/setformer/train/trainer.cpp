@@ -242,7 +242,7 @@ TrainSummary Trainer::run(const std::function<StepOutput(int64_t step)>& step_fn
     const StepOutput out = step_fn(step);
     SETFORMER_CHECK(out.loss.defined() && out.loss.numel() == 1,
                     "a training step must return a scalar loss");
-    out.loss.backward();
+    if (!out.backward_done) out.loss.backward();
     double grad_norm = -1;
     if (o.optim().clip_norm() > 0) {
       grad_norm = torch::nn::utils::clip_grad_norm_(parameters_, o.optim().clip_norm());

@@ -75,11 +75,14 @@ struct TrainerOptions {
 
 /// What one training step reports. `loss` is the scalar to minimise; `correct` (a scalar
 /// tensor, or undefined when the task has no accuracy) counts correct predictions among `count`
-/// items. Tensors stay on the device: the loop reads them only when it logs.
+/// items. Tensors stay on the device: the loop reads them only when it logs. A step that ran the
+/// backward pass itself (over batch shards in parallel threads, core/shards.h) sets
+/// `backward_done`, and `loss` is then only reported.
 struct StepOutput {
   torch::Tensor loss;
   torch::Tensor correct;
   int64_t count = 0;
+  bool backward_done = false;
 };
 
 struct TrainSummary {

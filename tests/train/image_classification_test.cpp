@@ -156,6 +156,14 @@ TEST(ImageClassification, ShardedBackwardGivesTheFullBatchGradient) {
       return out;
     };
     const auto full = gradients(1), sharded = gradients(3);
+    // More shards than images: one image per shard, and the step still reports every image.
+    model->zero_grad();
+    const auto tiny_batch =
+        classifier_step(model, x.slice(0, 0, 2), y.slice(0, 0, 2), 0.0, 3, /*seed=*/1);
+    EXPECT_EQ(tiny_batch.count, 2);
+    const auto reference =
+        torch::nn::functional::cross_entropy(model(x.slice(0, 0, 2)), y.slice(0, 0, 2));
+    EXPECT_NEAR(tiny_batch.loss.item<double>(), reference.item<double>(), 1e-5) << kernel;
     ASSERT_EQ(full.size(), sharded.size());
     for (size_t i = 0; i < full.size(); ++i) {
       EXPECT_TRUE(torch::allclose(sharded[i], full[i], 1e-4, 1e-6))

@@ -46,11 +46,15 @@ ShardRange shard_range(int64_t n, int64_t shards, int64_t shard) {
   return {shard * n / shards, (shard + 1) * n / shards};
 }
 
-void run_shards(int64_t shards, int64_t n, uint64_t seed,
-                const std::function<void(int64_t shard, int64_t begin, int64_t end)>& fn) {
+int64_t shard_count(int64_t shards, int64_t n) {
   SETFORMER_CHECK(shards >= 1, "run_shards: shards must be >= 1, got {}", shards);
   SETFORMER_CHECK(n >= 0, "run_shards: n must be >= 0, got {}", n);
-  shards = std::max<int64_t>(1, std::min(shards, n));
+  return std::max<int64_t>(1, std::min(shards, n));
+}
+
+void run_shards(int64_t shards, int64_t n, uint64_t seed,
+                const std::function<void(int64_t shard, int64_t begin, int64_t end)>& fn) {
+  shards = shard_count(shards, n);
   if (shards == 1) {
     fn(0, 0, n);
     return;

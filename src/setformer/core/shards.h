@@ -32,9 +32,13 @@ struct ShardRange {
 };
 ShardRange shard_range(int64_t n, int64_t shards, int64_t shard);
 
+/// How many shards run_shards(shards, n, ...) runs: min(shards, n), at least one, so that no
+/// shard is empty. Callers collecting one result per shard size their storage with it.
+int64_t shard_count(int64_t shards, int64_t n);
+
 /// Runs fn(shard, begin, end) for every shard of [0, n): shard 0 on the calling thread, the others
-/// on new threads, all at once, and returns when all are done. Shards are min(shards, n) (at least
-/// one); with one shard fn runs on the calling thread with nothing changed. With several, every
+/// on new threads, all at once, and returns when all are done, over shard_count(shards, n)
+/// shards; with one shard fn runs on the calling thread with nothing changed. With several, every
 /// thread runs LibTorch with one intra-op thread, inherits the caller's grad mode and draws from
 /// its own generator seeded with (seed, shard) (shard_generator()). The first exception a shard
 /// throws is rethrown after every shard has finished. The caller must itself run with one

@@ -114,11 +114,11 @@ EvalReport evaluate_classifier(models::SeTformer& model, const data::ImageDatase
     // Throughput counts the model only, not the loader.
     const auto start = std::chrono::steady_clock::now();
     const auto images = batch->images.to(device);
-    std::vector<torch::Tensor> parts(static_cast<size_t>(shards));
+    std::vector<torch::Tensor> parts(static_cast<size_t>(shard_count(shards, images.size(0))));
     run_shards(shards, images.size(0), 0, [&](int64_t shard, int64_t begin, int64_t end) {
       parts[static_cast<size_t>(shard)] = model(images.slice(0, begin, end));
     });
-    const auto logits = torch::cat(parts);
+    const auto logits = parts.size() == 1 ? parts[0] : torch::cat(parts);
     synchronize(device);
     compute_seconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -144,8 +144,8 @@ StepOutput classifier_step(models::SeTformer& model, const torch::Tensor& images
   StepOutput out;
   out.count = labels.size(0);
   out.backward_done = true;
-  std::vector<torch::Tensor> losses(static_cast<size_t>(shards)),
-      correct(static_cast<size_t>(shards));
+  const auto count = static_cast<size_t>(shard_count(shards, out.count));
+  std::vector<torch::Tensor> losses(count), correct(count);
   run_shards(shards, out.count, seed, [&](int64_t shard, int64_t begin, int64_t end) {
     const auto y = labels.slice(0, begin, end);
     const auto logits = model(images.slice(0, begin, end));

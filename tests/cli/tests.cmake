@@ -65,6 +65,12 @@ add_test(NAME cli.eval_checkpoint_batch_shards
                  --out ${CLI_OUT}/eval_shards)
 set_tests_properties(cli.eval_checkpoint_batch_shards PROPERTIES FIXTURES_REQUIRED trained
                      PASS_REGULAR_EXPRESSION "images/s \\(2 thread\\(s\\), parallel batch, cpu\\)")
+# bench infer: a configuration row (initial weights) beside a checkpoint row (trained weights).
+add_test(NAME cli.bench_infer_rows
+         COMMAND setformer bench infer ${FIXTURES}/tiny_train.toml ${CLI_OUT}/train/checkpoint.pt
+                 --batch 16 --batches 1 --rounds 2 --threads 2 --table ${CLI_OUT}/bench_infer)
+set_tests_properties(cli.bench_infer_rows PROPERTIES FIXTURES_REQUIRED trained PASS_REGULAR_EXPRESSION
+                     "\\| tiny_train +\\| set +\\| initial +\\| [0-9.]+ M .*1\\.00x.*\n\\| train +\\| set +\\| trained .*[0-9.]+x.*bench_infer.json")
 
 # sets train and sets table: a short clustering row and its table beside the paper's figures.
 add_test(NAME cli.sets_train_quick
@@ -186,6 +192,8 @@ cli_error(unknown_kernel "unknown attention kernel 'nope'; expected one of: soft
 cli_error(unknown_model "unknown model 'setformer-huge'" info --model setformer-huge)
 cli_error(unknown_bench_variant "bench train: unknown variant 'fast'; expected one of: fused"
           bench train --variants fast)
+cli_error(bench_infer_row "ankle_boot.pgm' is neither a .toml configuration nor a .pt checkpoint"
+          bench infer ${FIXTURES}/ankle_boot.pgm)
 cli_error(bench_config_key "bad_bench.toml: unknown key 'heds'"
           bench attention --config ${FIXTURES}/bad_bench.toml)
 cli_error(train_config_key "bad_key_train.toml: unknown key 'optim.epoch'"

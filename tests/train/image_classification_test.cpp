@@ -173,6 +173,26 @@ TEST(ImageClassification, ShardedBackwardGivesTheFullBatchGradient) {
   }
 }
 
+TEST(ImageClassification, StopToleranceReachesEverySetLayerWithoutGradients) {
+  // set.stop_tolerance stops Sinkhorn early where no gradient is needed (evaluation). A tolerance
+  // no plan can miss stops every layer after its first iteration, which changes the logits; with
+  // gradients (the unrolled backward keeps every iterate) the logits stay those of T iterations.
+  const testing::TempDir dir;
+  auto c = tiny(dir);
+  c.drop_path = 0;
+  const auto x = torch::randn({4, 1, 28, 28});
+  const auto logits = [&](double tolerance, bool gradients) {
+    c.stop_tolerance = tolerance;
+    torch::manual_seed(0);
+    models::SeTformer model(model_options(c, 1, 28, 10));
+    model->eval();
+    torch::AutoGradMode mode(gradients);
+    return model(x).detach();
+  };
+  EXPECT_GT((logits(1e9, false) - logits(0.0, false)).abs().max().item<double>(), 1e-4);
+  EXPECT_TRUE(torch::allclose(logits(1e9, true), logits(0.0, true), 1e-5, 1e-6));
+}
+
 TEST(ImageClassification, ConfigRoundTripsThroughJson) {
   const testing::TempDir dir;
   auto c = tiny(dir);

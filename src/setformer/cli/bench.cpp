@@ -1,8 +1,10 @@
 // `setformer bench ...`: benchmarks that write tables and plots: `bench attention` (attention
-// kernels against sequence length) and `bench train` (training throughput of SeT's paths).
+// kernels against sequence length), `bench train` (training throughput of SeT's paths) and
+// `bench infer` (inference throughput of image classifiers side by side).
 #include "setformer/cli/commands.h"
 
 #include "setformer/bench/attention_bench.h"
+#include "setformer/bench/infer_bench.h"
 #include "setformer/bench/train_bench.h"
 #include "setformer/cli/config_options.h"
 #include "setformer/core/runtime.h"
@@ -43,6 +45,49 @@ void add_bench_train(CLI::App& bench_cmd) {
     });
     bench::write_train_bench_outputs(result, *table, command_line());
     fmt::print("{0}wrote {1}.md, {1}.json\n", bench::train_bench_table(result).markdown(), *table);
+  });
+}
+
+void add_bench_infer(CLI::App& bench_cmd) {
+  auto* cmd = bench_cmd.add_subcommand(
+      "infer",
+      "Inference images/s of image classifiers side by side: each ROW a training config (.toml, "
+      "the model as initialised) or a checkpoint (.pt, the trained model); writes "
+      "<table>.md/.json");
+  auto options = std::make_shared<bench::InferBenchOptions>();
+  auto table = std::make_shared<std::string>("results/bench_infer");
+  cmd->add_option("rows", options->rows, "Rows: .toml configurations or .pt checkpoints")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--batch", options->batch, "Images per forward pass")->capture_default_str();
+  cmd->add_option("--batches", options->batches, "Timed forward passes per row and round")
+      ->capture_default_str();
+  cmd->add_option("--rounds", options->rounds, "Rounds (the median is over rounds)")
+      ->capture_default_str();
+  cmd->add_option("--warmup", options->warmup, "Untimed forward passes per row first")
+      ->capture_default_str();
+  cmd->add_option("--threads", options->threads, "CPU threads (0: all available cores)")
+      ->capture_default_str();
+  cmd->add_option("--parallel", options->parallel,
+                  "batch (one shard of each batch per core) or ops (LibTorch's intra-op threads)")
+      ->capture_default_str();
+  cmd->add_option("--device", options->device, "cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--stop-tolerance", options->stop_tolerance,
+                  "Replace every row's set.stop_tolerance (negative: keep each row's)")
+      ->capture_default_str();
+  cmd->add_option("--seed", options->seed, "Seed of the initial weights and the images")
+      ->capture_default_str();
+  cmd->add_option("--table", *table, "Output path prefix of the table")->capture_default_str();
+  cmd->callback([options, table] {
+    // A configuration row reads the keys of `setformer train --config`.
+    CLI::App keys;
+    ConfigurableOptions<train::ImageClassifierConfig> config(&keys);
+    declare_train_options(config);
+    const auto result = bench::run_infer_bench(
+        *options, [&](const std::string& file) { return config.resolve_file(file); },
+        [](const std::string& line) { std::cerr << "bench infer " << line << std::endl; });
+    bench::write_infer_bench_outputs(result, *table, command_line());
+    fmt::print("{0}wrote {1}.md, {1}.json\n", bench::infer_bench_table(result).markdown(), *table);
   });
 }
 
@@ -93,6 +138,7 @@ void add_bench_command(CLI::App& app) {
     fmt::print("wrote {0}.md, {0}.csv, {0}.json, {0}.png\n", *out);
   });
   add_bench_train(*bench_cmd);
+  add_bench_infer(*bench_cmd);
 }
 
 }  // namespace setformer::cli

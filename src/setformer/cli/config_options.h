@@ -76,10 +76,14 @@ class ConfigurableOptions {
   }
 
   /// `out` (the defaults), then the config file, then the flags given.
-  Options resolve(Options out = Options()) const {
+  Options resolve(Options out = Options()) const { return resolve_file(config_, std::move(out)); }
+
+  /// `out`, then the config file `path` (none when empty) in place of --config, then the flags
+  /// given: for commands that read several configurations with the same keys.
+  Options resolve_file(const std::string& path, Options out = Options()) const {
     std::unique_ptr<io::Config> config;
-    if (!config_.empty()) {
-      config = std::make_unique<io::Config>(io::Config::load(config_));
+    if (!path.empty()) {
+      config = std::make_unique<io::Config>(io::Config::load(path));
       config->check_keys(keys_);
     }
     for (const auto& apply : apply_) apply(config.get(), out);

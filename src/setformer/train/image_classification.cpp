@@ -72,6 +72,7 @@ models::SeTformerOptions model_options(const ImageClassifierConfig& c, int64_t c
       .iterations(c.iterations)
       .fused_sinkhorn(c.fused_sinkhorn)
       .sinkhorn_backward(parse_enum<SinkhornBackward>("set.sinkhorn_backward", c.sinkhorn_backward))
+      .stop_tolerance(c.stop_tolerance)
       .sigma(c.sigma)
       .alpha(c.alpha);
   return o;
@@ -91,6 +92,15 @@ nlohmann::json EvalReport::metrics() const {
   return {{"test_accuracy", confusion.accuracy()},
           {"test_loss", loss},
           {"images_per_second", images_per_second}};
+}
+
+torch::Tensor classifier_logits(models::SeTformer& model, const torch::Tensor& images,
+                                int64_t shards) {
+  std::vector<torch::Tensor> parts(static_cast<size_t>(shard_count(shards, images.size(0))));
+  run_shards(shards, images.size(0), 0, [&](int64_t shard, int64_t begin, int64_t end) {
+    parts[static_cast<size_t>(shard)] = model(images.slice(0, begin, end));
+  });
+  return parts.size() == 1 ? parts[0] : torch::cat(parts);
 }
 
 EvalReport evaluate_classifier(models::SeTformer& model, const data::ImageDataset& data,
@@ -113,12 +123,7 @@ EvalReport evaluate_classifier(models::SeTformer& model, const data::ImageDatase
   while (auto batch = epoch.next()) {
     // Throughput counts the model only, not the loader.
     const auto start = std::chrono::steady_clock::now();
-    const auto images = batch->images.to(device);
-    std::vector<torch::Tensor> parts(static_cast<size_t>(shard_count(shards, images.size(0))));
-    run_shards(shards, images.size(0), 0, [&](int64_t shard, int64_t begin, int64_t end) {
-      parts[static_cast<size_t>(shard)] = model(images.slice(0, begin, end));
-    });
-    const auto logits = parts.size() == 1 ? parts[0] : torch::cat(parts);
+    const auto logits = classifier_logits(model, batch->images.to(device), shards);
     synchronize(device);
     compute_seconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

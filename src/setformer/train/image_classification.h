@@ -97,6 +97,11 @@ struct EvalReport {
   double loss = 0;
 };
 
+/// The logits [B, K] of `images` [B, C, H, W], the batch cut into `shards` run in parallel threads
+/// (core/shards.h). The caller chooses the mode and the gradient guard.
+torch::Tensor classifier_logits(models::SeTformer& model, const torch::Tensor& images,
+                                int64_t shards);
+
 /// Accuracy, mean cross-entropy, confusion matrix and throughput of `model` on `data`
 /// (evaluation mode, no gradients, batches of `batch_size`, each cut into `shards` run in
 /// parallel threads, core/shards.h).

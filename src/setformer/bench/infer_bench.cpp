@@ -1,0 +1,174 @@
+#include "setformer/bench/infer_bench.h"
+
+#include "setformer/bench/stats.h"
+
+#include "setformer/core/error.h"
+#include "setformer/core/files.h"
+#include "setformer/core/runtime.h"
+
+#include <torch/torch.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+namespace setformer::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int64_t kChannels = 1, kSize = 28, kClasses = 10;  // Fashion-MNIST
+
+void validate(const InferBenchOptions& o) {
+  SETFORMER_CHECK(!o.rows.empty(),
+                  "bench infer: name at least one row (a .toml configuration or a .pt checkpoint)");
+  SETFORMER_CHECK(o.batch >= 1, "bench infer: --batch must be >= 1, got {}", o.batch);
+  SETFORMER_CHECK(o.batches >= 1, "bench infer: --batches must be >= 1, got {}", o.batches);
+  SETFORMER_CHECK(o.rounds >= 1, "bench infer: --rounds must be >= 1, got {}", o.rounds);
+  SETFORMER_CHECK(o.warmup >= 0, "bench infer: --warmup must be >= 0, got {}", o.warmup);
+}
+
+/// One row's model and its timings.
+struct Contender {
+  InferBenchRow row;
+  models::SeTformer model{nullptr};
+  std::vector<double> images_per_second;
+};
+
+Contender load_row(
+    const std::string& file, const InferBenchOptions& o,
+    const std::function<train::ImageClassifierConfig(const std::string&)>& load_config,
+    const torch::Device& device) {
+  namespace fs = std::filesystem;
+  const fs::path path(file);
+  Contender c;
+  c.row.source = file;
+  train::ImageClassifierConfig config;
+  if (path.extension() == ".pt") {
+    auto loaded = train::load_image_classifier(file, /*use_ema=*/true, device, o.stop_tolerance);
+    c.model = loaded.model;
+    config = loaded.config;
+    c.row.trained = true;
+    // results/fashion_mnist/<row>/checkpoint.pt is named by its run folder.
+    c.row.name =
+        path.has_parent_path() ? path.parent_path().filename().string() : path.stem().string();
+  } else {
+    SETFORMER_CHECK(path.extension() == ".toml",
+                    "bench infer: row '{}' is neither a .toml configuration nor a .pt checkpoint",
+                    file);
+    config = load_config(file);
+    if (o.stop_tolerance >= 0) config.stop_tolerance = o.stop_tolerance;
+    torch::manual_seed(o.seed);
+    c.model = models::SeTformer(train::model_options(config, kChannels, kSize, kClasses));
+    c.model->to(device);
+    c.row.name = path.stem().string();
+  }
+  c.model->eval();
+  c.row.kernel = config.kernel;
+  for (const auto& p : c.model->parameters()) c.row.parameters += p.numel();
+  c.row.flops = c.model->flops();
+  return c;
+}
+
+}  // namespace
+
+InferBenchResult run_infer_bench(
+    const InferBenchOptions& options,
+    const std::function<train::ImageClassifierConfig(const std::string&)>& load_config,
+    const std::function<void(const std::string&)>& progress) {
+  validate(options);
+  const auto device = parse_device(options.device);
+  const int64_t shards = use_cores(static_cast<int>(options.threads), options.parallel, device);
+  std::vector<Contender> contenders;
+  for (const auto& file : options.rows)
+    contenders.push_back(load_row(file, options, load_config, device));
+  torch::manual_seed(options.seed);
+  const auto images =
+      torch::randn({options.batch, kChannels, kSize, kSize}, torch::TensorOptions(device));
+  torch::NoGradGuard no_grad;
+  const auto passes = [&](Contender& c, int64_t count) {
+    for (int64_t i = 0; i < count; ++i) (void)train::classifier_logits(c.model, images, shards);
+    synchronize(device);
+  };
+  for (auto& c : contenders) passes(c, options.warmup);
+  for (int64_t round = 0; round < options.rounds; ++round) {
+    std::string line = fmt::format("round {}/{}:", round + 1, options.rounds);
+    for (auto& c : contenders) {
+      const auto start = Clock::now();
+      passes(c, options.batches);
+      const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      c.images_per_second.push_back(static_cast<double>(options.batches * options.batch) / seconds);
+      line += fmt::format("  {} {:.0f} img/s", c.row.name, c.images_per_second.back());
+    }
+    progress(line);
+  }
+  InferBenchResult result;
+  result.options = options;
+  result.threads = static_cast<int64_t>(shards) * torch::get_num_threads();
+  result.parallel = shards > 1 ? "batch" : "ops";
+  for (auto& c : contenders) {
+    const auto& v = c.images_per_second;
+    c.row.median_images_per_second = median(v);
+    c.row.min_images_per_second = *std::min_element(v.begin(), v.end());
+    c.row.max_images_per_second = *std::max_element(v.begin(), v.end());
+    result.rows.push_back(c.row);
+  }
+  return result;
+}
+
+io::Table infer_bench_table(const InferBenchResult& result) {
+  io::Table table;
+  const std::string first = result.rows.empty() ? "" : result.rows.front().name;
+  table.columns = {"row",          "kernel", "weights", "parameters", "FLOPs",
+                   "median img/s", "min",    "max",     "vs " + first};
+  for (const auto& r : result.rows) {
+    table.add({r.name, r.kernel, r.trained ? "trained" : "initial",
+               fmt::format("{:.3f} M", static_cast<double>(r.parameters) / 1e6),
+               fmt::format("{:.2f} M", r.flops / 1e6),
+               fmt::format("{:.0f}", r.median_images_per_second),
+               fmt::format("{:.0f}", r.min_images_per_second),
+               fmt::format("{:.0f}", r.max_images_per_second),
+               fmt::format("{:.2f}x", r.median_images_per_second /
+                                          result.rows.front().median_images_per_second)});
+  }
+  return table;
+}
+
+void write_infer_bench_outputs(const InferBenchResult& result, const std::string& prefix,
+                               const std::string& command) {
+  const auto& o = result.options;
+  std::string sources;
+  for (const auto& r : result.rows) sources += fmt::format(", {} = `{}`", r.name, r.source);
+  const std::string setup = fmt::format(
+      "Inference (evaluation mode, no gradients) of Fashion-MNIST-sized images: a fixed random "
+      "batch of {}, {} timed forward passes per row per round, rows in turn, median over {} "
+      "rounds after {} warm-up passes; device {} ({} threads, parallel {}); set.stop_tolerance "
+      "{}. Weights: trained = a checkpoint's (EMA when it has them), initial = a configuration's "
+      "model as initialised. Rows{}",
+      o.batch, o.batches, o.rounds, o.warmup, o.device, result.threads, result.parallel,
+      o.stop_tolerance >= 0 ? fmt::format("{}", o.stop_tolerance) : "as each row sets it", sources);
+  write_file_atomic(prefix + ".md", fmt::format("Command: `{}`\n\n{}.\n\n{}", command, setup,
+                                                infer_bench_table(result).markdown()));
+  nlohmann::json j;
+  j["command"] = command;
+  j["threads"] = result.threads;
+  j["parallel"] = result.parallel;
+  j["options"] = {{"batch", o.batch},   {"batches", o.batches},
+                  {"rounds", o.rounds}, {"warmup", o.warmup},
+                  {"device", o.device}, {"stop_tolerance", o.stop_tolerance},
+                  {"seed", o.seed}};
+  for (const auto& r : result.rows) {
+    j["rows"].push_back({{"name", r.name},
+                         {"source", r.source},
+                         {"trained", r.trained},
+                         {"kernel", r.kernel},
+                         {"parameters", r.parameters},
+                         {"flops", r.flops},
+                         {"median_images_per_second", r.median_images_per_second},
+                         {"min_images_per_second", r.min_images_per_second},
+                         {"max_images_per_second", r.max_images_per_second}});
+  }
+  write_file_atomic(prefix + ".json", j.dump(2) + "\n");
+}
+
+}  // namespace setformer::bench

@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <malloc.h>
+
 #include <cstdlib>
 #include <filesystem>
 
@@ -32,6 +34,17 @@ TEST(Runtime, SetsThreads) {
   EXPECT_EQ(torch::get_num_threads(), available_cores());
   EXPECT_THROW(set_threads(-1), std::invalid_argument);
   set_threads(1);
+}
+
+// keep_freed_memory() serves blocks below 256 MiB from the heap. 64 MiB is above the largest
+// threshold glibc's own adjustment reaches (32 MiB), so without the call this block is mapped.
+TEST(Runtime, KeepsFreedMemoryInTheHeap) {
+  keep_freed_memory();
+  const size_t mapped = mallinfo2().hblks;
+  void* block = std::malloc(size_t{64} << 20);
+  ASSERT_NE(block, nullptr);
+  EXPECT_EQ(mallinfo2().hblks, mapped) << "a 64 MiB block was mapped";
+  std::free(block);
 }
 
 // The test entry point calls select_blas_kernels() as the command line does: unless the user chose

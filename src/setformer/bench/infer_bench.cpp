@@ -78,7 +78,9 @@ InferBenchResult run_infer_bench(
     const std::function<void(const std::string&)>& progress) {
   validate(options);
   const auto device = parse_device(options.device);
-  const int64_t shards = use_cores(static_cast<int>(options.threads), options.parallel, device);
+  const auto cores =
+      use_cores(static_cast<int>(options.threads), options.parallel, device, "--parallel");
+  const int64_t shards = cores.shards;
   std::vector<Contender> contenders;
   for (const auto& file : options.rows)
     contenders.push_back(load_row(file, options, load_config, device));
@@ -104,8 +106,8 @@ InferBenchResult run_infer_bench(
   }
   InferBenchResult result;
   result.options = options;
-  result.threads = static_cast<int64_t>(shards) * torch::get_num_threads();
-  result.parallel = shards > 1 ? "batch" : "ops";
+  result.threads = cores.threads;
+  result.parallel = cores.parallel;
   for (auto& c : contenders) {
     const auto& v = c.images_per_second;
     c.row.median_images_per_second = median(v);

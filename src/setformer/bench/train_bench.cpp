@@ -57,8 +57,10 @@ TrainBenchResult run_train_bench(const train::ImageClassifierConfig& config,
                                  const std::function<void(const std::string&)>& progress) {
   validate(config, options);
   const auto device = parse_device(config.device);
-  const int64_t shards = use_cores(static_cast<int>(config.threads), config.parallel, device);
-  const int cores = static_cast<int>(shards) * torch::get_num_threads();
+  const auto use =
+      use_cores(static_cast<int>(config.threads), config.parallel, device, "--parallel");
+  const int64_t shards = use.shards;
+  const int cores = static_cast<int>(use.threads);
   constexpr int64_t kChannels = 1, kSize = 28, kClasses = 10;  // Fashion-MNIST
   std::vector<Trainee> trainees;
   for (const auto& variant : options.variants) {
@@ -120,8 +122,8 @@ TrainBenchResult run_train_bench(const train::ImageClassifierConfig& config,
   TrainBenchResult result;
   result.options = options;
   result.config = config;
-  result.threads = cores;
-  result.parallel = shards > 1 ? "batch" : "ops";
+  result.threads = use.threads;
+  result.parallel = use.parallel;
   for (auto& t : trainees) {
     const auto& v = t.images_per_second;
     TrainBenchRow row;

@@ -15,7 +15,7 @@ namespace setformer::cli {
 void add_info_command(CLI::App& app) {
   struct Args {
     std::string model = "setformer-miny";
-    int64_t image_size = 224, classes = 1000;
+    int64_t image_size = 224, classes = 1000, channels = 3;
     std::string kernel = "set";
     int64_t vocab = 37000, length = 64;
   };
@@ -34,6 +34,8 @@ void add_info_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--image-size", args->image_size, "Square input size S")->capture_default_str();
   cmd->add_option("--classes", args->classes, "Number of classes K")->capture_default_str();
+  cmd->add_option("--channels", args->channels, "Input channels (3: RGB, 1: Fashion-MNIST)")
+      ->capture_default_str();
   cmd->add_option("--kernel", args->kernel, "Attention kernel of every block")
       ->capture_default_str();
   cmd->callback([args] {
@@ -55,12 +57,15 @@ void add_info_command(CLI::App& app) {
       return;
     }
     auto options = models::setformer_variant(args->model);
-    options.image_size(args->image_size).classes(args->classes).kernel(args->kernel);
+    options.in_channels(args->channels)
+        .image_size(args->image_size)
+        .classes(args->classes)
+        .kernel(args->kernel);
     models::SeTformer model(options);
     int64_t parameters = 0;
     for (const auto& p : model->parameters()) parameters += p.numel();
-    fmt::print("{} at {}x{}, {} classes, attention kernel '{}'\n", args->model, args->image_size,
-               args->image_size, args->classes, args->kernel);
+    fmt::print("{} at {}x{}x{}, {} classes, attention kernel '{}'\n", args->model,
+               args->channels, args->image_size, args->image_size, args->classes, args->kernel);
     fmt::print("parameters: {:.2f} M\n", static_cast<double>(parameters) / 1e6);
     const double flops = model->flops();
     fmt::print(

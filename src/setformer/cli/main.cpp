@@ -22,6 +22,7 @@ const std::string& command_line() {
 int main(int argc, char** argv) {
   using namespace setformer::cli;
   setformer::select_blas_kernels(argv);
+  setformer::keep_freed_memory();
   g_command_line = "setformer";
   for (int i = 1; i < argc; ++i) {
     // Quoted when needed, so that the recorded command can be pasted back into a shell.

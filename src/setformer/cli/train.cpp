@@ -165,22 +165,21 @@ void add_eval(CLI::App& app) {
                   "checkpoint's folder)");
   cmd->callback([args] {
     const auto device = parse_device(args->device);
-    const int64_t shards = use_cores(args->threads, args->parallel, device);
-    const int64_t cores = shards * torch::get_num_threads();
+    const auto cores = use_cores(args->threads, args->parallel, device, "--parallel");
     auto loaded =
         train::load_image_classifier(args->checkpoint, !args->raw, device, args->stop_tolerance);
     const auto test =
         train::first_images(data::load_fashion_mnist("test", args->data_dir), args->limit);
     const auto report =
-        train::evaluate_classifier(loaded.model, test, args->batch_size, device, shards);
+        train::evaluate_classifier(loaded.model, test, args->batch_size, device, cores.shards);
     const auto& names = loaded.classes;
     fmt::print("{} ({}, {} weights) on {} test images\n", args->checkpoint, loaded.config.model,
                loaded.ema ? "EMA" : "trained", report.confusion.total());
     fmt::print(
         "accuracy: {:.4f}   loss: {:.4f}   throughput: {:.0f} images/s ({} thread(s), parallel "
         "{}, {})\n",
-        report.confusion.accuracy(), report.loss, report.images_per_second, cores,
-        shards > 1 ? "batch" : "ops", args->device);
+        report.confusion.accuracy(), report.loss, report.images_per_second, cores.threads,
+        cores.parallel, args->device);
     fmt::print("\nconfusion matrix (rows: true class, columns: predicted)\n{}",
                report.confusion.text(names));
     const std::string out = args->out.empty()
@@ -195,8 +194,8 @@ void add_eval(CLI::App& app) {
     json["classes"] = names;
     json["checkpoint"] = args->checkpoint;
     json["ema"] = loaded.ema;
-    json["threads"] = cores;
-    json["parallel"] = shards > 1 ? "batch" : "ops";
+    json["threads"] = cores.threads;
+    json["parallel"] = cores.parallel;
     json["device"] = args->device;
     write_file_atomic(folder + "/eval.json", json.dump(2) + "\n");
     fmt::print("wrote {0}/eval.json, {0}/confusion.txt, {0}/confusion.png\n", folder);

@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include <dlfcn.h>
+#include <malloc.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -50,17 +51,22 @@ void set_threads(int threads) {
   torch::set_num_threads(threads == 0 ? available_cores() : threads);
 }
 
-int64_t use_cores(int threads, const std::string& parallel, const torch::Device& device) {
+CoreUse use_cores(int threads, const std::string& parallel, const torch::Device& device,
+                  const std::string& key) {
   SETFORMER_CHECK(parallel == "batch" || parallel == "ops",
-                  "parallel = '{}' is not valid; expected batch | ops", parallel);
+                  "{} = '{}' is not valid; expected batch | ops", key, parallel);
   SETFORMER_CHECK(threads >= 0, "threads must be >= 0 (0 = all available cores), got {}", threads);
   const int cores = threads == 0 ? available_cores() : threads;
-  if (parallel == "ops" || !device.is_cpu()) {
+  CoreUse use;
+  use.threads = cores;
+  if (parallel == "ops" || !device.is_cpu() || cores == 1) {
     torch::set_num_threads(cores);
-    return 1;
+    return use;
   }
   torch::set_num_threads(1);
-  return cores;
+  use.shards = cores;
+  use.parallel = "batch";
+  return use;
 }
 
 std::string blas_library() {
@@ -120,6 +126,12 @@ void select_blas_kernels(char** argv) {
   execv("/proc/self/exe", argv);
   // Only reached when the re-execution failed: carry on with the kernels already loaded.
   unsetenv("OPENBLAS_CORETYPE");
+}
+
+void keep_freed_memory() {
+  // Fixed thresholds also switch off glibc's dynamic adjustment, which is what they replace.
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
 void synchronize(const torch::Device& device) {

@@ -18,12 +18,19 @@ int available_cores();
 /// Sets LibTorch's intra-op thread count; 0 means available_cores().
 void set_threads(int threads);
 
-/// Spends `threads` CPU cores (0: all available) as `parallel` says and returns how many batch
-/// shards to run in parallel threads (core/shards.h): "ops" gives LibTorch `threads` intra-op
-/// threads and returns 1; "batch" gives it one intra-op thread and returns the core count. A
-/// CUDA device has no CPU work to spread, so there "batch" means "ops". Throws naming the value
-/// when `parallel` is neither.
-int64_t use_cores(int threads, const std::string& parallel, const torch::Device& device);
+/// How a command spends its CPU cores (use_cores()).
+struct CoreUse {
+  int64_t shards = 1;            // batch shards run in parallel threads (core/shards.h)
+  int64_t threads = 1;           // CPU threads in all: shards × LibTorch's intra-op threads
+  std::string parallel = "ops";  // as applied: "batch" when there is more than one shard
+};
+
+/// Spends `threads` CPU cores (0: all available) as `parallel` says: "ops" gives LibTorch
+/// `threads` intra-op threads and one shard; "batch" gives it one intra-op thread and one batch
+/// shard per core. A CUDA device has no CPU work to spread, so there "batch" means "ops". Throws
+/// naming `key` and the value when `parallel` is neither.
+CoreUse use_cores(int threads, const std::string& parallel, const torch::Device& device,
+                  const std::string& key = "parallel");
 
 /// The BLAS library this process loaded, e.g. "OpenBLAS, SkylakeX kernels (/usr/lib/...)", or a
 /// warning when it is the slow reference implementation.
@@ -45,6 +52,13 @@ std::string best_openblas_kernels();
 /// the same arguments. A OPENBLAS_CORETYPE already set (by the user, or by the re-execution) is
 /// left alone, so this runs at most once per process and the user keeps the last word.
 void select_blas_kernels(char** argv);
+
+/// Call first in main(). glibc returns every freed block above its mmap threshold (128 KiB at
+/// start, raised only as such blocks are freed) to the kernel, so a short process that allocates
+/// the same activation tensors batch after batch pays page faults for each: `setformer eval`
+/// ran 20% slower than the same evaluation late in a training run. This serves blocks up to
+/// 256 MiB from the heap and keeps up to 1 GiB of freed memory for reuse.
+void keep_freed_memory();
 
 /// Waits for all queued work on `device` (no-op on CPU), so timings measure finished work.
 void synchronize(const torch::Device& device);

@@ -186,8 +186,6 @@ void check_config(const ImageClassifierConfig& c) {
                   c.init_refs_images);
   SETFORMER_CHECK(c.eval_batch_size >= 1, "data.eval_batch_size must be >= 1, got {}",
                   c.eval_batch_size);
-  SETFORMER_CHECK(c.parallel == "batch" || c.parallel == "ops",
-                  "run.parallel = '{}' is not valid; expected batch | ops", c.parallel);
 }
 
 }  // namespace
@@ -196,7 +194,8 @@ TrainResult train_image_classifier(const ImageClassifierConfig& c,
                                    const std::function<void(const std::string&)>& print) {
   check_config(c);
   const auto device = parse_device(c.device);
-  const int64_t shards = use_cores(static_cast<int>(c.threads), c.parallel, device);
+  const auto cores = use_cores(static_cast<int>(c.threads), c.parallel, device, "run.parallel");
+  const int64_t shards = cores.shards;
   // Shards draw stochastic depth from their own generators (core/shards.h); dropout draws from
   // LibTorch's shared one, whose order between threads would make the run nondeterministic.
   SETFORMER_CHECK(shards == 1 || c.dropout == 0,
@@ -227,8 +226,8 @@ TrainResult train_image_classifier(const ImageClassifierConfig& c,
                   c.batch_size, loader.size());
 
   TrainResult result;
-  result.cores = shards * torch::get_num_threads();
-  result.parallel = shards > 1 ? "batch" : "ops";
+  result.cores = cores.threads;
+  result.parallel = cores.parallel;
   for (const auto& p : model->parameters()) result.parameters += p.numel();
   result.flops = model->flops();
   print(

@@ -64,8 +64,8 @@ void add_info_command(CLI::App& app) {
     models::SeTformer model(options);
     int64_t parameters = 0;
     for (const auto& p : model->parameters()) parameters += p.numel();
-    fmt::print("{} at {}x{}x{}, {} classes, attention kernel '{}'\n", args->model,
-               args->channels, args->image_size, args->image_size, args->classes, args->kernel);
+    fmt::print("{} at {}x{}x{}, {} classes, attention kernel '{}'\n", args->model, args->channels,
+               args->image_size, args->image_size, args->classes, args->kernel);
     fmt::print("parameters: {:.2f} M\n", static_cast<double>(parameters) / 1e6);
     const double flops = model->flops();
     fmt::print(

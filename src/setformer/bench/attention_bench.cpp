@@ -203,9 +203,10 @@ class Runner {
   AttentionBenchRow row() const {
     AttentionBenchRow r = row_;
     r.ran = true;
-    r.median_ms = median(times_);
-    r.min_ms = *std::min_element(times_.begin(), times_.end());
-    r.max_ms = *std::max_element(times_.begin(), times_.end());
+    const auto times = spread(times_);
+    r.median_ms = times.median;
+    r.min_ms = times.min;
+    r.max_ms = times.max;
     r.peak_mib = median(peaks_);
     r.gflops = flops_ / (r.median_ms * 1e6);
     if (auto* set = attn_->as<attention::SetAttentionImpl>(); set && !floor_)

@@ -109,10 +109,7 @@ InferBenchResult run_infer_bench(
   result.threads = cores.threads;
   result.parallel = cores.parallel;
   for (auto& c : contenders) {
-    const auto& v = c.images_per_second;
-    c.row.median_images_per_second = median(v);
-    c.row.min_images_per_second = *std::min_element(v.begin(), v.end());
-    c.row.max_images_per_second = *std::max_element(v.begin(), v.end());
+    c.row.images_per_second = spread(c.images_per_second);
     result.rows.push_back(c.row);
   }
   return result;
@@ -127,11 +124,11 @@ io::Table infer_bench_table(const InferBenchResult& result) {
     table.add({r.name, r.kernel, r.trained ? "trained" : "initial",
                fmt::format("{:.3f} M", static_cast<double>(r.parameters) / 1e6),
                fmt::format("{:.2f} M", r.flops / 1e6),
-               fmt::format("{:.0f}", r.median_images_per_second),
-               fmt::format("{:.0f}", r.min_images_per_second),
-               fmt::format("{:.0f}", r.max_images_per_second),
-               fmt::format("{:.2f}x", r.median_images_per_second /
-                                          result.rows.front().median_images_per_second)});
+               fmt::format("{:.0f}", r.images_per_second.median),
+               fmt::format("{:.0f}", r.images_per_second.min),
+               fmt::format("{:.0f}", r.images_per_second.max),
+               fmt::format("{:.2f}x", r.images_per_second.median /
+                                          result.rows.front().images_per_second.median)});
   }
   return table;
 }
@@ -166,9 +163,9 @@ void write_infer_bench_outputs(const InferBenchResult& result, const std::string
                          {"kernel", r.kernel},
                          {"parameters", r.parameters},
                          {"flops", r.flops},
-                         {"median_images_per_second", r.median_images_per_second},
-                         {"min_images_per_second", r.min_images_per_second},
-                         {"max_images_per_second", r.max_images_per_second}});
+                         {"median_images_per_second", r.images_per_second.median},
+                         {"min_images_per_second", r.images_per_second.min},
+                         {"max_images_per_second", r.images_per_second.max}});
   }
   write_file_atomic(prefix + ".json", j.dump(2) + "\n");
 }

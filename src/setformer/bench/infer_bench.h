@@ -11,6 +11,7 @@
 // and only checkpoint rows measure the trained model's early stop.
 #pragma once
 
+#include "setformer/bench/stats.h"
 #include "setformer/io/table.h"
 #include "setformer/train/image_classification.h"
 
@@ -40,8 +41,8 @@ struct InferBenchRow {
   bool trained = false;
   std::string kernel;
   int64_t parameters = 0;
-  double flops = 0;  // per image
-  double median_images_per_second = 0, min_images_per_second = 0, max_images_per_second = 0;
+  double flops = 0;          // per image
+  Spread images_per_second;  // over rounds
 };
 
 struct InferBenchResult {

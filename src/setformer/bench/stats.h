@@ -13,4 +13,14 @@ inline double median(std::vector<double> v) {
   return v.size() % 2 ? v[k] : 0.5 * (v[k - 1] + v[k]);
 }
 
+/// Median and range of repeated measurements.
+struct Spread {
+  double median = 0, min = 0, max = 0;
+};
+
+/// The spread of `v`; v must not be empty.
+inline Spread spread(const std::vector<double>& v) {
+  return {median(v), *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end())};
+}
+
 }  // namespace setformer::bench

@@ -125,12 +125,9 @@ TrainBenchResult run_train_bench(const train::ImageClassifierConfig& config,
   result.threads = use.threads;
   result.parallel = use.parallel;
   for (auto& t : trainees) {
-    const auto& v = t.images_per_second;
     TrainBenchRow row;
     row.variant = t.variant;
-    row.median_images_per_second = median(v);
-    row.min_images_per_second = *std::min_element(v.begin(), v.end());
-    row.max_images_per_second = *std::max_element(v.begin(), v.end());
+    row.images_per_second = spread(t.images_per_second);
     row.loss = t.loss;
     result.rows.push_back(row);
   }
@@ -142,12 +139,12 @@ io::Table train_bench_table(const TrainBenchResult& result) {
   table.columns = {"variant", "median img/s", "min", "max", "vs reference", "last loss"};
   double reference = 0;
   for (const auto& r : result.rows)
-    if (r.variant == "reference") reference = r.median_images_per_second;
+    if (r.variant == "reference") reference = r.images_per_second.median;
   for (const auto& r : result.rows) {
-    table.add({r.variant, fmt::format("{:.0f}", r.median_images_per_second),
-               fmt::format("{:.0f}", r.min_images_per_second),
-               fmt::format("{:.0f}", r.max_images_per_second),
-               reference > 0 ? fmt::format("{:.2f}x", r.median_images_per_second / reference) : "-",
+    table.add({r.variant, fmt::format("{:.0f}", r.images_per_second.median),
+               fmt::format("{:.0f}", r.images_per_second.min),
+               fmt::format("{:.0f}", r.images_per_second.max),
+               reference > 0 ? fmt::format("{:.2f}x", r.images_per_second.median / reference) : "-",
                fmt::format("{:.4f}", r.loss)});
   }
   return table;
@@ -180,9 +177,9 @@ void write_train_bench_outputs(const TrainBenchResult& result, const std::string
       {"variants", o.variants}, {"steps", o.steps}, {"rounds", o.rounds}, {"warmup", o.warmup}};
   for (const auto& r : result.rows) {
     j["rows"].push_back({{"variant", r.variant},
-                         {"median_images_per_second", r.median_images_per_second},
-                         {"min_images_per_second", r.min_images_per_second},
-                         {"max_images_per_second", r.max_images_per_second},
+                         {"median_images_per_second", r.images_per_second.median},
+                         {"min_images_per_second", r.images_per_second.min},
+                         {"max_images_per_second", r.images_per_second.max},
                          {"last_loss", r.loss}});
   }
   write_file_atomic(prefix + ".json", j.dump(2) + "\n");

@@ -5,6 +5,7 @@
 // Batches are random images of the configured size: data loading is not part of the figure.
 #pragma once
 
+#include "setformer/bench/stats.h"
 #include "setformer/io/table.h"
 #include "setformer/train/image_classification.h"
 
@@ -28,8 +29,8 @@ struct TrainBenchOptions {
 
 struct TrainBenchRow {
   std::string variant;
-  double median_images_per_second = 0, min_images_per_second = 0, max_images_per_second = 0;
-  double loss = 0;  // the last step's loss, a sanity check that the variants train alike
+  Spread images_per_second;  // over rounds
+  double loss = 0;           // the last step's loss, a sanity check that the variants train alike
 };
 
 struct TrainBenchResult {

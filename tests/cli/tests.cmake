@@ -66,12 +66,14 @@ add_test(NAME cli.eval_checkpoint_batch_shards
                  --out ${CLI_OUT}/eval_shards)
 set_tests_properties(cli.eval_checkpoint_batch_shards PROPERTIES FIXTURES_REQUIRED trained
                      PASS_REGULAR_EXPRESSION "images/s \\(2 thread\\(s\\), parallel batch, cpu\\)")
-# bench infer: a configuration row (initial weights) beside a checkpoint row (trained weights).
+# bench infer: a configuration row (initial weights) beside a checkpoint row (trained weights),
+# and the configuration again, whose row needs a name of its own.
 add_test(NAME cli.bench_infer_rows
          COMMAND setformer bench infer ${FIXTURES}/tiny_train.toml ${CLI_OUT}/train/checkpoint.pt
-                 --batch 16 --batches 1 --rounds 2 --threads 2 --table ${CLI_OUT}/bench_infer)
+                 ${FIXTURES}/tiny_train.toml --batch 16 --batches 1 --rounds 2 --threads 2
+                 --table ${CLI_OUT}/bench_infer)
 set_tests_properties(cli.bench_infer_rows PROPERTIES FIXTURES_REQUIRED trained PASS_REGULAR_EXPRESSION
-                     "\\| tiny_train +\\| set +\\| initial +\\| [0-9.]+ M .*1\\.00x.*\n\\| train +\\| set +\\| trained .*[0-9.]+x.*bench_infer.json")
+                     "\\| tiny_train +\\| set +\\| initial +\\| [0-9.]+ M .*1\\.00x.*\n\\| train +\\| set +\\| trained .*[0-9.]+x.*\n\\| tiny_train-2 +\\| set +\\| initial .*bench_infer.json")
 
 # sets train and sets table: a short clustering row and its table beside the paper's figures.
 add_test(NAME cli.sets_train_quick

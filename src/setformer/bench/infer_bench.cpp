@@ -5,6 +5,7 @@
 #include "setformer/core/error.h"
 #include "setformer/core/files.h"
 #include "setformer/core/runtime.h"
+#include "setformer/data/fashion_mnist.h"
 
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
@@ -12,12 +13,13 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <set>
 
 namespace setformer::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr int64_t kChannels = 1, kSize = 28, kClasses = 10;  // Fashion-MNIST
+using data::kFashionMnistChannels, data::kFashionMnistSize, data::kFashionMnistClasses;
 
 void validate(const InferBenchOptions& o) {
   SETFORMER_CHECK(!o.rows.empty(),
@@ -59,7 +61,8 @@ Contender load_row(
     config = load_config(file);
     if (o.stop_tolerance >= 0) config.stop_tolerance = o.stop_tolerance;
     torch::manual_seed(o.seed);
-    c.model = models::SeTformer(train::model_options(config, kChannels, kSize, kClasses));
+    c.model = models::SeTformer(train::model_options(config, kFashionMnistChannels,
+                                                     kFashionMnistSize, kFashionMnistClasses));
     c.model->to(device);
     c.row.name = path.stem().string();
   }
@@ -82,11 +85,18 @@ InferBenchResult run_infer_bench(
       use_cores(static_cast<int>(options.threads), options.parallel, device, "--parallel");
   const int64_t shards = cores.shards;
   std::vector<Contender> contenders;
-  for (const auto& file : options.rows)
+  std::set<std::string> names;  // rows from files or folders of the same name get -2, -3, ...
+  for (const auto& file : options.rows) {
     contenders.push_back(load_row(file, options, load_config, device));
+    auto& name = contenders.back().row.name;
+    const std::string base = name;
+    for (int k = 2; names.count(name) > 0; ++k) name = fmt::format("{}-{}", base, k);
+    names.insert(name);
+  }
   torch::manual_seed(options.seed);
   const auto images =
-      torch::randn({options.batch, kChannels, kSize, kSize}, torch::TensorOptions(device));
+      torch::randn({options.batch, kFashionMnistChannels, kFashionMnistSize, kFashionMnistSize},
+                   torch::TensorOptions(device));
   torch::NoGradGuard no_grad;
   const auto passes = [&](Contender& c, int64_t count) {
     for (int64_t i = 0; i < count; ++i) (void)train::classifier_logits(c.model, images, shards);

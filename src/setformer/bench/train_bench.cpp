@@ -5,6 +5,7 @@
 #include "setformer/core/error.h"
 #include "setformer/core/files.h"
 #include "setformer/core/runtime.h"
+#include "setformer/data/fashion_mnist.h"
 #include "setformer/models/setformer.h"
 
 #include <torch/torch.h>
@@ -61,7 +62,7 @@ TrainBenchResult run_train_bench(const train::ImageClassifierConfig& config,
       use_cores(static_cast<int>(config.threads), config.parallel, device, "--parallel");
   const int64_t shards = use.shards;
   const int cores = static_cast<int>(use.threads);
-  constexpr int64_t kChannels = 1, kSize = 28, kClasses = 10;  // Fashion-MNIST
+  using data::kFashionMnistChannels, data::kFashionMnistSize, data::kFashionMnistClasses;
   std::vector<Trainee> trainees;
   for (const auto& variant : options.variants) {
     auto c = config;
@@ -74,15 +75,17 @@ TrainBenchResult run_train_bench(const train::ImageClassifierConfig& config,
     t.shards = variant == "fused-ops" ? 1 : shards;
     t.intra_op = variant == "fused-ops" ? cores : torch::get_num_threads();
     torch::manual_seed(config.seed);  // the same weights and batch for every variant
-    t.model = models::SeTformer(train::model_options(c, kChannels, kSize, kClasses));
+    t.model = models::SeTformer(
+        train::model_options(c, kFashionMnistChannels, kFashionMnistSize, kFashionMnistClasses));
     t.model->to(device);
     t.model->train();
     t.optimizer = std::make_unique<torch::optim::AdamW>(
         t.model->parameters(),
         torch::optim::AdamWOptions(config.lr).weight_decay(config.weight_decay));
-    t.images =
-        torch::randn({config.batch_size, kChannels, kSize, kSize}, torch::TensorOptions(device));
-    t.labels = torch::randint(0, kClasses, {config.batch_size},
+    t.images = torch::randn(
+        {config.batch_size, kFashionMnistChannels, kFashionMnistSize, kFashionMnistSize},
+        torch::TensorOptions(device));
+    t.labels = torch::randint(0, kFashionMnistClasses, {config.batch_size},
                               torch::TensorOptions(device).dtype(torch::kLong));
     trainees.push_back(std::move(t));
   }

@@ -6,6 +6,7 @@
 #include "setformer/cli/config_options.h"
 #include "setformer/core/files.h"
 #include "setformer/core/runtime.h"
+#include "setformer/data/fashion_mnist.h"
 #include "setformer/data/transforms.h"
 #include "setformer/io/image_file.h"
 #include "setformer/io/table.h"
@@ -227,7 +228,7 @@ void add_predict(CLI::App& app) {
   cmd->callback([args] {
     set_threads(0);
     const auto device = parse_device(args->device);
-    const int64_t size = 28;
+    const int64_t size = data::kFashionMnistSize;
     std::vector<torch::Tensor> batch;
     for (const auto& path : args->images) {
       auto image = io::read_grey_image(path);

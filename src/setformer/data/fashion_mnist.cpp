@@ -35,8 +35,8 @@ ImageDataset load_fashion_mnist(const std::string& split, const std::string& fol
   }
   const auto images = read_idx(images_path);
   const auto labels = read_idx(labels_path);
-  if (images.scalar_type() != torch::kUInt8 || images.dim() != 3 || images.size(1) != 28 ||
-      images.size(2) != 28) {
+  if (images.scalar_type() != torch::kUInt8 || images.dim() != 3 ||
+      images.size(1) != kFashionMnistSize || images.size(2) != kFashionMnistSize) {
     throw std::runtime_error(
         fmt::format("{}: expected uint8 images of shape [N, 28, 28], got {} {}", images_path,
                     c10::toString(images.scalar_type()), shape_string(images.sizes())));

@@ -18,6 +18,10 @@ struct ImageDataset {
   std::vector<std::string> classes;
 };
 
+/// The shape of the data: one grey channel, 28×28 pixels, ten classes.
+inline constexpr int64_t kFashionMnistChannels = 1, kFashionMnistSize = 28,
+                         kFashionMnistClasses = 10;
+
 /// The normalisation every model of Fashion-MNIST images uses: the training split's mean and std.
 inline constexpr double kFashionMnistMean = 0.2860, kFashionMnistStd = 0.3530;
 

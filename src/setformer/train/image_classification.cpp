@@ -333,8 +333,8 @@ LoadedClassifier load_image_classifier(const std::string& checkpoint, bool use_e
   }
   if (stop_tolerance >= 0) out.config.stop_tolerance = stop_tolerance;
   out.classes = data::fashion_mnist_classes();
-  out.model =
-      models::SeTformer(model_options(out.config, 1, 28, static_cast<int64_t>(out.classes.size())));
+  out.model = models::SeTformer(model_options(out.config, data::kFashionMnistChannels,
+                                              data::kFashionMnistSize, data::kFashionMnistClasses));
   load_checkpoint(checkpoint, out.config.model, *out.model);
   if (use_ema && !info.ema.empty()) {
     apply_weights(*out.model, info.ema, checkpoint + " (EMA weights)");

@@ -3,6 +3,7 @@
 #include "setformer/core/error.h"
 #include "setformer/core/files.h"
 #include "setformer/core/runtime.h"
+#include "setformer/data/fashion_mnist.h"
 #include "setformer/data/random.h"
 #include "setformer/io/plot.h"
 #include "setformer/io/table.h"
@@ -405,7 +406,7 @@ models::SetTransformerOptions set_model_options(const SetExperimentConfig& c) {
   } else if (is_clustering(c.task)) {
     o.input_dim(2).outputs(shape.clusters).output_dim(1 + 2 * 2);
   } else {
-    o.image_size(28).outputs(1).output_dim(1);
+    o.image_size(data::kFashionMnistSize).outputs(1).output_dim(1);
   }
   return o;
 }

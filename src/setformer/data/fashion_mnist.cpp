@@ -37,9 +37,9 @@ ImageDataset load_fashion_mnist(const std::string& split, const std::string& fol
   const auto labels = read_idx(labels_path);
   if (images.scalar_type() != torch::kUInt8 || images.dim() != 3 ||
       images.size(1) != kFashionMnistSize || images.size(2) != kFashionMnistSize) {
-    throw std::runtime_error(
-        fmt::format("{}: expected uint8 images of shape [N, 28, 28], got {} {}", images_path,
-                    c10::toString(images.scalar_type()), shape_string(images.sizes())));
+    throw std::runtime_error(fmt::format(
+        "{}: expected uint8 images of shape [N, {}, {}], got {} {}", images_path, kFashionMnistSize,
+        kFashionMnistSize, c10::toString(images.scalar_type()), shape_string(images.sizes())));
   }
   if (labels.scalar_type() != torch::kUInt8 || labels.dim() != 1) {
     throw std::runtime_error(fmt::format("{}: expected uint8 labels of shape [N], got {} {}",

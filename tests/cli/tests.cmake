@@ -179,8 +179,17 @@ add_test(NAME cli.language_table
 set_tests_properties(cli.language_table PROPERTIES FIXTURES_REQUIRED "listops_trained;finetuned"
                      PASS_REGULAR_EXPRESSION "\\| listops +\\| +\\| set +\\| 30–120 .*\\| classify ")
 
+# bench language: the committed SpamAssassin rows of two kernels at a short length, side by side.
+add_test(NAME cli.bench_language_rows
+         COMMAND setformer bench language ${PROJECT_SOURCE_DIR}/configs/language/spam/set_2048.toml
+                 ${PROJECT_SOURCE_DIR}/configs/language/spam/softmax_2048.toml --length 64
+                 --batch 2 --steps 1 --rounds 2 --warmup 0 --threads 2
+                 --table ${CLI_OUT}/bench_language)
+set_tests_properties(cli.bench_language_rows PROPERTIES PASS_REGULAR_EXPRESSION
+                     "\\| set_2048 +\\| set +\\| 64 +\\| 2 +\\| .*1\\.00x +\\| 1\\.00x +\\|\n\\| softmax_2048 +\\| softmax +\\| 64 +\\| 2 .*bench_language.json")
+
 # Every committed experiment config loads and builds its model.
-foreach(kind sets slots seq2seq)
+foreach(kind sets slots seq2seq language)
   add_test(NAME cli.configs_${kind}
            COMMAND ${PROJECT_SOURCE_DIR}/tests/cli/check_configs.sh $<TARGET_FILE:setformer>
                    ${PROJECT_SOURCE_DIR}/configs ${kind})
@@ -197,6 +206,8 @@ cli_error(unknown_bench_variant "bench train: unknown variant 'fast'; expected o
           bench train --variants fast)
 cli_error(bench_infer_row "ankle_boot.pgm' is neither a .toml configuration nor a .pt checkpoint"
           bench infer ${FIXTURES}/ankle_boot.pgm)
+cli_error(bench_language_mlm_row "is an mlm configuration; the benchmark trains a classification head"
+          bench language ${FIXTURES}/tiny_mlm.toml)
 cli_error(bench_config_key "bad_bench.toml: unknown key 'heds'"
           bench attention --config ${FIXTURES}/bad_bench.toml)
 cli_error(train_config_key "bad_key_train.toml: unknown key 'optim.epoch'"

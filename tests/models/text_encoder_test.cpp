@@ -47,6 +47,27 @@ INSTANTIATE_TEST_SUITE_P(Kernels, EveryTextKernel,
                                            "isab"),
                          [](const auto& p) { return p.param; });
 
+// attention_dropout reaches the attention weights of every block and nothing else does: with the
+// other dropouts off, training-mode passes repeat exactly unless the weights are dropped.
+TEST(TextEncoder, AttentionDropoutIsItsOwnOption) {
+  for (const auto kernel : {"softmax", "set"}) {
+    for (const double p : {0.0, 0.5}) {
+      torch::manual_seed(3);
+      auto o = TextEncoderOptions(50, 3).dim(16).heads(2).depth(2).dropout(0.0).kernel(kernel);
+      o.kernels().set().num_references(4);
+      TextEncoder model(o.attention_dropout(p));
+      model->train();
+      const auto tokens = torch::randint(5, 50, {2, 9}, torch::kLong);
+      const double gap = max_abs_diff(model->forward(tokens), model->forward(tokens));
+      if (p > 0) {
+        EXPECT_GT(gap, 1e-3) << kernel;
+      } else {
+        EXPECT_EQ(gap, 0.0) << kernel;
+      }
+    }
+  }
+}
+
 TEST(TextEncoder, PositionsAreWhatTheOptionsSay) {
   const auto tokens = torch::randint(5, 50, {1, 8}, torch::kLong);
   const auto perm = torch::randperm(8);

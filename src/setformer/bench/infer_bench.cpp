@@ -1,5 +1,6 @@
 #include "setformer/bench/infer_bench.h"
 
+#include "setformer/bench/report.h"
 #include "setformer/bench/stats.h"
 
 #include "setformer/core/error.h"
@@ -85,13 +86,10 @@ InferBenchResult run_infer_bench(
       use_cores(static_cast<int>(options.threads), options.parallel, device, "--parallel");
   const int64_t shards = cores.shards;
   std::vector<Contender> contenders;
-  std::set<std::string> names;  // rows from files or folders of the same name get -2, -3, ...
+  std::set<std::string> names;
   for (const auto& file : options.rows) {
     contenders.push_back(load_row(file, options, load_config, device));
-    auto& name = contenders.back().row.name;
-    const std::string base = name;
-    for (int k = 2; names.count(name) > 0; ++k) name = fmt::format("{}-{}", base, k);
-    names.insert(name);
+    contenders.back().row.name = unique_row_name(contenders.back().row.name, names);
   }
   torch::manual_seed(options.seed);
   const auto images =
@@ -146,8 +144,6 @@ io::Table infer_bench_table(const InferBenchResult& result) {
 void write_infer_bench_outputs(const InferBenchResult& result, const std::string& prefix,
                                const std::string& command) {
   const auto& o = result.options;
-  std::string sources;
-  for (const auto& r : result.rows) sources += fmt::format(", {} = `{}`", r.name, r.source);
   const std::string setup = fmt::format(
       "Inference (evaluation mode, no gradients) of Fashion-MNIST-sized images: a fixed random "
       "batch of {}, {} timed forward passes per row per round, rows in turn, median over {} "
@@ -155,9 +151,9 @@ void write_infer_bench_outputs(const InferBenchResult& result, const std::string
       "{}. Weights: trained = a checkpoint's (EMA when it has them), initial = a configuration's "
       "model as initialised. Rows{}",
       o.batch, o.batches, o.rounds, o.warmup, o.device, result.threads, result.parallel,
-      o.stop_tolerance >= 0 ? fmt::format("{}", o.stop_tolerance) : "as each row sets it", sources);
-  write_file_atomic(prefix + ".md", fmt::format("Command: `{}`\n\n{}.\n\n{}", command, setup,
-                                                infer_bench_table(result).markdown()));
+      o.stop_tolerance >= 0 ? fmt::format("{}", o.stop_tolerance) : "as each row sets it",
+      row_sources(result.rows));
+  write_bench_markdown(prefix, command, setup, infer_bench_table(result));
   nlohmann::json j;
   j["command"] = command;
   j["threads"] = result.threads;

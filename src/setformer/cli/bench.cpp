@@ -1,10 +1,12 @@
 // `setformer bench ...`: benchmarks that write tables and plots: `bench attention` (attention
 // kernels against sequence length), `bench train` (training throughput of SeT's paths) and
-// `bench infer` (inference throughput of image classifiers side by side).
+// `bench infer` (inference throughput of image classifiers side by side) and `bench language`
+// (training throughput and memory of text classifiers side by side).
 #include "setformer/cli/commands.h"
 
 #include "setformer/bench/attention_bench.h"
 #include "setformer/bench/infer_bench.h"
+#include "setformer/bench/language_bench.h"
 #include "setformer/bench/train_bench.h"
 #include "setformer/cli/config_options.h"
 #include "setformer/core/runtime.h"
@@ -91,6 +93,46 @@ void add_bench_infer(CLI::App& bench_cmd) {
   });
 }
 
+void add_bench_language(CLI::App& bench_cmd) {
+  auto* cmd = bench_cmd.add_subcommand(
+      "language",
+      "Training sequences/s and peak memory of text classifiers side by side: each ROW a language "
+      "config (.toml) at one --length; writes <table>.md/.json");
+  auto options = std::make_shared<bench::LanguageBenchOptions>();
+  auto table = std::make_shared<std::string>("results/bench_language");
+  cmd->add_option("rows", options->rows, "Rows: .toml language configurations")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--length", options->length, "Tokens per sequence (0: each row's data.length)")
+      ->capture_default_str();
+  cmd->add_option("--batch", options->batch, "Sequences per step (0: each row's data.batch_size)")
+      ->capture_default_str();
+  cmd->add_option("--steps", options->steps, "Timed steps per row and round")
+      ->capture_default_str();
+  cmd->add_option("--rounds", options->rounds, "Rounds (the median is over rounds)")
+      ->capture_default_str();
+  cmd->add_option("--warmup", options->warmup, "Untimed steps per row first")
+      ->capture_default_str();
+  cmd->add_option("--threads", options->threads, "CPU threads (0: all available cores)")
+      ->capture_default_str();
+  cmd->add_option("--device", options->device, "cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--seed", options->seed, "Seed of the initial weights and the tokens")
+      ->capture_default_str();
+  cmd->add_option("--table", *table, "Output path prefix of the table")->capture_default_str();
+  cmd->callback([options, table] {
+    // A row reads the keys of `setformer language train --config`.
+    CLI::App keys;
+    ConfigurableOptions<train::LanguageExperimentConfig> config(&keys);
+    declare_language_options(config);
+    const auto result = bench::run_language_bench(
+        *options, [&](const std::string& file) { return config.resolve_file(file); },
+        [](const std::string& line) { std::cerr << "bench language " << line << std::endl; });
+    bench::write_language_bench_outputs(result, *table, command_line());
+    fmt::print("{0}wrote {1}.md, {1}.json\n", bench::language_bench_table(result).markdown(),
+               *table);
+  });
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app) {
@@ -139,6 +181,7 @@ void add_bench_command(CLI::App& app) {
   });
   add_bench_train(*bench_cmd);
   add_bench_infer(*bench_cmd);
+  add_bench_language(*bench_cmd);
 }
 
 }  // namespace setformer::cli

@@ -3,6 +3,7 @@
 
 #include "setformer/cli/config_options.h"
 #include "setformer/train/image_classification.h"
+#include "setformer/train/language_experiments.h"
 
 #include <CLI/CLI.hpp>
 
@@ -27,6 +28,9 @@ void add_slots_command(CLI::App& app);
 void add_seq2seq_commands(CLI::App& app);
 /// `pretrain`, `finetune` and `classify`: the language experiments.
 void add_language_commands(CLI::App& app);
+/// Every language option, as a flag and a config key: shared by the language commands and
+/// `bench language`.
+void declare_language_options(ConfigurableOptions<train::LanguageExperimentConfig>& o);
 /// `summarize`: a results table and curves from training runs' summaries.
 void add_summarize_command(CLI::App& app);
 

@@ -11,7 +11,6 @@
 #include <filesystem>
 
 namespace setformer::cli {
-namespace {
 
 using Config = train::LanguageExperimentConfig;
 
@@ -42,7 +41,10 @@ void declare_language_options(ConfigurableOptions<Config>& o) {
   o.add("--heads", "model.heads", &Config::heads, "Attention heads");
   o.add("--depth", "model.depth", &Config::depth, "Blocks");
   o.add("--mlp-ratio", "model.mlp_ratio", &Config::mlp_ratio, "MLP width / d");
-  o.add("--dropout", "model.dropout", &Config::dropout, "Dropout");
+  o.add("--dropout", "model.dropout", &Config::dropout,
+        "Dropout on embeddings, attention output and MLP");
+  o.add("--attention-dropout", "model.attention_dropout", &Config::attention_dropout,
+        "Dropout on the attention weights (0: SeT's fused core; performer and linear take none)");
   o.add("--kernel", "model.kernel", &Config::kernel,
         "Attention kernel: softmax, set, performer, nystrom, linear, isab");
   o.add("--positions", "model.positions", &Config::positions, "auto | sinusoidal | learned | none");
@@ -57,6 +59,8 @@ void declare_language_options(ConfigurableOptions<Config>& o) {
   o.add("--clip-norm", "optim.clip_norm", &Config::clip_norm, "Gradient-norm clipping (0: off)");
   declare_run_options(o, "sequences", "checkpoint.pt, log.jsonl, curves.png, summary.json");
 }
+
+namespace {
 
 void add_classify(CLI::App& app) {
   struct Args {

@@ -55,7 +55,7 @@ TextEncoderImpl::TextEncoderImpl(const TextEncoderOptions& options_) : options(o
                        .kernel(o.kernel())
                        .dim(d)
                        .heads(o.heads())
-                       .dropout(o.dropout());
+                       .dropout(o.attention_dropout());
   // SeT carries the positions itself only under `auto`.
   attention.set().positions(o.kernel() == "set" && o.positions() == TextPositions::automatic
                                 ? attention::Positions::lpe

@@ -31,10 +31,17 @@ struct TextEncoderOptions {
   TORCH_ARG(int64_t, heads) = 4;
   TORCH_ARG(int64_t, depth) = 4;
   TORCH_ARG(double, mlp_ratio) = 4.0;
+  /// Dropout on the embeddings, the attention output and the MLP (BERT's hidden dropout).
   TORCH_ARG(double, dropout) = 0.1;
+  /// Dropout on the attention weights (softmax's probabilities, SeT's plan). Off by default:
+  /// kernels that never form the weights (performer, linear) cannot drop them, so a comparison
+  /// across kernels keeps it at 0; and on the n x n softmax matrix it costs two extra passes and a
+  /// mask as large as the matrix, while SeT's fused core takes no dropout.
+  TORCH_ARG(double, attention_dropout) = 0.0;
   TORCH_ARG(double, drop_path) = 0.0;
   /// Attention kernel of every block, with its settings in `kernels` (set, performer, nystrom,
-  /// inducing); kernel, dim, heads and dropout there are the encoder's.
+  /// inducing); kernel, dim, heads and dropout there are the encoder's
+  /// (dropout = attention_dropout).
   TORCH_ARG(std::string, kernel) = "set";
   TORCH_ARG(attention::AttentionOptions, kernels) = attention::AttentionOptions(1, 1);
   TORCH_ARG(TextPositions, positions) = TextPositions::automatic;

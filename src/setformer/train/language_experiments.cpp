@@ -22,9 +22,9 @@ namespace setformer::train {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     LanguageExperimentConfig, task, row, note, corpora, data_dir, splits_dir, length, batch_size,
     mask_rate, eval_sequences, listops_min_length, listops_max_length, test_seed, tokenizer,
-    vocab_size, tokenizer_corpora, dim, heads, depth, mlp_ratio, dropout, kernel, positions, m,
-    epsilon, iterations, init, steps, lr, warmup_steps, weight_decay, clip_norm, seed, threads,
-    device, out, checkpoint_every, log_every, eval_every, resume)
+    vocab_size, tokenizer_corpora, dim, heads, depth, mlp_ratio, dropout, attention_dropout, kernel,
+    positions, m, epsilon, iterations, init, steps, lr, warmup_steps, weight_decay, clip_norm, seed,
+    threads, device, out, checkpoint_every, log_every, eval_every, resume)
 
 namespace {
 
@@ -81,6 +81,7 @@ models::TextEncoderOptions model_options(const LanguageExperimentConfig& c, int6
           .depth(c.depth)
           .mlp_ratio(c.mlp_ratio)
           .dropout(c.dropout)
+          .attention_dropout(c.attention_dropout)
           .kernel(c.kernel)
           .positions(models::parse_text_positions("model.positions", c.positions))
           .max_length(std::max<int64_t>({c.length, 16, is_listops(c) ? c.listops_max_length : 0}))
@@ -145,13 +146,18 @@ torch::Tensor cross_entropy(const torch::Tensor& logits, const torch::Tensor& la
 
 }  // namespace
 
-std::string describe_language_experiment(const LanguageExperimentConfig& c) {
+models::TextEncoder build_language_model(const LanguageExperimentConfig& c) {
   check_config(c);
-  parse_device(c.device);
   const int64_t vocab = is_listops(c)            ? data::listops::kVocab
                         : c.tokenizer == "bytes" ? data::Tokenizer().vocab_size()
                                                  : c.vocab_size;
-  models::TextEncoder model(model_options(c, vocab, classes_of(c)));
+  torch::manual_seed(c.seed);
+  return models::TextEncoder(model_options(c, vocab, classes_of(c)));
+}
+
+std::string describe_language_experiment(const LanguageExperimentConfig& c) {
+  parse_device(c.device);
+  auto model = build_language_model(c);
   int64_t parameters = 0;
   for (const auto& p : model->parameters()) parameters += p.numel();
   return fmt::format(

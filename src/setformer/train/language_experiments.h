@@ -44,6 +44,7 @@ struct LanguageExperimentConfig {
   int64_t depth = 4;
   double mlp_ratio = 4.0;
   double dropout = 0.1;
+  double attention_dropout = 0.0;  // on the attention weights (TextEncoderOptions says why 0)
   std::string kernel = "set";
   std::string positions = "auto";  // auto | sinusoidal | learned | none
   int64_t m = 64;                  // SeT references, Nyström landmarks, inducing points
@@ -76,6 +77,11 @@ struct LanguageTrainResult {
   nlohmann::json metrics;
   int64_t parameters = 0;
 };
+
+/// Validates `config` and builds its freshly initialised model (seeded by run.seed): the
+/// vocabulary is ListOps' tokens, the byte tokenizer's or tokenizer.vocab_size; the head has the
+/// task's classes (classify 2, listops 10, mlm none).
+models::TextEncoder build_language_model(const LanguageExperimentConfig& config);
 
 /// Validates `config` and builds its model: the line a run starts with.
 std::string describe_language_experiment(const LanguageExperimentConfig& config);

@@ -350,8 +350,14 @@ LanguageTrainResult train_language_experiment(
 
 std::string write_language_table(const std::vector<std::string>& files, const std::string& out,
                                  const std::string& command) {
-  const auto runs = read_summaries(files, {"task", "row", "metrics", "steps", "train_seconds"}, {},
-                                   "setformer pretrain / finetune");
+  auto runs = read_summaries(files, {"task", "row", "metrics", "steps", "train_seconds"}, {},
+                             "setformer pretrain / finetune");
+  // Grouped by task and length (the kernels of one length side by side), else in the given order.
+  const auto group = [](const nlohmann::json& r) {
+    return std::make_pair(r["task"].get<std::string>(), r["config"].value("length", int64_t{0}));
+  };
+  std::stable_sort(runs.begin(), runs.end(),
+                   [&](const auto& a, const auto& b) { return group(a) < group(b); });
   const auto number = [](const nlohmann::json& m, const char* key, bool percent, int digits) {
     if (!m.contains(key)) return std::string("—");
     const double v = m[key].get<double>();

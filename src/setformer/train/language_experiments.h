@@ -78,9 +78,11 @@ struct LanguageTrainResult {
   int64_t parameters = 0;
 };
 
-/// Validates `config` and builds its freshly initialised model (seeded by run.seed): the
-/// vocabulary is ListOps' tokens, the byte tokenizer's or tokenizer.vocab_size; the head has the
-/// task's classes (classify 2, listops 10, mlm none).
+/// Validates `config` and builds its freshly initialised model, reseeding torch's global
+/// generator with run.seed first. A training run calls it through describe_language_experiment
+/// after building its own model, so its dropout masks draw from the stream this reseeding starts.
+/// The vocabulary is ListOps' tokens, the byte tokenizer's or tokenizer.vocab_size; the head has
+/// the task's classes (classify 2, listops 10, mlm none).
 models::TextEncoder build_language_model(const LanguageExperimentConfig& config);
 
 /// Validates `config` and builds its model: the line a run starts with.

@@ -21,14 +21,65 @@ TEST(LanguageExperiments, ConfigsRoundTripThroughJson) {
   c.kernel = "nystrom";
   c.m = 12;
   c.init = "runs/x/checkpoint.pt";
+  c.values = "nystrom";
+  c.references = "none";
+  c.similarity = "dot";
   const auto j = nlohmann::json(c);
   for (const auto* key : {"listops_min_length", "listops_max_length", "test_seed", "tokenizer",
-                          "vocab_size", "kernel", "m", "init", "corpora", "length", "positions"})
+                          "vocab_size", "kernel", "m", "init", "corpora", "length", "positions",
+                          "values", "references", "similarity"})
     EXPECT_TRUE(j.contains(key)) << key;
   const auto back = j.get<LanguageExperimentConfig>();
   EXPECT_EQ(nlohmann::json(back), j);
   EXPECT_EQ(back.listops_max_length, 456);
   EXPECT_EQ(back.kernel, "nystrom");
+}
+
+// The Table 7 ablation keys must reach SeT: each changes the parameters or the outputs, and a
+// misspelt value is refused naming its key.
+TEST(LanguageExperiments, SetAblationKeysReachTheAttention) {
+  LanguageExperimentConfig c;
+  c.task = "classify";
+  c.corpora = {"spam_assassin"};
+  c.tokenizer = "bytes";
+  c.dim = 16;
+  c.heads = 2;
+  c.depth = 1;
+  c.m = 4;
+  c.length = 12;
+  const auto names = [](const LanguageExperimentConfig& config) {
+    std::string all;
+    for (const auto& p : build_language_model(config)->named_parameters()) all += p.key() + " ";
+    return all;
+  };
+  EXPECT_NE(names(c).find("references"), std::string::npos);
+  EXPECT_EQ(names(c).find("nystrom_weight"), std::string::npos);
+  auto nystrom = c;
+  nystrom.values = "nystrom";
+  EXPECT_NE(names(nystrom).find("nystrom_weight"), std::string::npos);
+  EXPECT_EQ(names(nystrom).find("w_v"), std::string::npos);
+  auto tokens_only = c;
+  tokens_only.references = "none";
+  EXPECT_EQ(names(tokens_only).find("references"), std::string::npos);
+
+  // Same seed, same parameters: only the similarity differs.
+  auto dot = c;
+  dot.similarity = "dot";
+  auto a = build_language_model(c), b = build_language_model(dot);
+  a->eval();
+  b->eval();
+  const auto tokens = torch::randint(5, 200, {2, 12}, torch::kLong);
+  EXPECT_GT((a->forward(tokens) - b->forward(tokens)).abs().max().item<double>(), 1e-4);
+
+  auto bad = c;
+  bad.similarity = "cosine";
+  try {
+    build_language_model(bad);
+    ADD_FAILURE() << "model.similarity = 'cosine' was accepted";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("model.similarity = 'cosine'"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(LanguageExperiments, TableShowsEachTasksMetrics) {

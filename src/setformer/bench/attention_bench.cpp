@@ -271,7 +271,7 @@ AttentionBenchResult run_attention_bench(const AttentionBenchOptions& options,
   result.options = options;
   result.threads = torch::get_num_threads();
   result.device_description =
-      device.is_cpu() ? fmt::format("cpu ({} threads)", result.threads) : device.str();
+      device.is_cpu() ? fmt::format("cpu ({})", counted(result.threads, "thread")) : device.str();
   result.memory_budget_gb =
       options.memory_budget_gb > 0
           ? options.memory_budget_gb

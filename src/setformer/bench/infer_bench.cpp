@@ -147,10 +147,11 @@ void write_infer_bench_outputs(const InferBenchResult& result, const std::string
   const std::string setup = fmt::format(
       "Inference (evaluation mode, no gradients) of Fashion-MNIST-sized images: a fixed random "
       "batch of {}, {} timed forward passes per row per round, rows in turn, median over {} "
-      "rounds after {} warm-up passes; device {} ({} threads, parallel {}); set.stop_tolerance "
+      "rounds after {}; device {} ({}, parallel {}); set.stop_tolerance "
       "{}. Weights: trained = a checkpoint's (EMA when it has them), initial = a configuration's "
       "model as initialised. Rows{}",
-      o.batch, o.batches, o.rounds, o.warmup, o.device, result.threads, result.parallel,
+      o.batch, o.batches, o.rounds, counted(o.warmup, "warm-up pass", "warm-up passes"), o.device,
+      counted(result.threads, "thread"), result.parallel,
       o.stop_tolerance >= 0 ? fmt::format("{}", o.stop_tolerance) : "as each row sets it",
       row_sources(result.rows));
   write_bench_markdown(prefix, command, setup, infer_bench_table(result));

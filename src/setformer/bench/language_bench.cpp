@@ -1,6 +1,7 @@
 #include "setformer/bench/language_bench.h"
 
 #include "setformer/bench/report.h"
+#include "setformer/bench/stats.h"
 
 #include "setformer/core/error.h"
 #include "setformer/core/files.h"
@@ -171,12 +172,12 @@ void write_language_bench_outputs(const LanguageBenchResult& result, const std::
   const std::string setup = fmt::format(
       "Training steps of text classifiers (forward, cross-entropy, backward, gradient clipping, "
       "AdamW) on a fixed batch of random full-length token sequences (no padding), timed steps "
-      "per row per round: {}, rows in turn, median over {} rounds after {} warm-up steps; "
-      "device {} ({} threads). Peak MiB: the most a step allocated above the level it started at "
+      "per row per round: {}, rows in turn, median over {} rounds after {}; device {} "
+      "({}). Peak MiB: the most a step allocated above the level it started at "
       "(weights, gradients and optimiser state excluded). time vs {}: the row's time per sequence "
       "over the first row's. Rows{}",
-      o.steps, o.rounds, o.warmup, o.device, result.threads, result.rows.front().name,
-      row_sources(result.rows));
+      o.steps, o.rounds, counted(o.warmup, "warm-up step"), o.device,
+      counted(result.threads, "thread"), result.rows.front().name, row_sources(result.rows));
   write_bench_markdown(prefix, command, setup, language_bench_table(result));
   nlohmann::json j;
   j["command"] = command;

@@ -2,9 +2,16 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
+#include <string>
 #include <vector>
 
 namespace setformer::bench {
+
+/// "1 thread", "2 threads": a count and its noun, for the setup sentences of the tables.
+inline std::string counted(int64_t n, const std::string& noun, const std::string& plural = "") {
+  return std::to_string(n) + " " + (n == 1 ? noun : plural.empty() ? noun + "s" : plural);
+}
 
 /// The median of `v` (the mean of the two middle values for an even count); v must not be empty.
 inline double median(std::vector<double> v) {

@@ -161,13 +161,13 @@ void write_train_bench_outputs(const TrainBenchResult& result, const std::string
       "Model {} (kernel '{}') at 28x28, batch {}; full training steps (forward, label-smoothed "
       "cross-entropy, backward, gradient clipping, AdamW) on a fixed random batch, no data "
       "loading; {} timed steps per variant per round, variants in turn, median over {} rounds "
-      "after {} warm-up steps; device {} ({} threads, parallel {}). Variants: fused = the fused "
+      "after {}; device {} ({}, parallel {}). Variants: fused = the fused "
       "CPU paths "
       "(unrolled backward), implicit = the same with the implicit backward, reference = "
       "set.fused_sinkhorn = false (the composition of LibTorch operations), fused-ops = fused "
       "with parallel ops (every core to LibTorch's intra-op threads, one batch shard)",
-      c.model, c.kernel, c.batch_size, o.steps, o.rounds, o.warmup, c.device, result.threads,
-      result.parallel);
+      c.model, c.kernel, c.batch_size, o.steps, o.rounds, counted(o.warmup, "warm-up step"),
+      c.device, counted(result.threads, "thread"), result.parallel);
   const auto table = train_bench_table(result);
   write_file_atomic(prefix + ".md",
                     fmt::format("Command: `{}`\n\n{}.\n\n{}", command, setup, table.markdown()));

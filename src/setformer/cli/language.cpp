@@ -51,6 +51,11 @@ void declare_language_options(ConfigurableOptions<Config>& o) {
   o.add("--m", "model.m", &Config::m, "SeT references, Nyström landmarks or inducing points");
   o.add("--epsilon", "model.epsilon", &Config::epsilon, "SeT entropic regularisation");
   o.add("--iterations", "model.iterations", &Config::iterations, "SeT Sinkhorn iterations");
+  o.add("--values", "model.values", &Config::values, "SeT values: linear | nystrom");
+  o.add("--references", "model.references", &Config::references,
+        "SeT references: learned | none (transport between the tokens; quadratic)");
+  o.add("--similarity", "model.similarity", &Config::similarity,
+        "SeT similarity: spherical_gaussian | gaussian | dot");
   o.add("--init", "model.init", &Config::init, "A pretrain checkpoint to start from");
   o.add("--steps", "optim.steps", &Config::steps, "Training steps");
   o.add("--lr", "optim.lr", &Config::lr, "Peak learning rate (warm-up, then cosine)");

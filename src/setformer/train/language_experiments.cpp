@@ -23,8 +23,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     LanguageExperimentConfig, task, row, note, corpora, data_dir, splits_dir, length, batch_size,
     mask_rate, eval_sequences, listops_min_length, listops_max_length, test_seed, tokenizer,
     vocab_size, tokenizer_corpora, dim, heads, depth, mlp_ratio, dropout, attention_dropout, kernel,
-    positions, m, epsilon, iterations, init, steps, lr, warmup_steps, weight_decay, clip_norm, seed,
-    threads, device, out, checkpoint_every, log_every, eval_every, resume)
+    positions, m, epsilon, iterations, values, references, similarity, init, steps, lr,
+    warmup_steps, weight_decay, clip_norm, seed, threads, device, out, checkpoint_every, log_every,
+    eval_every, resume)
 
 namespace {
 
@@ -70,6 +71,9 @@ void check_config(const LanguageExperimentConfig& c) {
                   "tokenizer.kind = '{}' is not valid; expected bpe | bytes", c.tokenizer);
   SETFORMER_CHECK(c.steps >= 1, "optim.steps must be >= 1, got {}", c.steps);
   models::parse_text_positions("model.positions", c.positions);
+  attention::parse_enum<attention::Values>("model.values", c.values);
+  attention::parse_enum<attention::References>("model.references", c.references);
+  attention::parse_enum<attention::SimilarityKernel>("model.similarity", c.similarity);
 }
 
 models::TextEncoderOptions model_options(const LanguageExperimentConfig& c, int64_t vocab,
@@ -86,7 +90,14 @@ models::TextEncoderOptions model_options(const LanguageExperimentConfig& c, int6
           .positions(models::parse_text_positions("model.positions", c.positions))
           .max_length(std::max<int64_t>({c.length, 16, is_listops(c) ? c.listops_max_length : 0}))
           .pad_id(data::Tokenizer::kPad);
-  o.kernels().set().num_references(c.m).epsilon(c.epsilon).iterations(c.iterations);
+  o.kernels()
+      .set()
+      .num_references(c.m)
+      .epsilon(c.epsilon)
+      .iterations(c.iterations)
+      .values(attention::parse_enum<attention::Values>("model.values", c.values))
+      .references(attention::parse_enum<attention::References>("model.references", c.references))
+      .kernel(attention::parse_enum<attention::SimilarityKernel>("model.similarity", c.similarity));
   o.kernels().nystrom().landmarks(c.m);
   o.kernels().inducing().points(c.m);
   return o;
@@ -144,6 +155,17 @@ torch::Tensor cross_entropy(const torch::Tensor& logits, const torch::Tensor& la
                           F::CrossEntropyFuncOptions().ignore_index(data::kIgnoreLabel));
 }
 
+/// The MLM head on the masked positions only: logits [k, V] and their targets [k]. The other
+/// positions carry no loss, and at a 15% rate scoring all n·V logits costs about 7× more.
+std::pair<torch::Tensor, torch::Tensor> mlm_predictions(models::TextEncoder& model,
+                                                        const data::MaskedTokens& masked,
+                                                        const torch::Device& device) {
+  const auto labels = masked.labels.to(device);
+  const auto selected = labels.ne(data::kIgnoreLabel);
+  const auto hidden = model->forward(masked.inputs.to(device));
+  return {model->mlm_logits(hidden.index({selected})), labels.index({selected})};
+}
+
 }  // namespace
 
 models::TextEncoder build_language_model(const LanguageExperimentConfig& c) {
@@ -198,19 +220,23 @@ LanguageTrainResult train_language_experiment(
   torch::manual_seed(c.seed);
   models::TextEncoder model(model_options(c, vocab, classes_of(c)));
   if (!c.init.empty()) {
-    // The pre-trained encoder: every parameter but the classification head.
+    // The pre-trained encoder: every parameter but the classification head, and the buffers
+    // (Performer's random features, which its projections were trained against).
     const auto init = read_language_checkpoint(c.init);
     models::TextEncoder source(model_options(init.config, vocab, 0));
     load_checkpoint(c.init, kMlmModel, *source);
     torch::NoGradGuard no_grad;
-    auto target = model->named_parameters();
-    for (const auto& p : source->named_parameters()) {
-      SETFORMER_CHECK(target.contains(p.key()) && target[p.key()].sizes() == p.value().sizes(),
-                      "{}: parameter '{}' does not fit this model (model.* must match the "
-                      "pre-training run)",
-                      c.init, p.key());
-      target[p.key()].copy_(p.value());
-    }
+    const auto copy = [&](auto target, const auto& from, const char* what) {
+      for (const auto& p : from) {
+        SETFORMER_CHECK(target.contains(p.key()) && target[p.key()].sizes() == p.value().sizes(),
+                        "{}: {} '{}' does not fit this model (model.* must match the "
+                        "pre-training run)",
+                        c.init, what, p.key());
+        target[p.key()].copy_(p.value());
+      }
+    };
+    copy(model->named_parameters(), source->named_parameters(), "parameter");
+    copy(model->named_buffers(), source->named_buffers(), "buffer");
   }
   model->to(device);
   LanguageTrainResult result;
@@ -271,12 +297,10 @@ LanguageTrainResult train_language_experiment(
       const auto masked = data::mask_tokens(windows, c.mask_rate, data::Tokenizer::kMask,
                                             data::Tokenizer::kSpecials, vocab,
                                             data::mix(c.seed, static_cast<uint64_t>(s), 0x3A5C));
-      const auto labels = masked.labels.to(device);
-      const auto logits = model->mlm_logits(model->forward(masked.inputs.to(device)));
-      out.loss = cross_entropy(logits, labels);
-      const auto selected = labels.ne(data::kIgnoreLabel);
-      out.correct = (logits.argmax(-1).eq(labels) & selected).sum();
-      out.count = selected.sum().item<int64_t>();
+      const auto [logits, targets] = mlm_predictions(model, masked, device);
+      out.loss = cross_entropy(logits, targets);
+      out.correct = logits.argmax(-1).eq(targets).sum();
+      out.count = targets.size(0);
     }
     return out;
   };
@@ -320,12 +344,10 @@ LanguageTrainResult train_language_experiment(
         const auto masked = data::mask_tokens(
             eval_stream.windows(first, n, c.length), c.mask_rate, data::Tokenizer::kMask,
             data::Tokenizer::kSpecials, vocab, data::mix(0xE7A1, static_cast<uint64_t>(first)));
-        const auto labels = masked.labels.to(device);
-        const auto logits = model->mlm_logits(model->forward(masked.inputs.to(device)));
-        const auto selected = labels.ne(data::kIgnoreLabel);
-        const double k = selected.sum().item<double>();
-        loss += cross_entropy(logits, labels).item<double>() * k;
-        hits += (logits.argmax(-1).eq(labels) & selected).sum().item<double>();
+        const auto [logits, targets] = mlm_predictions(model, masked, device);
+        const double k = static_cast<double>(targets.size(0));
+        loss += cross_entropy(logits, targets).item<double>() * k;
+        hits += logits.argmax(-1).eq(targets).sum().item<double>();
         total += k;
       }
       metrics["valid_mlm_loss"] = loss / total;

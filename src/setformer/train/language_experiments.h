@@ -50,6 +50,11 @@ struct LanguageExperimentConfig {
   int64_t m = 64;                  // SeT references, Nyström landmarks, inducing points
   double epsilon = 0.1;
   int64_t iterations = 10;
+  /// SeT's ablations (SeTformer paper Table 7): values linear | nystrom, references learned |
+  /// none, similarity spherical_gaussian | gaussian | dot (attention::SetOptions).
+  std::string values = "linear";
+  std::string references = "learned";
+  std::string similarity = "spherical_gaussian";
   /// A `pretrain` checkpoint whose encoder weights (and tokenizer) start this run.
   std::string init = "";
   // --- optimisation ---

@@ -162,6 +162,10 @@ add_test(NAME cli.finetune_from_pretrained
 set_tests_properties(cli.finetune_from_pretrained PROPERTIES FIXTURES_REQUIRED pretrained
                      FIXTURES_SETUP finetuned
                      PASS_REGULAR_EXPRESSION "bpe \\(300 tokens\\).*test_accuracy: [0-9.]+.*test_f1")
+# The summary names the misread test e-mails (by their corpus ids, "group/file").
+add_test(NAME cli.finetune_lists_errors COMMAND ${CMAKE_COMMAND} -E cat ${CLI_OUT}/finetune/summary.json)
+set_tests_properties(cli.finetune_lists_errors PROPERTIES FIXTURES_REQUIRED finetuned
+                     PASS_REGULAR_EXPRESSION "\"test_errors\": *\\[[ \n]*(\\]|\"[^\"]+/[^\"]+\")")
 add_test(NAME cli.classify_files
          COMMAND setformer classify --checkpoint ${CLI_OUT}/finetune/checkpoint.pt
                  ${PROJECT_SOURCE_DIR}/README.md ${FIXTURES}/reverse_lines.txt)

@@ -321,6 +321,9 @@ LanguageTrainResult train_language_experiment(
       const auto n = static_cast<int64_t>(eval_docs.size());
       const int64_t count = c.eval_sequences > 0 ? std::min(c.eval_sequences, n) : n;
       double hits = 0, tp = 0, fp = 0, fn = 0;
+      // The ids of the misread e-mails, so that rows with equal accuracy can be told apart (and
+      // the hard ones found) without their checkpoints.
+      std::vector<std::string> errors;
       for (int64_t first = 0; first < count; first += c.batch_size) {
         std::vector<int64_t> indices;
         // Evenly spread over the split (it lists the groups in order: ham first).
@@ -332,9 +335,15 @@ LanguageTrainResult train_language_experiment(
         tp += (predicted.eq(1) & labels.eq(1)).sum().item<double>();
         fp += (predicted.eq(1) & labels.eq(0)).sum().item<double>();
         fn += (predicted.eq(0) & labels.eq(1)).sum().item<double>();
+        const auto wrong = predicted.ne(labels);
+        for (size_t i = 0; i < indices.size(); ++i) {
+          if (wrong[static_cast<int64_t>(i)].item<bool>())
+            errors.push_back(eval_docs[static_cast<size_t>(indices[i])]->id);
+        }
       }
       metrics["test_accuracy"] = hits / static_cast<double>(count);
       metrics["test_f1"] = tp > 0 ? 2 * tp / (2 * tp + fp + fn) : 0.0;
+      metrics["test_errors"] = errors;
     } else {
       const int64_t count = std::min(c.eval_sequences, eval_stream.window_count(c.length));
       SETFORMER_CHECK(count >= 1, "the validation split holds no window of {} tokens", c.length);

@@ -94,7 +94,7 @@ models::TextEncoder build_language_model(const LanguageExperimentConfig& config)
 std::string describe_language_experiment(const LanguageExperimentConfig& config);
 
 /// Trains the row and evaluates it (mlm: masked-token loss and accuracy on validation windows;
-/// classify: accuracy and spam F1 on the test e-mails; listops: accuracy on generated test
+/// classify: accuracy, spam F1 and the ids of the misread test e-mails; listops: accuracy on generated test
 /// sequences; all with the training's peak memory), writing
 /// checkpoint.pt (with the tokenizer), log.jsonl, curves.png and summary.json under config.out.
 LanguageTrainResult train_language_experiment(const LanguageExperimentConfig& config,

@@ -68,6 +68,23 @@ TEST(TextEncoder, AttentionDropoutIsItsOwnOption) {
   }
 }
 
+// Added positions start at the tokens' scale, as BERT's learned table does: the sinusoidal table
+// at its own (rms 1/√2 per feature, 35× the tokens' at d = 128) would swamp the token identities.
+TEST(TextEncoder, AddedPositionsStartAtTheTokensScale) {
+  const auto tokens = torch::randint(5, 8000, {4, 512}, torch::kLong);
+  for (const auto positions : {TextPositions::sinusoidal, TextPositions::learned}) {
+    torch::manual_seed(1);
+    TextEncoder model(TextEncoderOptions(8192, 2).dim(128).kernel("softmax").positions(positions));
+    torch::NoGradGuard no_grad;
+    const auto words = model->embedding(tokens);
+    const auto added = model->embed(tokens) - words;
+    const double ratio =
+        added.pow(2).mean().sqrt().item<double>() / words.pow(2).mean().sqrt().item<double>();
+    EXPECT_GT(ratio, 0.8) << static_cast<int>(positions);
+    EXPECT_LT(ratio, 1.25) << static_cast<int>(positions);
+  }
+}
+
 TEST(TextEncoder, PositionsAreWhatTheOptionsSay) {
   const auto tokens = torch::randint(5, 50, {1, 8}, torch::kLong);
   const auto perm = torch::randperm(8);

@@ -20,6 +20,10 @@ TextPositions parse_text_positions(const std::string& field, const std::string& 
 
 namespace {
 
+/// Standard deviation of the token and learned position tables at initialisation (BERT's), and
+/// the per-feature rms the sinusoidal table is scaled to.
+constexpr double kEmbeddingStd = 0.02;
+
 /// Positions added to the embeddings: sinusoidal for `auto` unless the kernel is SeT.
 TextPositions added_positions(const TextEncoderOptions& o) {
   if (o.positions() != TextPositions::automatic) return o.positions();
@@ -42,14 +46,14 @@ TextEncoderImpl::TextEncoderImpl(const TextEncoderOptions& options_) : options(o
       torch::nn::Embedding(torch::nn::EmbeddingOptions(o.vocab(), d).padding_idx(o.pad_id())));
   {
     torch::NoGradGuard no_grad;
-    embedding->weight.normal_(0.0, 0.02);
+    embedding->weight.normal_(0.0, kEmbeddingStd);
     embedding->weight[o.pad_id()].zero_();
   }
   if (added_positions(o) == TextPositions::learned) {
     learned_positions =
         register_module("learned_positions", torch::nn::Embedding(o.max_length(), d));
     torch::NoGradGuard no_grad;
-    learned_positions->weight.normal_(0.0, 0.02);
+    learned_positions->weight.normal_(0.0, kEmbeddingStd);
   }
   auto attention = attention::AttentionOptions(o.kernels())
                        .kernel(o.kernel())
@@ -81,23 +85,29 @@ torch::Tensor TextEncoderImpl::forward(const torch::Tensor& tokens) {
   check_shape(tokens, "text tokens", {-1, -1}, "[B, n]");
   SETFORMER_CHECK(tokens.scalar_type() == torch::kLong, "text tokens must be int64, got {}",
                   c10::toString(tokens.scalar_type()));
-  const int64_t n = tokens.size(1);
   const auto padding = tokens.eq(options.pad_id());
   SETFORMER_CHECK(!padding.all(1).any().item<bool>(), "a text sequence holds only padding");
+  auto x = dropout(embed(tokens));
+  const auto mask = attention::Mask().padding(padding);
+  for (const auto& block : *blocks) x = block->as<nn::PreNormBlock>()->forward(x, mask);
+  return norm(x);
+}
+
+torch::Tensor TextEncoderImpl::embed(const torch::Tensor& tokens) {
+  check_shape(tokens, "text tokens", {-1, -1}, "[B, n]");
+  const int64_t n = tokens.size(1);
   auto x = embedding(tokens);
   const auto positions = added_positions(options);
   if (positions == TextPositions::sinusoidal) {
-    x = x + sinusoidal_positions(n, options.dim(), x.options());
+    // sin and cos have rms 1/√2 per feature.
+    x = x + kEmbeddingStd * std::sqrt(2.0) * sinusoidal_positions(n, options.dim(), x.options());
   } else if (positions == TextPositions::learned) {
     SETFORMER_CHECK(n <= options.max_length(),
                     "text of {} tokens is longer than the learned positions' max_length = {}", n,
                     options.max_length());
     x = x + learned_positions(torch::arange(n, tokens.options()));
   }
-  x = dropout(x);
-  const auto mask = attention::Mask().padding(padding);
-  for (const auto& block : *blocks) x = block->as<nn::PreNormBlock>()->forward(x, mask);
-  return norm(x);
+  return x;
 }
 
 torch::Tensor TextEncoderImpl::mlm_logits(const torch::Tensor& hidden) {

@@ -56,6 +56,11 @@ class TextEncoderImpl : public torch::nn::Module {
 
   /// tokens [B, n] (int64) -> hidden states [B, n, d]; padding is where tokens == pad_id.
   torch::Tensor forward(const torch::Tensor& tokens);
+  /// tokens [B, n] -> the blocks' input [B, n, d]: token embeddings plus the added positions
+  /// (before dropout). Both start at the scale of BERT's tables (std 0.02 per feature): the
+  /// sinusoidal table is scaled to it, since at its own scale (rms 1/√2 per feature, 35× the
+  /// tokens') it swamps the token identities in the residual stream.
+  torch::Tensor embed(const torch::Tensor& tokens);
   /// hidden [B, n, d] -> MLM logits [B, n, vocab]: dense, GELU, LayerNorm, then the token
   /// embeddings' transpose and a bias.
   torch::Tensor mlm_logits(const torch::Tensor& hidden);

@@ -61,8 +61,8 @@ class TextEncoderImpl : public torch::nn::Module {
   /// sinusoidal table is scaled to it, since at its own scale (rms 1/√2 per feature, 35× the
   /// tokens') it swamps the token identities in the residual stream.
   torch::Tensor embed(const torch::Tensor& tokens);
-  /// hidden [B, n, d] -> MLM logits [B, n, vocab]: dense, GELU, LayerNorm, then the token
-  /// embeddings' transpose and a bias.
+  /// hidden [..., d] -> MLM logits [..., vocab]: dense, GELU, LayerNorm, then the token
+  /// embeddings' transpose and a bias. Pre-training passes the masked positions only ([k, d]).
   torch::Tensor mlm_logits(const torch::Tensor& hidden);
   /// tokens [B, n] -> class logits [B, classes] from the mean of the valid tokens' states.
   torch::Tensor classify(const torch::Tensor& tokens);

@@ -97,8 +97,18 @@ TEST(LanguageExperiments, TableShowsEachTasksMetrics) {
   const auto md = write_language_table(
       {summary("mlm", "mlm", {{"valid_mlm_accuracy", 0.4321}, {"valid_mlm_loss", 3.5}}),
        summary("spam", "classify",
-               {{"test_accuracy", 0.99}, {"test_f1", 0.98}, {"peak_train_mib", 512.0}})},
+               {{"test_accuracy", 0.99},
+                {"test_f1", 0.98},
+                {"peak_train_mib", 512.0},
+                {"test_errors", {"ham/1", "spam/7"}}}),
+       summary("spam2", "classify", {{"test_accuracy", 0.995}, {"test_errors", {"spam/7"}}})},
       dir.path("table"), "cmd");
+  // spam/7 is misread by both rows and comes first; ham/1 by one.
+  const auto shared = md.find("| spam/7      | 2 of 2: spam; spam2 |");
+  const auto single = md.find("| ham/1       | 1 of 2: spam        |");
+  EXPECT_NE(shared, std::string::npos) << md;
+  EXPECT_NE(single, std::string::npos) << md;
+  EXPECT_LT(shared, single);
   EXPECT_NE(md.find("| mlm "), std::string::npos);
   EXPECT_NE(md.find("43.21%"), std::string::npos);
   EXPECT_NE(md.find("3.5000"), std::string::npos);

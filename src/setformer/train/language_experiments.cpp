@@ -16,6 +16,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <map>
 
 namespace setformer::train {
 
@@ -379,6 +380,41 @@ LanguageTrainResult train_language_experiment(
   return result;
 }
 
+namespace {
+
+/// Which classification rows misread which test e-mails, per length, the e-mails most rows miss
+/// first: whether rows of equal accuracy fail on the same e-mails. Empty when no row lists its
+/// errors (runs from before test_errors).
+std::string misread_table(const std::vector<nlohmann::json>& runs) {
+  // length -> rows that list their errors, and e-mail -> the rows that misread it.
+  std::map<int64_t, int64_t> listing;
+  std::map<std::pair<int64_t, std::string>, std::vector<std::string>> misread;
+  for (const auto& r : runs) {
+    if (r["task"] != "classify" || !r["metrics"].contains("test_errors")) continue;
+    const int64_t length = r["config"].value("length", int64_t{0});
+    ++listing[length];
+    for (const auto& id : r["metrics"]["test_errors"])
+      misread[{length, id.get<std::string>()}].push_back(r["row"].get<std::string>());
+  }
+  if (listing.empty()) return "";
+  std::vector<std::pair<std::pair<int64_t, std::string>, std::vector<std::string>>> order(
+      misread.begin(), misread.end());
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    return std::make_pair(a.first.first, -static_cast<int64_t>(a.second.size())) <
+           std::make_pair(b.first.first, -static_cast<int64_t>(b.second.size()));
+  });
+  io::Table table;
+  table.columns = {"length", "test e-mail", "misread by"};
+  for (const auto& [key, rows] : order) {
+    table.add(
+        {std::to_string(key.first), key.second,
+         fmt::format("{} of {}: {}", rows.size(), listing[key.first], fmt::join(rows, "; "))});
+  }
+  return "Misread test e-mails (rows that list them in `test_errors`):\n\n" + table.markdown();
+}
+
+}  // namespace
+
 std::string write_language_table(const std::vector<std::string>& files, const std::string& out,
                                  const std::string& command) {
   auto runs = read_summaries(files, {"task", "row", "metrics", "steps", "train_seconds"}, {},
@@ -419,7 +455,7 @@ std::string write_language_table(const std::vector<std::string>& files, const st
                     {"steps", r["steps"]},
                     {"train_seconds", r["train_seconds"]}});
   }
-  return write_results_table(table, runs, {{"rows", rows}}, out, command);
+  return write_results_table(table, runs, {{"rows", rows}}, out, command, misread_table(runs));
 }
 
 TextClassifier load_text_classifier(const std::string& checkpoint, const std::string& device) {

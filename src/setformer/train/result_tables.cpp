@@ -60,14 +60,15 @@ std::vector<nlohmann::json> read_summaries(const std::vector<std::string>& files
 
 std::string write_results_table(const io::Table& table, const std::vector<nlohmann::json>& runs,
                                 nlohmann::json json, const std::string& out,
-                                const std::string& command) {
+                                const std::string& command, const std::string& appendix) {
   std::string notes;
   for (const auto& r : runs) {
     const std::string note = r.contains("config") ? r["config"].value("note", "") : "";
     if (!note.empty()) notes += fmt::format("- {}: {}\n", r["row"].get<std::string>(), note);
   }
-  const std::string markdown = fmt::format("Command: `{}`\n\n{}{}", command, table.markdown(),
-                                           notes.empty() ? "" : "\n" + notes);
+  const std::string markdown =
+      fmt::format("Command: `{}`\n\n{}{}{}", command, table.markdown(),
+                  notes.empty() ? "" : "\n" + notes, appendix.empty() ? "" : "\n" + appendix);
   write_file_atomic(out + ".md", markdown);
   json["command"] = command;
   write_file_atomic(out + ".json", json.dump(2) + "\n");

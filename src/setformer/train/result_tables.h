@@ -27,10 +27,10 @@ std::vector<nlohmann::json> read_summaries(const std::vector<std::string>& files
                                            const std::vector<std::string>& same,
                                            const std::string& writer);
 
-/// Writes <out>.md (the command, the table, then each run's config.note as a bullet) and
-/// <out>.json (`json` plus the command); returns the markdown.
+/// Writes <out>.md (the command, the table, each run's config.note as a bullet, then `appendix`)
+/// and <out>.json (`json` plus the command); returns the markdown.
 std::string write_results_table(const io::Table& table, const std::vector<nlohmann::json>& runs,
                                 nlohmann::json json, const std::string& out,
-                                const std::string& command);
+                                const std::string& command, const std::string& appendix = "");
 
 }  // namespace setformer::train

@@ -94,9 +94,9 @@ models::TextEncoder build_language_model(const LanguageExperimentConfig& config)
 std::string describe_language_experiment(const LanguageExperimentConfig& config);
 
 /// Trains the row and evaluates it (mlm: masked-token loss and accuracy on validation windows;
-/// classify: accuracy, spam F1 and the ids of the misread test e-mails; listops: accuracy on generated test
-/// sequences; all with the training's peak memory), writing
-/// checkpoint.pt (with the tokenizer), log.jsonl, curves.png and summary.json under config.out.
+/// classify: accuracy, spam F1 and the ids of the misread test e-mails; listops: accuracy on
+/// generated test sequences; all with the training's peak memory), writing checkpoint.pt (with the
+/// tokenizer), log.jsonl, curves.png and summary.json under config.out.
 LanguageTrainResult train_language_experiment(const LanguageExperimentConfig& config,
                                               const std::function<void(const std::string&)>& print);
 

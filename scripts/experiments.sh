@@ -24,6 +24,12 @@ all_rows=()
 for config in configs/"$kind"/"$table"/*.toml; do all_rows+=("$(basename "$config" .toml)"); done
 rows=("$@")
 [ ${#rows[@]} -eq 0 ] && rows=("${all_rows[@]}")
+# Runs a private copy of the binary, so that rebuilding while a queue runs cannot make a row that
+# starts mid-link fail ("Permission denied") and stop the queue.
+bin=$(mktemp "${TMPDIR:-/tmp}/setformer.XXXXXX")
+trap 'rm -f "$bin"' EXIT
+cp build/setformer "$bin"
+chmod u+x "$bin"
 for row in "${rows[@]}"; do
   config=configs/$kind/$table/$row.toml
   out=results/$kind/$table/$row
@@ -37,12 +43,12 @@ for row in "${rows[@]}"; do
   [ -n "${THREADS:-}" ] && extra+=(--threads "$THREADS")
   mkdir -p "$out"
   echo "== $row: ./build/setformer $kind train --config $config ${extra[*]}"
-  ./build/setformer "$kind" train --config "$config" "${extra[@]}" 2> >(tee -a "$out/train.log" >&2)
+  "$bin" "$kind" train --config "$config" "${extra[@]}" 2> >(tee -a "$out/train.log" >&2)
 done
 summaries=()
 for row in "${all_rows[@]}"; do
   [ -f "results/$kind/$table/$row/summary.json" ] && summaries+=("results/$kind/$table/$row/summary.json")
 done
 [ ${#summaries[@]} -gt 0 ] || { echo "no finished rows in results/$kind/$table" >&2; exit 1; }
-./build/setformer "$kind" table --out "results/$kind/$table" "${summaries[@]}"
+"$bin" "$kind" table --out "results/$kind/$table" "${summaries[@]}"
 ./scripts/update_readme.sh

@@ -1,7 +1,9 @@
 // The text encoder: padding changes nothing for any kernel, positions are what the options say
 // (SeT's LPE or added embeddings, and none makes the encoder permutation-equivariant), the MLM
-// head is tied to the embeddings, and errors name the problem.
+// head is tied to the embeddings, [CLS] pooling reads the state of a vector in front of the tokens,
+// and errors name the problem.
 #include "setformer/models/text_encoder.h"
+#include "setformer/models/transformer.h"
 
 #include "common/attention_helpers.h"
 #include "common/errors.h"
@@ -15,11 +17,17 @@ namespace {
 using testing::max_abs_diff;
 
 TextEncoder small_encoder(const std::string& kernel,
-                          TextPositions positions = TextPositions::automatic) {
+                          TextPositions positions = TextPositions::automatic,
+                          TextPooling pooling = TextPooling::mean) {
   torch::manual_seed(9);
-  auto o =
-      TextEncoderOptions(50, 3).dim(16).heads(2).depth(2).dropout(0.0).kernel(kernel).positions(
-          positions);
+  auto o = TextEncoderOptions(50, 3)
+               .dim(16)
+               .heads(2)
+               .depth(2)
+               .dropout(0.0)
+               .kernel(kernel)
+               .positions(positions)
+               .pooling(pooling);
   o.kernels().set().num_references(4);
   o.kernels().nystrom().landmarks(4);
   o.kernels().inducing().points(4);
@@ -32,14 +40,21 @@ TextEncoder small_encoder(const std::string& kernel,
 class EveryTextKernel : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(EveryTextKernel, PaddingChangesNothing) {
-  auto model = small_encoder(GetParam());
-  auto tokens = torch::randint(5, 50, {2, 9}, torch::kLong);
-  tokens[1].slice(0, 6).fill_(0);
-  const auto batched = model->forward(tokens);
-  const auto classes = model->classify(tokens);
-  const auto alone = tokens[1].slice(0, 0, 6).unsqueeze(0);
-  EXPECT_LT(max_abs_diff(batched[1].slice(0, 0, 6), model->forward(alone)[0]), 1e-7);
-  EXPECT_LT(max_abs_diff(classes[1], model->classify(alone)[0]), 1e-7);
+  for (const auto pooling : {TextPooling::mean, TextPooling::cls}) {
+    auto model = small_encoder(GetParam(), TextPositions::automatic, pooling);
+    if (pooling == TextPooling::cls) {
+      torch::NoGradGuard no_grad;
+      model->cls.normal_();  // zero at initialisation, which would hide a padding leak
+    }
+    auto tokens = torch::randint(5, 50, {2, 9}, torch::kLong);
+    tokens[1].slice(0, 6).fill_(0);
+    const auto batched = model->forward(tokens);
+    const auto classes = model->classify(tokens);
+    const auto alone = tokens[1].slice(0, 0, 6).unsqueeze(0);
+    EXPECT_LT(max_abs_diff(batched[1].slice(0, 0, 6), model->forward(alone)[0]), 1e-7);
+    EXPECT_LT(max_abs_diff(classes[1], model->classify(alone)[0]), 1e-7)
+        << static_cast<int>(pooling);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Kernels, EveryTextKernel,
@@ -112,6 +127,32 @@ TEST(TextEncoder, MlmHeadIsTiedToTheEmbeddings) {
   EXPECT_EQ(model->mlm_logits(hidden).size(-1), 50);
 }
 
+// [CLS] pooling, computed by hand from the encoder's parts: the vector goes in front of the token
+// embeddings, the positions are added over all n + 1 places, and the head reads place 0. The
+// tokens' own states see [CLS] too, so they differ from `forward`'s.
+TEST(TextEncoder, ClsPoolingReadsTheStateOfAVectorInFront) {
+  for (const auto kernel : {"softmax", "set"}) {
+    auto model = small_encoder(kernel, TextPositions::automatic, TextPooling::cls);
+    torch::NoGradGuard no_grad;
+    model->cls.normal_();
+    const auto tokens = torch::randint(5, 50, {2, 7}, torch::kLong);
+    const auto words = model->embedding(tokens);
+    auto x = torch::cat({model->cls.expand({2, 1, 16}), words}, 1);
+    if (std::string(kernel) == "softmax")
+      x = x + 0.02 * std::sqrt(2.0) * sinusoidal_positions(8, 16, x.options());
+    for (const auto& block : *model->blocks)
+      x = block->as<nn::PreNormBlock>()->forward(x, attention::Mask());
+    const auto expected = model->classifier(model->norm(x).select(1, 0));
+    EXPECT_LT(max_abs_diff(model->classify(tokens), expected), 1e-10) << kernel;
+    EXPECT_GT(max_abs_diff(model->norm(x).slice(1, 1), model->forward(tokens)), 1e-4) << kernel;
+  }
+  // Only a classifier with [CLS] pooling has the vector.
+  EXPECT_FALSE(small_encoder("softmax")->named_parameters().contains("cls"));
+  EXPECT_FALSE(TextEncoder(TextEncoderOptions(50, 0).pooling(TextPooling::cls))
+                   ->named_parameters()
+                   .contains("cls"));
+}
+
 TEST(TextEncoder, ErrorsNameTheProblem) {
   auto model = small_encoder("softmax");
   testing::expect_invalid_argument(
@@ -127,6 +168,8 @@ TEST(TextEncoder, ErrorsNameTheProblem) {
       "no classification head");
   testing::expect_invalid_argument([] { parse_text_positions("model.positions", "rotary"); },
                                    "model.positions = 'rotary' is not valid");
+  testing::expect_invalid_argument([] { parse_text_pooling("model.pooling", "max"); },
+                                   "model.pooling = 'max' is not valid; expected mean | cls");
 }
 
 }  // namespace

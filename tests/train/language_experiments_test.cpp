@@ -72,10 +72,19 @@ TEST(LanguageExperiments, SetAblationKeysReachTheAttention) {
   const auto tokens = torch::randint(5, 200, {2, 12}, torch::kLong);
   EXPECT_GT((a->forward(tokens) - b->forward(tokens)).abs().max().item<double>(), 1e-4);
 
+  auto cls = c;
+  cls.pooling = "cls";
+  EXPECT_NE(names(cls).find("cls"), std::string::npos);
+  EXPECT_EQ(names(c).find("cls"), std::string::npos);
+
   auto bad = c;
   bad.similarity = "cosine";
   testing::expect_invalid_argument([&] { build_language_model(bad); },
                                    "model.similarity = 'cosine'");
+  auto bad_pooling = c;
+  bad_pooling.pooling = "max";
+  testing::expect_invalid_argument([&] { build_language_model(bad_pooling); },
+                                   "model.pooling = 'max'");
 }
 
 TEST(LanguageExperiments, TableShowsEachTasksMetrics) {

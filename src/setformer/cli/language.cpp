@@ -48,6 +48,8 @@ void declare_language_options(ConfigurableOptions<Config>& o) {
   o.add("--kernel", "model.kernel", &Config::kernel,
         "Attention kernel: softmax, set, performer, nystrom, linear, isab");
   o.add("--positions", "model.positions", &Config::positions, "auto | sinusoidal | learned | none");
+  o.add("--pooling", "model.pooling", &Config::pooling,
+        "Classification head's input: mean (of the tokens) | cls (a learned vector in front)");
   o.add("--m", "model.m", &Config::m, "SeT references, Nyström landmarks or inducing points");
   o.add("--epsilon", "model.epsilon", &Config::epsilon, "SeT entropic regularisation");
   o.add("--iterations", "model.iterations", &Config::iterations, "SeT Sinkhorn iterations");

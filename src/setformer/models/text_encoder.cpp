@@ -18,6 +18,13 @@ TextPositions parse_text_positions(const std::string& field, const std::string& 
       "{} = '{}' is not valid; expected auto | sinusoidal | learned | none", field, text));
 }
 
+TextPooling parse_text_pooling(const std::string& field, const std::string& text) {
+  if (text == "mean") return TextPooling::mean;
+  if (text == "cls") return TextPooling::cls;
+  throw std::invalid_argument(
+      fmt::format("{} = '{}' is not valid; expected mean | cls", field, text));
+}
+
 namespace {
 
 /// Standard deviation of the token and learned position tables at initialisation (BERT's), and
@@ -76,27 +83,41 @@ TextEncoderImpl::TextEncoderImpl(const TextEncoderOptions& options_) : options(o
   mlm_dense = register_module("mlm_dense", torch::nn::Linear(d, d));
   mlm_norm = register_module("mlm_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));
   mlm_bias = register_parameter("mlm_bias", torch::zeros({o.vocab()}));
-  if (o.classes() > 0)
+  if (o.classes() > 0) {
     classifier = register_module("classifier", torch::nn::Linear(d, o.classes()));
+    if (o.pooling() == TextPooling::cls) cls = register_parameter("cls", torch::zeros({d}));
+  }
   dropout = register_module("dropout", torch::nn::Dropout(o.dropout()));
 }
 
-torch::Tensor TextEncoderImpl::forward(const torch::Tensor& tokens) {
+torch::Tensor TextEncoderImpl::padding_of(const torch::Tensor& tokens) const {
   check_shape(tokens, "text tokens", {-1, -1}, "[B, n]");
   SETFORMER_CHECK(tokens.scalar_type() == torch::kLong, "text tokens must be int64, got {}",
                   c10::toString(tokens.scalar_type()));
   const auto padding = tokens.eq(options.pad_id());
   SETFORMER_CHECK(!padding.all(1).any().item<bool>(), "a text sequence holds only padding");
-  auto x = dropout(embed(tokens));
+  return padding;
+}
+
+torch::Tensor TextEncoderImpl::encode(const torch::Tensor& x, const torch::Tensor& padding) {
+  auto h = dropout(x);
   const auto mask = attention::Mask().padding(padding);
-  for (const auto& block : *blocks) x = block->as<nn::PreNormBlock>()->forward(x, mask);
-  return norm(x);
+  for (const auto& block : *blocks) h = block->as<nn::PreNormBlock>()->forward(h, mask);
+  return norm(h);
+}
+
+torch::Tensor TextEncoderImpl::forward(const torch::Tensor& tokens) {
+  const auto padding = padding_of(tokens);
+  return encode(embed(tokens), padding);
 }
 
 torch::Tensor TextEncoderImpl::embed(const torch::Tensor& tokens) {
   check_shape(tokens, "text tokens", {-1, -1}, "[B, n]");
-  const int64_t n = tokens.size(1);
-  auto x = embedding(tokens);
+  return add_positions(embedding(tokens));
+}
+
+torch::Tensor TextEncoderImpl::add_positions(torch::Tensor x) {
+  const int64_t n = x.size(1);
   const auto positions = added_positions(options);
   if (positions == TextPositions::sinusoidal) {
     // sin and cos have rms 1/√2 per feature.
@@ -105,7 +126,7 @@ torch::Tensor TextEncoderImpl::embed(const torch::Tensor& tokens) {
     SETFORMER_CHECK(n <= options.max_length(),
                     "text of {} tokens is longer than the learned positions' max_length = {}", n,
                     options.max_length());
-    x = x + learned_positions(torch::arange(n, tokens.options()));
+    x = x + learned_positions(torch::arange(n, x.options().dtype(torch::kLong)));
   }
   return x;
 }
@@ -117,8 +138,17 @@ torch::Tensor TextEncoderImpl::mlm_logits(const torch::Tensor& hidden) {
 
 torch::Tensor TextEncoderImpl::classify(const torch::Tensor& tokens) {
   SETFORMER_CHECK(classifier, "this text encoder has no classification head (classes = 0)");
-  const auto hidden = forward(tokens);
-  const auto valid = tokens.ne(options.pad_id()).unsqueeze(-1).to(hidden.scalar_type());
+  const auto padding = padding_of(tokens);
+  if (options.pooling() == TextPooling::cls) {
+    // [CLS] at position 0, before the positions are added, so that the tokens follow it.
+    const auto words = embedding(tokens);
+    const auto first = cls.to(words.scalar_type()).expand({words.size(0), 1, words.size(2)});
+    const auto x = add_positions(torch::cat({first, words}, 1));
+    const auto with_cls = torch::cat({torch::zeros_like(padding.slice(1, 0, 1)), padding}, 1);
+    return classifier(encode(x, with_cls).select(1, 0));
+  }
+  const auto hidden = encode(embed(tokens), padding);
+  const auto valid = padding.logical_not().unsqueeze(-1).to(hidden.scalar_type());
   const auto pooled = (hidden * valid).sum(1) / valid.sum(1);
   return classifier(pooled);
 }

@@ -1,7 +1,7 @@
 // The text encoder of the language experiments (issue 7; SeTformer paper §5, Tables 7 and 11):
 // token embeddings, positions, pre-norm blocks with any attention kernel, a final LayerNorm, an
 // MLM head tied to the embeddings (BERT, Devlin et al. 2019, §3.1) and a classification head over
-// the mean of the valid tokens.
+// the mean of the valid tokens or over a learned [CLS] vector put in front of them.
 #pragma once
 
 #include "setformer/attention/options.h"
@@ -21,6 +21,12 @@ namespace setformer::models {
 /// for every other kernel (the paper's choice); or one of sinusoidal, learned, none for all.
 enum class TextPositions { automatic, sinusoidal, learned, none };
 TextPositions parse_text_positions(const std::string& field, const std::string& text);
+
+/// What the classification head reads: `mean`, the mean of the valid tokens' final states; or
+/// `cls`, the final state of a learned vector put in front of the tokens (BERT's [CLS], as the
+/// Long Range Arena's models pool: zero at initialisation, position 0, the tokens after it).
+enum class TextPooling { mean, cls };
+TextPooling parse_text_pooling(const std::string& field, const std::string& text);
 
 struct TextEncoderOptions {
   TextEncoderOptions(int64_t vocab, int64_t classes) : vocab_(vocab), classes_(classes) {}
@@ -45,6 +51,7 @@ struct TextEncoderOptions {
   TORCH_ARG(std::string, kernel) = "set";
   TORCH_ARG(attention::AttentionOptions, kernels) = attention::AttentionOptions(1, 1);
   TORCH_ARG(TextPositions, positions) = TextPositions::automatic;
+  TORCH_ARG(TextPooling, pooling) = TextPooling::mean;
   /// Longest sequence (learned positions, and SeT's absolute positions when asked).
   TORCH_ARG(int64_t, max_length) = 4096;
   TORCH_ARG(int64_t, pad_id) = 0;
@@ -64,7 +71,8 @@ class TextEncoderImpl : public torch::nn::Module {
   /// hidden [..., d] -> MLM logits [..., vocab]: dense, GELU, LayerNorm, then the token
   /// embeddings' transpose and a bias. Pre-training passes the masked positions only ([k, d]).
   torch::Tensor mlm_logits(const torch::Tensor& hidden);
-  /// tokens [B, n] -> class logits [B, classes] from the mean of the valid tokens' states.
+  /// tokens [B, n] -> class logits [B, classes] from the mean of the valid tokens' states, or
+  /// from the state of the [CLS] vector (options.pooling).
   torch::Tensor classify(const torch::Tensor& tokens);
   /// Multiply-adds of the encoder on n tokens (batch 1), heads excluded.
   double flops(int64_t n) const;
@@ -75,7 +83,17 @@ class TextEncoderImpl : public torch::nn::Module {
   torch::nn::LayerNorm norm{nullptr}, mlm_norm{nullptr};
   torch::nn::Linear mlm_dense{nullptr}, classifier{nullptr};
   torch::Tensor mlm_bias;
+  /// [d]: the [CLS] vector (pooling = cls with a classification head only).
+  torch::Tensor cls;
   torch::nn::Dropout dropout{nullptr};
+
+ private:
+  /// x [B, n, d] -> x plus the added positions of positions 0..n-1.
+  torch::Tensor add_positions(torch::Tensor x);
+  /// x [B, n, d] (embedded), padding [B, n] -> final states [B, n, d].
+  torch::Tensor encode(const torch::Tensor& x, const torch::Tensor& padding);
+  /// Checks tokens [B, n] and returns their padding mask.
+  torch::Tensor padding_of(const torch::Tensor& tokens) const;
 };
 
 TORCH_MODULE(TextEncoder);

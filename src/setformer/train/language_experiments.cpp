@@ -24,7 +24,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     LanguageExperimentConfig, task, row, note, corpora, data_dir, splits_dir, length, batch_size,
     mask_rate, eval_sequences, listops_min_length, listops_max_length, test_seed, tokenizer,
     vocab_size, tokenizer_corpora, dim, heads, depth, mlp_ratio, dropout, attention_dropout, kernel,
-    positions, m, epsilon, iterations, values, references, similarity, init, steps, lr,
+    positions, pooling, m, epsilon, iterations, values, references, similarity, init, steps, lr,
     warmup_steps, weight_decay, clip_norm, seed, threads, device, out, checkpoint_every, log_every,
     eval_every, resume)
 
@@ -72,6 +72,7 @@ void check_config(const LanguageExperimentConfig& c) {
                   "tokenizer.kind = '{}' is not valid; expected bpe | bytes", c.tokenizer);
   SETFORMER_CHECK(c.steps >= 1, "optim.steps must be >= 1, got {}", c.steps);
   models::parse_text_positions("model.positions", c.positions);
+  models::parse_text_pooling("model.pooling", c.pooling);
   attention::parse_enum<attention::Values>("model.values", c.values);
   attention::parse_enum<attention::References>("model.references", c.references);
   attention::parse_enum<attention::SimilarityKernel>("model.similarity", c.similarity);
@@ -89,7 +90,10 @@ models::TextEncoderOptions model_options(const LanguageExperimentConfig& c, int6
           .attention_dropout(c.attention_dropout)
           .kernel(c.kernel)
           .positions(models::parse_text_positions("model.positions", c.positions))
-          .max_length(std::max<int64_t>({c.length, 16, is_listops(c) ? c.listops_max_length : 0}))
+          .pooling(models::parse_text_pooling("model.pooling", c.pooling))
+          // One more position for a [CLS] in front.
+          .max_length(
+              std::max<int64_t>({c.length, 16, is_listops(c) ? c.listops_max_length : 0}) + 1)
           .pad_id(data::Tokenizer::kPad);
   o.kernels()
       .set()

@@ -47,6 +47,7 @@ struct LanguageExperimentConfig {
   double attention_dropout = 0.0;  // on the attention weights (TextEncoderOptions says why 0)
   std::string kernel = "set";
   std::string positions = "auto";  // auto | sinusoidal | learned | none
+  std::string pooling = "mean";    // the classification head's input: mean | cls
   int64_t m = 64;                  // SeT references, Nyström landmarks, inducing points
   double epsilon = 0.1;
   int64_t iterations = 10;

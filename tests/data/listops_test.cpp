@@ -80,5 +80,32 @@ TEST(ListOps, BadInputIsNamed) {
                                    "min_length");
 }
 
+// The no-model baselines, recounted from batches with tensor operations: the modes over the
+// training labels (overall and per root operator) and their hits on the test labels. MIN lists
+// are mostly 0 and MAX lists mostly 9, which is what makes the root operator worth reading.
+TEST(ListOps, BaselinesMatchARecountFromBatches) {
+  const auto o = ListOpsOptions().min_length(10).max_length(120);
+  const auto b = listops_baselines(o, 5, 3000, 6, 1000);
+  const auto [train_tokens, train_labels] = listops_batch(o, 5, 0, 3000);
+  const auto [test_tokens, test_labels] = listops_batch(o, 6, 0, 1000);
+  const auto mode = [](const torch::Tensor& labels) {
+    return torch::bincount(labels, {}, 10).argmax().item<int64_t>();
+  };
+  EXPECT_EQ(b.most_frequent_value, mode(train_labels));
+  EXPECT_DOUBLE_EQ(b.most_frequent,
+                   test_labels.eq(b.most_frequent_value).to(torch::kDouble).mean().item<double>());
+  auto guesses = torch::empty_like(test_labels);
+  for (int64_t op = listops::kMin; op <= listops::kSum; ++op) {
+    const int64_t guess = mode(train_labels.index({train_tokens.select(1, 0).eq(op)}));
+    EXPECT_EQ(b.root_guess[static_cast<size_t>(op - listops::kMin)], guess) << op;
+    guesses.index_put_({test_tokens.select(1, 0).eq(op)}, guess);
+  }
+  EXPECT_DOUBLE_EQ(b.root_operator,
+                   guesses.eq(test_labels).to(torch::kDouble).mean().item<double>());
+  EXPECT_EQ(b.root_guess[listops::kMin - listops::kMin], 0);
+  EXPECT_EQ(b.root_guess[listops::kMax - listops::kMin], 9);
+  EXPECT_GT(b.root_operator, b.most_frequent + 0.1);
+}
+
 }  // namespace
 }  // namespace setformer::data

@@ -2,6 +2,8 @@
 // serialisation would silently rebuild another task), and the table reads every task's metrics.
 #include "setformer/train/language_experiments.h"
 
+#include "setformer/data/listops.h"
+
 #include "common/errors.h"
 #include "common/temp_dir.h"
 #include "setformer/core/files.h"
@@ -94,6 +96,9 @@ TEST(LanguageExperiments, TableShowsEachTasksMetrics) {
     LanguageExperimentConfig c;
     c.task = task;
     c.kernel = "set";
+    c.listops_min_length = 10;
+    c.listops_max_length = 60;
+    c.eval_sequences = 300;
     const nlohmann::json j{{"task", task}, {"row", name},           {"metrics", metrics},
                            {"steps", 10},  {"train_seconds", 61.0}, {"config", c}};
     write_file_atomic(dir.path(name + ".json"), j.dump());
@@ -106,7 +111,8 @@ TEST(LanguageExperiments, TableShowsEachTasksMetrics) {
                 {"test_f1", 0.98},
                 {"peak_train_mib", 512.0},
                 {"test_errors", {"ham/1", "spam/7"}}}),
-       summary("spam2", "classify", {{"test_accuracy", 0.995}, {"test_errors", {"spam/7"}}})},
+       summary("spam2", "classify", {{"test_accuracy", 0.995}, {"test_errors", {"spam/7"}}}),
+       summary("listops", "listops", {{"test_accuracy", 0.3625}})},
       dir.path("table"), "cmd");
   // spam/7 is misread by both rows and comes first; ham/1 by one.
   const auto shared = md.find("| spam/7      | 2 of 2: spam; spam2 |");
@@ -120,6 +126,24 @@ TEST(LanguageExperiments, TableShowsEachTasksMetrics) {
   EXPECT_NE(md.find("99.00%"), std::string::npos);
   EXPECT_NE(md.find("0.9800"), std::string::npos);
   EXPECT_NE(md.find("512"), std::string::npos);
+  // ListOps: the row, then the no-model baselines on its test sequences.
+  EXPECT_NE(md.find("| listops  | listops "), std::string::npos) << md;
+  EXPECT_NE(md.find("36.25%"), std::string::npos);
+  const auto b =
+      data::listops_baselines(data::ListOpsOptions().min_length(10).max_length(60), 0,
+                              kListOpsBaselineTraining, LanguageExperimentConfig().test_seed, 300);
+  const auto line_of = [&](const std::string& name) {
+    const auto at = md.find(name);
+    return at == std::string::npos ? std::string() : md.substr(at, md.find('\n', at) - at);
+  };
+  EXPECT_NE(line_of("no model: the most frequent value")
+                .find(fmt::format("| {:.2f}%", 100 * b.most_frequent)),
+            std::string::npos)
+      << md;
+  EXPECT_NE(line_of("no model: the root operator's most frequent value")
+                .find(fmt::format("| {:.2f}%", 100 * b.root_operator)),
+            std::string::npos)
+      << md;
 }
 
 }  // namespace

@@ -178,4 +178,34 @@ std::pair<torch::Tensor, torch::Tensor> listops_batch(const ListOpsOptions& opti
   return {tokens, labels};
 }
 
+ListOpsBaselines listops_baselines(const ListOpsOptions& options, uint64_t train_seed,
+                                   int64_t train_count, uint64_t test_seed, int64_t test_count) {
+  SETFORMER_CHECK(train_count >= 1 && test_count >= 1,
+                  "listops baselines need training and test examples, got {} and {}", train_count,
+                  test_count);
+  constexpr int64_t kOperators = 4, kValues = 10;
+  // counts[o][v]: training examples with root operator o (0–3) and value v; row 4 is all of them.
+  std::array<std::array<int64_t, kValues>, kOperators + 1> counts{};
+  for (int64_t i = 0; i < train_count; ++i) {
+    const auto e = listops_example(options, train_seed, i);
+    ++counts[static_cast<size_t>(e.tokens.front() - listops::kMin)][static_cast<size_t>(e.value)];
+    ++counts[kOperators][static_cast<size_t>(e.value)];
+  }
+  const auto mode = [](const std::array<int64_t, kValues>& c) {
+    return static_cast<int64_t>(std::max_element(c.begin(), c.end()) - c.begin());
+  };
+  ListOpsBaselines b;
+  b.most_frequent_value = mode(counts[kOperators]);
+  for (size_t o = 0; o < kOperators; ++o) b.root_guess[o] = mode(counts[o]);
+  int64_t frequent_hits = 0, root_hits = 0;
+  for (int64_t i = 0; i < test_count; ++i) {
+    const auto e = listops_example(options, test_seed, i);
+    frequent_hits += e.value == b.most_frequent_value;
+    root_hits += e.value == b.root_guess[static_cast<size_t>(e.tokens.front() - listops::kMin)];
+  }
+  b.most_frequent = static_cast<double>(frequent_hits) / static_cast<double>(test_count);
+  b.root_operator = static_cast<double>(root_hits) / static_cast<double>(test_count);
+  return b;
+}
+
 }  // namespace setformer::data

@@ -11,6 +11,7 @@
 #include <torch/arg.h>
 #include <torch/types.h>
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -58,5 +59,19 @@ std::vector<int64_t> parse_listops(const std::string& text);
 /// Examples first .. first + batch − 1: tokens [B, longest] int64 (padded with kPad), labels [B].
 std::pair<torch::Tensor, torch::Tensor> listops_batch(const ListOpsOptions& options, uint64_t seed,
                                                       int64_t first, int64_t batch);
+
+/// What a model gets without reading the lists: the most frequent value, and the most frequent
+/// value given the root operator (MAX lists are mostly 9, MIN lists 0), both counted on training
+/// examples 0 .. train_count − 1 of `train_seed` and scored on test examples 0 .. test_count − 1
+/// of `test_seed` (the ones the rows are scored on). The second is the level at which LRA's
+/// models stall (about 37%).
+struct ListOpsBaselines {
+  double most_frequent = 0, root_operator = 0;  // test accuracies
+  int64_t most_frequent_value = 0;
+  /// The guess for a root [MIN, [MAX, [MED, [SM (in that order).
+  std::array<int64_t, 4> root_guess{};
+};
+ListOpsBaselines listops_baselines(const ListOpsOptions& options, uint64_t train_seed,
+                                   int64_t train_count, uint64_t test_seed, int64_t test_count);
 
 }  // namespace setformer::data

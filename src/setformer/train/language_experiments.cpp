@@ -17,6 +17,8 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
+#include <tuple>
 
 namespace setformer::train {
 
@@ -80,21 +82,20 @@ void check_config(const LanguageExperimentConfig& c) {
 
 models::TextEncoderOptions model_options(const LanguageExperimentConfig& c, int64_t vocab,
                                          int64_t classes) {
-  auto o =
-      models::TextEncoderOptions(vocab, classes)
-          .dim(c.dim)
-          .heads(c.heads)
-          .depth(c.depth)
-          .mlp_ratio(c.mlp_ratio)
-          .dropout(c.dropout)
-          .attention_dropout(c.attention_dropout)
-          .kernel(c.kernel)
-          .positions(models::parse_text_positions("model.positions", c.positions))
-          .pooling(models::parse_text_pooling("model.pooling", c.pooling))
-          // One more position for a [CLS] in front.
-          .max_length(
-              std::max<int64_t>({c.length, 16, is_listops(c) ? c.listops_max_length : 0}) + 1)
-          .pad_id(data::Tokenizer::kPad);
+  auto o = models::TextEncoderOptions(vocab, classes)
+               .dim(c.dim)
+               .heads(c.heads)
+               .depth(c.depth)
+               .mlp_ratio(c.mlp_ratio)
+               .dropout(c.dropout)
+               .attention_dropout(c.attention_dropout)
+               .kernel(c.kernel)
+               .positions(models::parse_text_positions("model.positions", c.positions))
+               .pooling(models::parse_text_pooling("model.pooling", c.pooling))
+               // One more position for a [CLS] in front.
+               .max_length(
+                   std::max<int64_t>({c.length, 16, is_listops(c) ? c.listops_max_length : 0}) + 1)
+               .pad_id(data::Tokenizer::kPad);
   o.kernels()
       .set()
       .num_references(c.m)
@@ -459,7 +460,36 @@ std::string write_language_table(const std::vector<std::string>& files, const st
                     {"steps", r["steps"]},
                     {"train_seconds", r["train_seconds"]}});
   }
-  return write_results_table(table, runs, {{"rows", rows}}, out, command, misread_table(runs));
+  // ListOps: what no model reaches, on the same test sequences as the rows (one pair of rows per
+  // setting of lengths and seeds).
+  std::set<std::tuple<int64_t, int64_t, uint64_t, uint64_t, int64_t>> settings;
+  for (const auto& r : runs) {
+    if (r["task"] != "listops") continue;
+    const auto& c = r["config"];
+    settings.insert({c.value("listops_min_length", int64_t{0}),
+                     c.value("listops_max_length", int64_t{0}), c.value("seed", uint64_t{0}),
+                     c.value("test_seed", uint64_t{0}), c.value("eval_sequences", int64_t{0})});
+  }
+  nlohmann::json baselines = nlohmann::json::array();
+  for (const auto& [min_length, max_length, seed, test_seed, count] : settings) {
+    const auto b = data::listops_baselines(
+        data::ListOpsOptions().min_length(min_length).max_length(max_length), seed,
+        kListOpsBaselineTraining, test_seed, count);
+    const auto length = fmt::format("{}–{}", min_length, max_length);
+    for (const auto& [name, accuracy] :
+         {std::pair<std::string, double>{"no model: the most frequent value", b.most_frequent},
+          {"no model: the root operator's most frequent value", b.root_operator}})
+      table.add({"listops", name, "—", length, fmt::format("{:.2f}%", 100 * accuracy), "—", "—",
+                 "—", "—"});
+    baselines.push_back({{"listops_min_length", min_length},
+                         {"listops_max_length", max_length},
+                         {"test_sequences", count},
+                         {"most_frequent", b.most_frequent},
+                         {"root_operator", b.root_operator}});
+  }
+  nlohmann::json extra = {{"rows", rows}};
+  if (!baselines.empty()) extra["listops_baselines"] = baselines;
+  return write_results_table(table, runs, extra, out, command, misread_table(runs));
 }
 
 TextClassifier load_text_classifier(const std::string& checkpoint, const std::string& device) {

@@ -101,6 +101,9 @@ std::string describe_language_experiment(const LanguageExperimentConfig& config)
 LanguageTrainResult train_language_experiment(const LanguageExperimentConfig& config,
                                               const std::function<void(const std::string&)>& print);
 
+/// Training sequences the ListOps table's no-model baselines count their frequencies on.
+inline constexpr int64_t kListOpsBaselineTraining = 20000;
+
 /// A markdown and JSON table of runs from their summary.json files (any mix of tasks, one row
 /// per run: kernel, the task's metrics, training time and peak memory); writes <out>.md and
 /// <out>.json and returns the markdown.

@@ -83,6 +83,15 @@ TEST(LanguageExperiments, SetAblationKeysReachTheAttention) {
   bad.similarity = "cosine";
   testing::expect_invalid_argument([&] { build_language_model(bad); },
                                    "model.similarity = 'cosine'");
+  auto narrow = c;
+  narrow.sigma = 0.05;
+  auto wide = build_language_model(c), sharp = build_language_model(narrow);
+  wide->eval();
+  sharp->eval();
+  EXPECT_GT((wide->forward(tokens) - sharp->forward(tokens)).abs().max().item<double>(), 1e-4);
+  auto bad_sigma = c;
+  bad_sigma.sigma = 0;
+  testing::expect_invalid_argument([&] { build_language_model(bad_sigma); }, "model.sigma");
   auto bad_pooling = c;
   bad_pooling.pooling = "max";
   testing::expect_invalid_argument([&] { build_language_model(bad_pooling); },

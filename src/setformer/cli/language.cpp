@@ -53,6 +53,8 @@ void declare_language_options(ConfigurableOptions<Config>& o) {
   o.add("--m", "model.m", &Config::m, "SeT references, Nyström landmarks or inducing points");
   o.add("--epsilon", "model.epsilon", &Config::epsilon, "SeT entropic regularisation");
   o.add("--iterations", "model.iterations", &Config::iterations, "SeT Sinkhorn iterations");
+  o.add("--sigma", "model.sigma", &Config::sigma,
+        "SeT's LPE width on positions in [0, 1) (0.5: nearly flat over a sequence)");
   o.add("--values", "model.values", &Config::values, "SeT values: linear | nystrom");
   o.add("--references", "model.references", &Config::references,
         "SeT references: learned | none (transport between the tokens; quadratic)");

@@ -26,9 +26,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     LanguageExperimentConfig, task, row, note, corpora, data_dir, splits_dir, length, batch_size,
     mask_rate, eval_sequences, listops_min_length, listops_max_length, test_seed, tokenizer,
     vocab_size, tokenizer_corpora, dim, heads, depth, mlp_ratio, dropout, attention_dropout, kernel,
-    positions, pooling, m, epsilon, iterations, values, references, similarity, init, steps, lr,
-    warmup_steps, weight_decay, clip_norm, seed, threads, device, out, checkpoint_every, log_every,
-    eval_every, resume)
+    positions, pooling, m, epsilon, iterations, sigma, values, references, similarity, init, steps,
+    lr, warmup_steps, weight_decay, clip_norm, seed, threads, device, out, checkpoint_every,
+    log_every, eval_every, resume)
 
 namespace {
 
@@ -75,6 +75,7 @@ void check_config(const LanguageExperimentConfig& c) {
   SETFORMER_CHECK(c.steps >= 1, "optim.steps must be >= 1, got {}", c.steps);
   models::parse_text_positions("model.positions", c.positions);
   models::parse_text_pooling("model.pooling", c.pooling);
+  SETFORMER_CHECK(c.sigma > 0, "model.sigma must be > 0, got {}", c.sigma);
   attention::parse_enum<attention::Values>("model.values", c.values);
   attention::parse_enum<attention::References>("model.references", c.references);
   attention::parse_enum<attention::SimilarityKernel>("model.similarity", c.similarity);
@@ -101,6 +102,7 @@ models::TextEncoderOptions model_options(const LanguageExperimentConfig& c, int6
       .num_references(c.m)
       .epsilon(c.epsilon)
       .iterations(c.iterations)
+      .sigma(c.sigma)
       .values(attention::parse_enum<attention::Values>("model.values", c.values))
       .references(attention::parse_enum<attention::References>("model.references", c.references))
       .kernel(attention::parse_enum<attention::SimilarityKernel>("model.similarity", c.similarity));

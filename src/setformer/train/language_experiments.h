@@ -51,6 +51,7 @@ struct LanguageExperimentConfig {
   int64_t m = 64;                  // SeT references, Nyström landmarks, inducing points
   double epsilon = 0.1;
   int64_t iterations = 10;
+  double sigma = 0.5;  // SeT's LPE width on positions normalised to [0, 1)
   /// SeT's ablations (SeTformer paper Table 7): values linear | nystrom, references learned |
   /// none, similarity spherical_gaussian | gaussian | dot (attention::SetOptions).
   std::string values = "linear";

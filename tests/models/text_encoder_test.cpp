@@ -168,8 +168,9 @@ TEST(TextEncoder, ErrorsNameTheProblem) {
       "no classification head");
   testing::expect_invalid_argument([] { parse_text_positions("model.positions", "rotary"); },
                                    "model.positions = 'rotary' is not valid");
-  testing::expect_invalid_argument([] { parse_text_pooling("model.pooling", "max"); },
-                                   "model.pooling = 'max' is not valid; expected mean | cls");
+  testing::expect_invalid_argument(
+      [] { attention::parse_enum<TextPooling>("model.pooling", "max"); },
+      "model.pooling = 'max' is not valid; expected mean | cls");
 }
 
 }  // namespace

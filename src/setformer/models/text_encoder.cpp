@@ -18,13 +18,6 @@ TextPositions parse_text_positions(const std::string& field, const std::string& 
       "{} = '{}' is not valid; expected auto | sinusoidal | learned | none", field, text));
 }
 
-TextPooling parse_text_pooling(const std::string& field, const std::string& text) {
-  if (text == "mean") return TextPooling::mean;
-  if (text == "cls") return TextPooling::cls;
-  throw std::invalid_argument(
-      fmt::format("{} = '{}' is not valid; expected mean | cls", field, text));
-}
-
 namespace {
 
 /// Standard deviation of the token and learned position tables at initialisation (BERT's), and
@@ -142,7 +135,7 @@ torch::Tensor TextEncoderImpl::classify(const torch::Tensor& tokens) {
   if (options.pooling() == TextPooling::cls) {
     // [CLS] at position 0, before the positions are added, so that the tokens follow it.
     const auto words = embedding(tokens);
-    const auto first = cls.to(words.scalar_type()).expand({words.size(0), 1, words.size(2)});
+    const auto first = cls.expand({words.size(0), 1, words.size(2)});
     const auto x = add_positions(torch::cat({first, words}, 1));
     const auto with_cls = torch::cat({torch::zeros_like(padding.slice(1, 0, 1)), padding}, 1);
     return classifier(encode(x, with_cls).select(1, 0));

@@ -26,7 +26,19 @@ TextPositions parse_text_positions(const std::string& field, const std::string& 
 /// `cls`, the final state of a learned vector put in front of the tokens (BERT's [CLS], as the
 /// Long Range Arena's models pool: zero at initialisation, position 0, the tokens after it).
 enum class TextPooling { mean, cls };
-TextPooling parse_text_pooling(const std::string& field, const std::string& text);
+
+}  // namespace setformer::models
+
+namespace setformer::attention {
+/// Parsed with attention::parse_enum<models::TextPooling>.
+template <>
+struct EnumNames<models::TextPooling> {
+  static constexpr std::array<std::pair<models::TextPooling, const char*>, 2> values{
+      {{models::TextPooling::mean, "mean"}, {models::TextPooling::cls, "cls"}}};
+};
+}  // namespace setformer::attention
+
+namespace setformer::models {
 
 struct TextEncoderOptions {
   TextEncoderOptions(int64_t vocab, int64_t classes) : vocab_(vocab), classes_(classes) {}

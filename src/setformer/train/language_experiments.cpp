@@ -74,7 +74,7 @@ void check_config(const LanguageExperimentConfig& c) {
                   "tokenizer.kind = '{}' is not valid; expected bpe | bytes", c.tokenizer);
   SETFORMER_CHECK(c.steps >= 1, "optim.steps must be >= 1, got {}", c.steps);
   models::parse_text_positions("model.positions", c.positions);
-  models::parse_text_pooling("model.pooling", c.pooling);
+  attention::parse_enum<models::TextPooling>("model.pooling", c.pooling);
   SETFORMER_CHECK(c.sigma > 0, "model.sigma must be > 0, got {}", c.sigma);
   attention::parse_enum<attention::Values>("model.values", c.values);
   attention::parse_enum<attention::References>("model.references", c.references);
@@ -92,7 +92,7 @@ models::TextEncoderOptions model_options(const LanguageExperimentConfig& c, int6
                .attention_dropout(c.attention_dropout)
                .kernel(c.kernel)
                .positions(models::parse_text_positions("model.positions", c.positions))
-               .pooling(models::parse_text_pooling("model.pooling", c.pooling))
+               .pooling(attention::parse_enum<models::TextPooling>("model.pooling", c.pooling))
                // One more position for a [CLS] in front.
                .max_length(
                    std::max<int64_t>({c.length, 16, is_listops(c) ? c.listops_max_length : 0}) + 1)

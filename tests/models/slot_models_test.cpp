@@ -66,6 +66,42 @@ TEST(SlotModels, DecoderIsEquivariantInTheSlots) {
   EXPECT_LT(max_abs_diff(logits_p, logits.index_select(1, perm)), 1e-5);
 }
 
+// The decoder's first layer is one product per slot instead of a convolution of the broadcast
+// grid (first_decoder_layer); the paper's convolution is the reference, in double precision, for
+// the output and for the gradients of the slots and of every decoder weight, with and without
+// the upsampling (transposed) first layer.
+TEST(SlotModels, FirstDecoderLayerShortcutMatchesConvolvingTheBroadcastGrid) {
+  for (const int64_t resolution : {0, 4}) {
+    SCOPED_TRACE(resolution);
+    torch::manual_seed(3);
+    auto options = tiny_discovery();
+    options.decoder_resolution(resolution).decoder_layers(3);
+    ObjectDiscovery model(options);
+    model->to(torch::kFloat64);
+    const auto slots = torch::randn({2, 3, 12}, torch::kFloat64).requires_grad_(true);
+    const auto weights = torch::randn({2, 3, 4, 16, 16}, torch::kFloat64);
+
+    const auto gradients = [&](bool reference) {
+      model->zero_grad();
+      slots.mutable_grad() = torch::Tensor();
+      const auto [rgb, logits] = reference ? model->decode_reference(slots) : model->decode(slots);
+      const auto out = torch::cat({rgb, logits}, 2);
+      (out * weights).sum().backward();
+      std::vector<torch::Tensor> all{out.detach(), slots.grad().clone()};
+      for (const auto& p : model->decoder->parameters()) all.push_back(p.grad().clone());
+      for (const auto& p : model->decoder_position->parameters()) all.push_back(p.grad().clone());
+      return all;
+    };
+    const auto fast = gradients(false), reference = gradients(true);
+    ASSERT_EQ(fast.size(), reference.size());
+    for (size_t i = 0; i < fast.size(); ++i) {
+      SCOPED_TRACE(i);
+      EXPECT_GT(reference[i].abs().max().item<double>(), 1e-3);  // the comparison has substance
+      EXPECT_LT(max_abs_diff(fast[i], reference[i]), 1e-10);
+    }
+  }
+}
+
 TEST(SlotModels, UpsamplingDecoderReachesTheImageSize) {
   auto options = tiny_discovery();
   options.decoder_resolution(4).decoder_layers(3);

@@ -5,6 +5,9 @@
 
 #include <torch/torch.h>
 
+#include <iterator>
+#include <vector>
+
 namespace setformer::models {
 
 namespace {
@@ -174,7 +177,55 @@ ObjectDiscoveryImpl::ObjectDiscoveryImpl(const ObjectDiscoveryOptions& options_)
   decoder->push_back(conv(in, 4, 3, 1));
 }
 
+torch::Tensor ObjectDiscoveryImpl::first_decoder_layer(const torch::Tensor& slots) {
+  const int64_t n = slots.size(0), d = slots.size(1), s = options.encoder().image_size();
+  const int64_t r = options.decoder_resolution() == 0 ? s : options.decoder_resolution();
+  const auto ones = torch::ones({1, 1, r, r}, slots.options());
+  const auto position = decoder_position(torch::zeros({1, d, r, r}, slots.options()));
+  // responses [D, C, R, R]: the layer's answer, without bias, to the map that is 1 in channel c.
+  // Every (input, output) channel pair is one single-channel filter applied to `ones`.
+  torch::Tensor responses, constant;
+  // The decoder's layers are built above with explicit (zero) padding.
+  const auto padding_of = [](const auto& layer_options) {
+    return c10::get<torch::ExpandingArray<2>>(layer_options.padding());
+  };
+  if (auto* layer = decoder[0]->as<torch::nn::Conv2dImpl>()) {
+    const auto& w = layer->weight;  // [C, D, k, k]
+    const int64_t c = w.size(0);
+    responses = torch::conv2d(ones, w.reshape({c * d, 1, w.size(2), w.size(3)}), {},
+                              layer->options.stride(), padding_of(layer->options));
+    responses = responses.view({c, d, responses.size(2), responses.size(3)}).transpose(0, 1);
+    constant = layer->forward(position);
+  } else {
+    auto* up = decoder[0]->as<torch::nn::ConvTranspose2dImpl>();
+    SETFORMER_CHECK(up != nullptr, "object discovery: unexpected first decoder layer");
+    const auto& w = up->weight;  // [D, C, k, k]
+    const int64_t c = w.size(1);
+    responses = torch::conv_transpose2d(ones, w.reshape({1, d * c, w.size(2), w.size(3)}), {},
+                                        up->options.stride(), padding_of(up->options),
+                                        up->options.output_padding());
+    responses = responses.view({d, c, responses.size(2), responses.size(3)});
+    constant = up->forward(position);
+  }
+  const auto sizes = responses.sizes().slice(1).vec();
+  std::vector<int64_t> out_sizes{n};
+  out_sizes.insert(out_sizes.end(), sizes.begin(), sizes.end());
+  return torch::matmul(slots, responses.reshape({d, -1})).view(out_sizes) + constant;
+}
+
 std::pair<torch::Tensor, torch::Tensor> ObjectDiscoveryImpl::decode(const torch::Tensor& slots) {
+  check_shape(slots, "slots", {-1, -1, encoder->options.slots().slot_dim()}, "[B, K, D]");
+  const int64_t batch = slots.size(0), k = slots.size(1), s = options.encoder().image_size();
+  auto x = first_decoder_layer(slots.reshape({batch * k, slots.size(2)}));
+  for (auto layer = std::next(decoder->begin()); layer != decoder->end(); ++layer) {
+    x = layer->forward(x);
+  }
+  const auto out = x.view({batch, k, 4, s, s});
+  return {out.slice(2, 0, 3), out.slice(2, 3, 4)};
+}
+
+std::pair<torch::Tensor, torch::Tensor> ObjectDiscoveryImpl::decode_reference(
+    const torch::Tensor& slots) {
   check_shape(slots, "slots", {-1, -1, encoder->options.slots().slot_dim()}, "[B, K, D]");
   const int64_t batch = slots.size(0), k = slots.size(1), d = slots.size(2),
                 s = options.encoder().image_size();
@@ -204,7 +255,8 @@ double ObjectDiscoveryImpl::flops() const {
   double in = static_cast<double>(encoder->options.slots().slot_dim()), per_slot = 0;
   for (int64_t layer = 0; layer < options.decoder_layers(); ++layer) {
     if (side < static_cast<double>(s)) side *= 2;
-    per_slot += side * side * 25 * in * c;
+    // The first layer is one [D] × [D, C·R²] product per slot (first_decoder_layer).
+    per_slot += side * side * (layer == 0 ? 1 : 25) * in * c;
     in = c;
   }
   per_slot += side * side * 9 * in * 4;

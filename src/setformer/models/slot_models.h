@@ -126,6 +126,19 @@ class ObjectDiscoveryImpl : public torch::nn::Module {
                                 int64_t iterations = 0);
   /// slots [B, K, D] -> (rgb [B, K, 3, S, S], mask logits [B, K, 1, S, S]).
   std::pair<torch::Tensor, torch::Tensor> decode(const torch::Tensor& slots);
+  /// decode() as the paper writes it: every slot copied onto the grid and convolved. The tests'
+  /// reference for the first layer's shortcut.
+  std::pair<torch::Tensor, torch::Tensor> decode_reference(const torch::Tensor& slots);
+  /// The first decoder layer on the broadcast grid, slots [N, D] -> [N, C, R, R], without
+  /// convolving N copies. The layer is linear and its input is slot + position embedding, so
+  ///   layer(broadcast(s) + E) = Σ_c s_c · layer₀(1_c) + layer(E),
+  /// with layer₀ the layer without bias and 1_c the map that is 1 in channel c. Both terms depend
+  /// on the weights alone; the slots enter through one [N, D] × [D, C·R²] product, D·C·R²
+  /// multiply-adds per slot where the convolution costs k² times that (k = 5). Zero padding makes
+  /// layer₀(1_c) differ near the borders, which this keeps: the result is exact.
+  torch::Tensor first_decoder_layer(const torch::Tensor& slots);
+  /// Multiply-adds of one image, as decode() runs them (the per-batch cost of the first layer's
+  /// responses, one slot's convolution, is left out).
   double flops() const;
 
   ObjectDiscoveryOptions options;

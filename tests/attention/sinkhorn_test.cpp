@@ -1,7 +1,10 @@
 // Sinkhorn on both paths (the log-domain composition and the fused CPU kernel): marginals,
 // agreement with the exponentiated (matrix scaling) iterations, the exact optimum as ε → 0 against
-// brute force, stability at small ε, gradients, and the two paths against each other.
+// brute force, stability at small ε, gradients, the two paths against each other, and the
+// implicit backward of the composition (the path of other devices) against the CPU kernel's.
 #include "setformer/attention/sinkhorn.h"
+
+#include "setformer/core/memory.h"
 
 #include "common/attention_helpers.h"
 #include "common/gradcheck.h"
@@ -194,6 +197,67 @@ TEST(SinkhornFused, ImplicitGradientEqualsTheUnrolledGradientOfAConvergedPlan) {
   EXPECT_LT(max_abs_diff(converged.fused_grad, converged.reference_grad), 1e-9 * scale);
   const auto early = run_both(scores, rows, cols, 1, SinkhornBackward::implicit);
   EXPECT_GT(max_abs_diff(early.fused_grad, early.reference_grad), 1e-3 * scale);
+}
+
+TEST(SinkhornImplicit, BatchedTensorBackwardEqualsTheCpuKernel) {
+  // The same fixed-point system, solved per plan by the CPU kernel (scaling.h) and batched with
+  // tensor operations (the path of other devices), on the kernel's own plan, with padding on
+  // both sides.
+  const auto scores = (torch::rand({2, 3, 11, 6}, torch::kDouble) * 5.0).requires_grad_(true);
+  const auto rows = testing::padding_for({11, 7}, 11).view({2, 1, 11});
+  const auto cols = testing::padding_for({6, 4}, 6).view({2, 1, 6});
+  const auto w = testing::probe_weights(scores.sizes()).to(torch::kDouble);
+  const auto result = sinkhorn(
+      scores, rows, cols, SinkhornOptions().iterations(20).backward(SinkhornBackward::implicit));
+  ASSERT_TRUE(result.report.fused);
+  (result.plan * w).sum().backward();
+  const auto batched = detail::implicit_backward_batched(result.plan.detach(), w);
+  const double scale = scores.grad().abs().max().item<double>();
+  EXPECT_GT(scale, 1e-3);
+  EXPECT_LT(max_abs_diff(batched, scores.grad()), 1e-12 * scale);
+}
+
+TEST(SinkhornImplicit, WhereTheKernelDoesNotRunTheCompositionIsDifferentiatedAtTheFixedPoint) {
+  // A score row wider than the fused kernel's range (250 in double) sends the plan to the
+  // log-domain composition, as every plan on a GPU is. With the implicit backward its gradient
+  // is the fixed point's: that of the unrolled reference once converged, not before.
+  auto scores = torch::rand({2, 3, 11, 6}, torch::kDouble) * 5.0;
+  scores.index_put_({0, 0, 0, 0}, 300.0);
+  const auto rows = testing::padding_for({11, 7}, 11).view({2, 1, 11});
+  const auto w = testing::probe_weights(scores.sizes()).to(torch::kDouble);
+  const auto gradient = [&](int64_t iterations, bool fused, SinkhornBackward backward) {
+    const auto s = scores.clone().requires_grad_(true);
+    const auto result = sinkhorn(
+        s, rows, {}, SinkhornOptions().iterations(iterations).fused(fused).backward(backward));
+    EXPECT_FALSE(result.report.fused);
+    (result.plan * w).sum().backward();
+    return s.grad();
+  };
+  const auto reference = gradient(300, false, SinkhornBackward::unrolled);
+  const double scale = reference.abs().max().item<double>();
+  EXPECT_LT(max_abs_diff(gradient(300, true, SinkhornBackward::implicit), reference), 1e-9 * scale);
+  EXPECT_GT(max_abs_diff(gradient(1, true, SinkhornBackward::implicit),
+                         gradient(1, false, SinkhornBackward::unrolled)),
+            1e-3 * scale);
+}
+
+TEST(SinkhornImplicit, CompositionHoldsThePlanOnlyWhateverT) {
+  // Bytes the autograd graph holds after the forward pass of the composition (wide rows keep the
+  // fused kernel out): the unrolled iterations keep 2T intermediates, the implicit path P.
+  install_cpu_memory_tracker();
+  auto scores = torch::rand({4, 64, 8});
+  scores.index_put_({0, 0, 0}, 100.0f);
+  const auto held = [&](SinkhornBackward backward, int64_t iterations) {
+    const auto s = scores.clone().requires_grad_(true);
+    const torch::Device cpu(torch::kCPU);
+    const int64_t before = current_memory_bytes(cpu);
+    const auto result =
+        sinkhorn(s, {}, {}, SinkhornOptions().iterations(iterations).backward(backward));
+    EXPECT_FALSE(result.report.fused);
+    return current_memory_bytes(cpu) - before;
+  };
+  EXPECT_EQ(held(SinkhornBackward::implicit, 5), held(SinkhornBackward::implicit, 50));
+  EXPECT_GT(held(SinkhornBackward::unrolled, 50), held(SinkhornBackward::unrolled, 5));
 }
 
 TEST(SinkhornFused, StopsEarlyOnlyWhereTheIteratesAreNotNeeded) {

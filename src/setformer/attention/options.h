@@ -47,8 +47,9 @@ enum class References { learned, none };
 /// How the fused CPU paths differentiate Sinkhorn (DESIGN.md §2): `unrolled` is the exact
 /// gradient of the T iterations (keeps K and the T scaling vectors); `implicit` differentiates
 /// the fixed point the iterations approach (implicit function theorem: an m×m linear solve per
-/// plan, memory independent of T; exact only once the plan has converged). The reference
-/// composition is always unrolled by autograd.
+/// plan, memory independent of T; exact only once the plan has converged). Where the fused
+/// kernels do not run (CUDA), `implicit` differentiates the log-domain composition's plan the same
+/// way (sinkhorn.h). The reference composition (fused off) is always unrolled by autograd.
 enum class SinkhornBackward { unrolled, implicit };
 
 /// Name tables that serve parsing and printing of every option enum.

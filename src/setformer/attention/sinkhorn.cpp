@@ -42,16 +42,38 @@ void check_padding(const torch::Tensor& padding, const char* name) {
 }
 
 /// The reference: T log-domain iterations from g = 0, unrolled by autograd.
-torch::Tensor log_domain_plan(const torch::Tensor& scores, const Marginal& a, const Marginal& b,
-                              int64_t iterations) {
+/// log_a [..., n] and log_b [..., m] (broadcastable; −inf on padding).
+torch::Tensor log_domain_plan(const torch::Tensor& scores, const torch::Tensor& log_a,
+                              const torch::Tensor& log_b, int64_t iterations) {
   torch::Tensor f;
   auto g = torch::zeros({1}, scores.options());
   for (int64_t t = 0; t < iterations; ++t) {
-    f = a.log_weights - torch::logsumexp(scores + g.unsqueeze(-2), -1);
-    g = b.log_weights - torch::logsumexp(scores + f.unsqueeze(-1), -2);
+    f = log_a - torch::logsumexp(scores + g.unsqueeze(-2), -1);
+    g = log_b - torch::logsumexp(scores + f.unsqueeze(-1), -2);
   }
   return torch::exp(scores + f.unsqueeze(-1) + g.unsqueeze(-2));
 }
+
+/// The log-domain iterations without autograd's tape, differentiated at the fixed point: the
+/// implicit backward where the fused CPU kernel does not run (other devices, wide score rows).
+/// The graph holds P only, so memory does not grow with T.
+class ImplicitLogDomainSinkhorn : public torch::autograd::Function<ImplicitLogDomainSinkhorn> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& scores,
+                               const torch::Tensor& log_a, const torch::Tensor& log_b,
+                               int64_t iterations) {
+    auto plan = log_domain_plan(scores, log_a, log_b, iterations);
+    ctx->save_for_backward({plan});
+    return plan;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto plan = ctx->get_saved_variables()[0];
+    return {detail::implicit_backward_batched(plan, grads[0]), torch::Tensor(), torch::Tensor(),
+            torch::Tensor()};
+  }
+};
 
 /// SinkhornReport::max_marginal_error of `plan`, with one host synchronisation.
 double max_marginal_error(const torch::Tensor& plan, const Marginal& a, const Marginal& b) {
@@ -101,7 +123,12 @@ SinkhornResult sinkhorn(const torch::Tensor& scores, const torch::Tensor& row_pa
     result.plan = fused->plan;
     error = fused->max_marginal_error;
   } else {
-    result.plan = log_domain_plan(scores, a, b, options.iterations());
+    const bool implicit = options.fused() && options.backward() == SinkhornBackward::implicit &&
+                          torch::GradMode::is_enabled() && scores.requires_grad();
+    result.plan = implicit
+                      ? ImplicitLogDomainSinkhorn::apply(scores, a.log_weights, b.log_weights,
+                                                         options.iterations())
+                      : log_domain_plan(scores, a.log_weights, b.log_weights, options.iterations());
     error = max_marginal_error(result.plan, a, b);
   }
   result.report =
@@ -109,6 +136,49 @@ SinkhornResult sinkhorn(const torch::Tensor& scores, const torch::Tensor& row_pa
                       fused.has_value());
   return result;
 }
+
+namespace detail {
+
+torch::Tensor implicit_backward_batched(const torch::Tensor& plan, const torch::Tensor& grad) {
+  SETFORMER_CHECK(plan.dim() >= 2 && grad.sizes() == plan.sizes(),
+                  "sinkhorn implicit backward: plan and gradient must share a shape [..., n, m], "
+                  "got {} and {}",
+                  shape_string(plan.sizes()), shape_string(grad.sizes()));
+  const auto dtype = plan.scalar_type();
+  const auto zero = torch::zeros({1}, plan.options());
+  const auto h = grad * plan;
+  const auto r = h.sum(-1), c = h.sum(-2);  // [..., n], [..., m]
+  const auto a = plan.sum(-1), b = plan.sum(-2);
+  const auto row_valid = a > 0, col_valid = b > 0;
+  const auto inv_a = torch::where(row_valid, 1.0 / a, zero);
+  // Schur complement diag(b) − Pᵀ diag(1/a) P + γ11ᵀ over the valid columns, identity on the
+  // padded ones (their β is 0); solved in double, as the CPU kernel does.
+  const auto x = plan * inv_a.sqrt().unsqueeze(-1);
+  const auto valid_count = col_valid.sum(-1, /*keepdim=*/true).clamp_min(1);
+  const auto gamma = torch::where(col_valid, b, zero).sum(-1, /*keepdim=*/true) / valid_count;
+  auto schur = torch::diag_embed(b) - torch::matmul(x.transpose(-2, -1), x) + gamma.unsqueeze(-1);
+  const auto both_valid = col_valid.unsqueeze(-1).logical_and(col_valid.unsqueeze(-2));
+  schur = torch::where(both_valid, schur, torch::diag_embed(col_valid.logical_not().to(dtype)));
+  const auto rhs = torch::where(
+      col_valid, c - torch::matmul(plan.transpose(-2, -1), (r * inv_a).unsqueeze(-1)).squeeze(-1),
+      zero);
+  const auto [factor, info] = torch::linalg_cholesky_ex(schur.to(torch::kDouble));
+  // Only a degenerate plan (a row or column set without mass) fails; no gradient flows there.
+  const auto solved = (info == 0).unsqueeze(-1);
+  const auto beta = torch::where(solved,
+                                 torch::cholesky_solve(
+                                     rhs.to(torch::kDouble).unsqueeze(-1),
+                                     torch::where(solved.unsqueeze(-1), factor,
+                                                  torch::eye(factor.size(-1), factor.options())))
+                                     .squeeze(-1),
+                                 torch::zeros({1}, factor.options()))
+                        .to(dtype);
+  const auto alpha = (r - torch::matmul(plan, beta.unsqueeze(-1)).squeeze(-1)) * inv_a;  // [..., n]
+  const auto out = h - plan * (alpha.unsqueeze(-1) + beta.unsqueeze(-2));
+  return torch::where(solved.unsqueeze(-1), out, zero);
+}
+
+}  // namespace detail
 
 torch::Tensor sinkhorn_scaling_reference(const torch::Tensor& scores,
                                          const torch::Tensor& row_padding,

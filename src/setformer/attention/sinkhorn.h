@@ -22,8 +22,11 @@ struct SinkhornOptions {
   /// rows spanning at most 30 (float) or 250 (double). Same iterations, same plan up to rounding;
   /// false forces the log-domain composition below, which the tests use as the reference.
   TORCH_ARG(bool, fused) = true;
-  /// Backward of the fused kernel: the unrolled iterations' exact gradient, or implicit
-  /// differentiation at the fixed point (see SinkhornBackward).
+  /// Backward of the fused path: the unrolled iterations' exact gradient, or implicit
+  /// differentiation at the fixed point (see SinkhornBackward). Where the fused kernel does not
+  /// run (CUDA, wide score rows) `implicit` still applies: the log-domain iterations run off the
+  /// autograd tape and detail::implicit_backward_batched differentiates their plan, so memory
+  /// stays O(n·m) whatever T. With fused(false) the reference is always unrolled.
   TORCH_ARG(SinkhornBackward, backward) = SinkhornBackward::unrolled;
   /// > 0: the fused kernel stops as soon as every row marginal is within this relative error
   /// (at most `iterations`), where it need not keep the iterates: without gradients (evaluation)
@@ -66,5 +69,15 @@ SinkhornResult sinkhorn(const torch::Tensor& scores, const torch::Tensor& row_pa
 torch::Tensor sinkhorn_scaling_reference(const torch::Tensor& scores,
                                          const torch::Tensor& row_padding,
                                          const torch::Tensor& col_padding, int64_t iterations);
+
+namespace detail {
+
+/// ∂L/∂S at Sinkhorn's fixed point from the plan P and ∂L/∂P, with tensor operations on any
+/// device, batched over the leading dimensions: the system that scaling.h's implicit_backward()
+/// solves per plan on the CPU (an m×m Cholesky solve of its Schur complement, in double).
+/// plan, grad [..., n, m] -> [..., n, m]; zero for a plan whose system is singular.
+torch::Tensor implicit_backward_batched(const torch::Tensor& plan, const torch::Tensor& grad);
+
+}  // namespace detail
 
 }  // namespace setformer::attention

@@ -185,32 +185,30 @@ torch::Tensor ObjectDiscoveryImpl::first_decoder_layer(const torch::Tensor& slot
   // responses [D, C, R, R]: the layer's answer, without bias, to the map that is 1 in channel c.
   // Every (input, output) channel pair is one single-channel filter applied to `ones`.
   torch::Tensor responses, constant;
-  // The decoder's layers are built above with explicit (zero) padding.
-  const auto padding_of = [](const auto& layer_options) {
-    return c10::get<torch::ExpandingArray<2>>(layer_options.padding());
-  };
+  int64_t c = 0;
   if (auto* layer = decoder[0]->as<torch::nn::Conv2dImpl>()) {
     const auto& w = layer->weight;  // [C, D, k, k]
-    const int64_t c = w.size(0);
+    c = w.size(0);
+    // Padded as conv() builds it: k / 2 zeros on every side.
+    const int64_t pad = w.size(-1) / 2;
     responses = torch::conv2d(ones, w.reshape({c * d, 1, w.size(2), w.size(3)}), {},
-                              layer->options.stride(), padding_of(layer->options));
+                              layer->options.stride(), {pad, pad});
     responses = responses.view({c, d, responses.size(2), responses.size(3)}).transpose(0, 1);
     constant = layer->forward(position);
   } else {
     auto* up = decoder[0]->as<torch::nn::ConvTranspose2dImpl>();
     SETFORMER_CHECK(up != nullptr, "object discovery: unexpected first decoder layer");
     const auto& w = up->weight;  // [D, C, k, k]
-    const int64_t c = w.size(1);
-    responses = torch::conv_transpose2d(ones, w.reshape({1, d * c, w.size(2), w.size(3)}), {},
-                                        up->options.stride(), padding_of(up->options),
-                                        up->options.output_padding());
+    c = w.size(1);
+    const int64_t pad = w.size(-1) / 2;  // as the constructor builds it
+    responses =
+        torch::conv_transpose2d(ones, w.reshape({1, d * c, w.size(2), w.size(3)}), {},
+                                up->options.stride(), {pad, pad}, up->options.output_padding());
     responses = responses.view({d, c, responses.size(2), responses.size(3)});
     constant = up->forward(position);
   }
-  const auto sizes = responses.sizes().slice(1).vec();
-  std::vector<int64_t> out_sizes{n};
-  out_sizes.insert(out_sizes.end(), sizes.begin(), sizes.end());
-  return torch::matmul(slots, responses.reshape({d, -1})).view(out_sizes) + constant;
+  const int64_t side = responses.size(-1);
+  return torch::matmul(slots, responses.reshape({d, -1})).view({n, c, side, side}) + constant;
 }
 
 std::pair<torch::Tensor, torch::Tensor> ObjectDiscoveryImpl::decode(const torch::Tensor& slots) {

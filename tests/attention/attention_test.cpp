@@ -142,6 +142,39 @@ TEST_P(EveryKernel, GradientsMatchFiniteDifferences) {
   EXPECT_GT(result.checked, 50);
 }
 
+TEST_P(EveryKernel, CudaMatchesTheCpuWithGradients) {
+  // The GPU path (LibTorch's operations; for SeT the composition, where the CPU runs the fused
+  // core) against the CPU in double precision, with padding and, for SeT, the implicit backward
+  // (memory independent of T there too). Runs where a GPU is (scripts/gpu_check.sh).
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  const auto run = [&](const torch::Device& device) {
+    torch::manual_seed(7);
+    auto options = small_options(GetParam());
+    options.set()
+        .positions(Positions::lpe)
+        .iterations(50)
+        .sinkhorn_backward(SinkhornBackward::implicit);
+    auto attn = make_attention(options);
+    attn->to(device, torch::kDouble);
+    const auto x = testing::probe_weights({2, 12, 16}, 11).to(device).requires_grad_(true);
+    const auto pad = padding_for({12, 7}, 12).to(device);
+    const auto w = testing::probe_weights({2, 12, 16}).to(device);
+    const auto y = attn(x, x, Mask().padding(pad));
+    std::vector<torch::Tensor> inputs{x};
+    for (const auto& p : attn->parameters()) inputs.push_back(p);
+    auto grads = torch::autograd::grad({(y * w).sum()}, inputs);
+    grads.insert(grads.begin(), y.detach());
+    for (auto& g : grads) g = g.cpu();
+    return grads;
+  };
+  const auto cpu = run(torch::kCPU), cuda = run(torch::kCUDA);
+  ASSERT_EQ(cpu.size(), cuda.size());
+  for (size_t i = 0; i < cpu.size(); ++i) {
+    const double scale = std::max(cpu[i].abs().max().item<double>(), 1e-3);
+    EXPECT_LT(max_abs_diff(cuda[i], cpu[i]), 1e-8 * scale) << "output, input, parameters: " << i;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Kernels, EveryKernel, ::testing::ValuesIn(attention_kernels()),
                          [](const auto& p) { return p.param; });
 INSTANTIATE_TEST_SUITE_P(Kernels, GlobalKernel,

@@ -260,6 +260,31 @@ TEST(SinkhornImplicit, CompositionHoldsThePlanOnlyWhateverT) {
   EXPECT_GT(held(SinkhornBackward::unrolled, 50), held(SinkhornBackward::unrolled, 5));
 }
 
+TEST(SinkhornImplicit, CompositionStopsEarlyOnlyWhereTheIteratesAreNotNeeded) {
+  // The composition (wide rows keep the fused kernel out, as a GPU does) stops like the kernel:
+  // without gradients or with the implicit backward, once the rows are within the tolerance.
+  auto scores = torch::rand({3, 40, 8}, torch::kDouble) * 5.0;
+  scores.index_put_({0, 0, 0}, 300.0);
+  const auto options = SinkhornOptions().iterations(400).stop_tolerance(1e-8);
+  {
+    torch::NoGradGuard no_grad;
+    const auto converged = sinkhorn(scores, {}, {}, SinkhornOptions(options).fused(false));
+    EXPECT_EQ(converged.report.iterations, 400) << "the reference runs all T";
+    const auto early = sinkhorn(scores, {}, {}, options);
+    ASSERT_FALSE(early.report.fused);
+    EXPECT_LT(early.report.iterations, 400);
+    EXPECT_GT(early.report.iterations, 1);
+    EXPECT_LE(early.report.max_marginal_error, 1e-8);
+    EXPECT_LT(max_abs_diff(early.plan, converged.plan),
+              1e-8 * converged.plan.abs().max().item<double>());
+  }
+  const auto s = scores.clone().requires_grad_(true);
+  EXPECT_EQ(sinkhorn(s, {}, {}, options).report.iterations, 400) << "unrolled backward";
+  const auto implicit =
+      sinkhorn(s, {}, {}, SinkhornOptions(options).backward(SinkhornBackward::implicit));
+  EXPECT_LT(implicit.report.iterations, 400) << "implicit backward";
+}
+
 TEST(SinkhornFused, StopsEarlyOnlyWhereTheIteratesAreNotNeeded) {
   // Without gradients the fused kernel stops once the rows are within the tolerance, and its
   // plan is then that close to the converged one; the unrolled backward needs all T.

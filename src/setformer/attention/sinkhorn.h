@@ -28,9 +28,10 @@ struct SinkhornOptions {
   /// autograd tape and detail::implicit_backward_batched differentiates their plan, so memory
   /// stays O(n·m) whatever T. With fused(false) the reference is always unrolled.
   TORCH_ARG(SinkhornBackward, backward) = SinkhornBackward::unrolled;
-  /// > 0: the fused kernel stops as soon as every row marginal is within this relative error
-  /// (at most `iterations`), where it need not keep the iterates: without gradients (evaluation)
-  /// or with the implicit backward. 0 runs all iterations. The reference ignores it.
+  /// > 0: the fast path (the fused kernel, or the log-domain composition where the kernel does
+  /// not run) stops as soon as every row marginal is within this relative error (at most
+  /// `iterations`), where it need not keep the iterates: without gradients (evaluation) or with
+  /// the implicit backward. 0 runs all iterations. The reference (fused off) ignores it.
   TORCH_ARG(double, stop_tolerance) = 0.0;
 };
 

@@ -45,9 +45,12 @@ for row in "${rows[@]}"; do
   echo "== $row: ./build/setformer $kind train --config $config ${extra[*]}"
   "$bin" "$kind" train --config "$config" "${extra[@]}" 2> >(tee -a "$out/train.log" >&2)
 done
+# Every finished row, including rows whose configs appeared while this queue ran (another queue
+# may have finished them).
 summaries=()
-for row in "${all_rows[@]}"; do
-  [ -f "results/$kind/$table/$row/summary.json" ] && summaries+=("results/$kind/$table/$row/summary.json")
+for config in configs/"$kind"/"$table"/*.toml; do
+  summary=results/$kind/$table/$(basename "$config" .toml)/summary.json
+  [ -f "$summary" ] && summaries+=("$summary")
 done
 [ ${#summaries[@]} -gt 0 ] || { echo "no finished rows in results/$kind/$table" >&2; exit 1; }
 "$bin" "$kind" table --out "results/$kind/$table" "${summaries[@]}"

@@ -110,5 +110,42 @@ TEST(Memory, TrackerCountsLiveAndPeakBytes) {
   EXPECT_GT(system_available_memory_bytes(), 0);
 }
 
+TEST(Memory, TrackerReusesLargeFreedBlocksOfTheSameSize) {
+  install_cpu_memory_tracker();
+  const torch::Device cpu(torch::kCPU);
+  const int64_t before = current_memory_bytes(cpu);
+  void* first = nullptr;
+  {
+    auto big = torch::empty({int64_t{10} << 20});  // 40 MiB
+    first = big.data_ptr();
+  }
+  EXPECT_LT(current_memory_bytes(cpu) - before, 1 << 20) << "a cached block is not held";
+  {
+    auto other = torch::empty({int64_t{11} << 20});  // another size: not the cached block
+    EXPECT_NE(other.data_ptr(), first);
+    auto again = torch::empty({int64_t{10} << 20});
+    EXPECT_EQ(again.data_ptr(), first);
+    EXPECT_GE(current_memory_bytes(cpu) - before, int64_t{84} << 20);
+  }
+}
+
+TEST(Memory, TrackerServesASmallerRequestFromACachedBlockAtMostTwiceItsSize) {
+  install_cpu_memory_tracker();
+  const torch::Device cpu(torch::kCPU);
+  void* cached = nullptr;
+  {
+    auto block = torch::empty({int64_t{25} << 20});  // 100 MiB, cached when freed
+    cached = block.data_ptr();
+  }
+  {
+    auto too_small = torch::empty({int64_t{12} << 20});  // 48 MiB: the block is over twice that
+    EXPECT_NE(too_small.data_ptr(), cached);
+  }
+  const int64_t before = current_memory_bytes(cpu);
+  auto fits = torch::empty({int64_t{15} << 20});  // 60 MiB
+  EXPECT_EQ(fits.data_ptr(), cached);
+  EXPECT_EQ(current_memory_bytes(cpu) - before, int64_t{60} << 20) << "held = asked for";
+}
+
 }  // namespace
 }  // namespace setformer

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -27,13 +28,60 @@ std::atomic<int64_t> g_peak{0};
 // kernels allocate raw buffers through the CPU allocator).
 struct TrackedBlock {
   c10::DataPtr inner;
-  int64_t bytes;
+  int64_t bytes;     // asked for
+  int64_t capacity;  // allocated: more than asked when a cached block served the request
 };
 
 std::mutex g_blocks_mutex;
 std::unordered_map<void*, TrackedBlock>& blocks() {
   static auto* table = new std::unordered_map<void*, TrackedBlock>();  // outlives static tensors
   return *table;
+}
+
+// Freed blocks of at least kCachedBytes, kept for the next request of the same size. glibc
+// serves such blocks with mmap and unmaps them on free, so a training loop that allocates the
+// same large activations every step (softmax scores at 2000 tokens: 1 GiB a layer) made the
+// kernel fault in and zero them anew each time: half of a ListOps softmax step. Batches of
+// varying length change the sizes from step to step, so a request takes the smallest cached
+// block that fits it, unless that block is over twice its size. The cache holds at most a quarter
+// of the memory available when the tracker was installed; blocks beyond that are freed.
+constexpr int64_t kCachedBytes = int64_t{32} << 20;
+
+struct BlockCache {
+  std::mutex mutex;
+  std::multimap<int64_t, c10::DataPtr> blocks;  // capacity -> the wrapped allocation
+  int64_t bytes = 0;
+  int64_t limit = 0;
+};
+
+BlockCache& block_cache() {
+  static auto* cache = new BlockCache();  // outlives static tensors
+  return *cache;
+}
+
+/// The smallest cached block of at least `bytes` and at most twice that, with its capacity, or
+/// an empty DataPtr.
+std::pair<c10::DataPtr, int64_t> take_cached(int64_t bytes) {
+  if (bytes < kCachedBytes) return {};
+  BlockCache& cache = block_cache();
+  std::lock_guard<std::mutex> lock(cache.mutex);
+  auto it = cache.blocks.lower_bound(bytes);
+  if (it == cache.blocks.end() || it->first > 2 * bytes) return {};
+  const int64_t capacity = it->first;
+  c10::DataPtr block = std::move(it->second);
+  cache.blocks.erase(it);
+  cache.bytes -= capacity;
+  return {std::move(block), capacity};
+}
+
+/// Keeps a freed block for reuse when it is large and the cache has room; else frees it.
+void cache_or_free(c10::DataPtr block, int64_t bytes) {
+  if (bytes < kCachedBytes) return;
+  BlockCache& cache = block_cache();
+  std::lock_guard<std::mutex> lock(cache.mutex);
+  if (cache.bytes + bytes > cache.limit) return;
+  cache.blocks.emplace(bytes, std::move(block));
+  cache.bytes += bytes;
 }
 
 void release_tracked(void* data) {
@@ -46,7 +94,8 @@ void release_tracked(void* data) {
     blocks().erase(it);
   }
   g_current.fetch_sub(block.bytes, std::memory_order_relaxed);
-  // `block.inner` frees the memory when it goes out of scope here.
+  // Cached, or freed when `block.inner` goes out of scope.
+  cache_or_free(std::move(block.inner), block.capacity);
 }
 
 class TrackingCpuAllocator final : public c10::Allocator {
@@ -54,14 +103,18 @@ class TrackingCpuAllocator final : public c10::Allocator {
   explicit TrackingCpuAllocator(c10::Allocator* inner) : inner_(inner) {}
 
   c10::DataPtr allocate(size_t n) const override {
-    c10::DataPtr inner = inner_->allocate(n);
+    auto [inner, capacity] = take_cached(static_cast<int64_t>(n));
+    if (!inner) {
+      inner = inner_->allocate(n);
+      capacity = static_cast<int64_t>(n);
+    }
     void* data = inner.get();
-    if (data == nullptr) return inner;  // empty allocations: nothing to count
+    if (data == nullptr) return std::move(inner);  // empty allocations: nothing to count
     const c10::Device device = inner.device();
     const auto bytes = static_cast<int64_t>(n);
     {
       std::lock_guard<std::mutex> lock(g_blocks_mutex);
-      blocks()[data] = TrackedBlock{std::move(inner), bytes};
+      blocks()[data] = TrackedBlock{std::move(inner), bytes, capacity};
     }
     const int64_t now = g_current.fetch_add(bytes, std::memory_order_relaxed) + bytes;
     int64_t peak = g_peak.load(std::memory_order_relaxed);
@@ -90,6 +143,7 @@ c10::DeviceIndex cuda_index(const torch::Device& device) {
 void install_cpu_memory_tracker() {
   if (g_installed.exchange(true)) return;
   // Static lifetime, as SetCPUAllocator requires. Priority 1 overrides the default (0).
+  block_cache().limit = system_available_memory_bytes() / 4;
   static TrackingCpuAllocator tracker(c10::GetCPUAllocator());
   c10::SetCPUAllocator(&tracker, /*priority=*/1);
 }

@@ -193,16 +193,14 @@ torch::Tensor implicit_backward_batched(const torch::Tensor& plan, const torch::
   const auto rhs = torch::where(
       col_valid, c - torch::matmul(plan.transpose(-2, -1), (r * inv_a).unsqueeze(-1)).squeeze(-1),
       zero);
+  // Only a degenerate plan (a row or column set without mass) fails the factorisation. Its
+  // factor is replaced by the identity so that the solve stays finite, and its gradient by 0.
   const auto [factor, info] = torch::linalg_cholesky_ex(schur.to(torch::kDouble));
-  // Only a degenerate plan (a row or column set without mass) fails; no gradient flows there.
   const auto solved = (info == 0).unsqueeze(-1);
-  const auto beta = torch::where(solved,
-                                 torch::cholesky_solve(
-                                     rhs.to(torch::kDouble).unsqueeze(-1),
-                                     torch::where(solved.unsqueeze(-1), factor,
-                                                  torch::eye(factor.size(-1), factor.options())))
-                                     .squeeze(-1),
-                                 torch::zeros({1}, factor.options()))
+  const auto safe_factor =
+      torch::where(solved.unsqueeze(-1), factor, torch::eye(factor.size(-1), factor.options()));
+  const auto beta = torch::cholesky_solve(rhs.to(torch::kDouble).unsqueeze(-1), safe_factor)
+                        .squeeze(-1)
                         .to(dtype);
   const auto alpha = (r - torch::matmul(plan, beta.unsqueeze(-1)).squeeze(-1)) * inv_a;  // [..., n]
   const auto out = h - plan * (alpha.unsqueeze(-1) + beta.unsqueeze(-2));

@@ -38,8 +38,9 @@ std::unordered_map<void*, TrackedBlock>& blocks() {
   return *table;
 }
 
-// Freed blocks of at least kCachedBytes, kept for the next request of the same size. glibc
-// serves such blocks with mmap and unmaps them on free, so a training loop that allocates the
+// Freed blocks of at least kCachedBytes, kept for the next request that fits. glibc serves
+// blocks above its mmap threshold (at most 256 MiB, as keep_freed_memory() sets it; 32 MiB
+// without that call) with mmap and unmaps them on free, so a training loop that allocates the
 // same large activations every step (softmax scores at 2000 tokens: 1 GiB a layer) made the
 // kernel fault in and zero them anew each time: half of a ListOps softmax step. Batches of
 // varying length change the sizes from step to step, so a request takes the smallest cached

@@ -12,8 +12,8 @@ namespace setformer {
 /// Wraps LibTorch's CPU allocator with a counting one. Call once, early (before large tensors
 /// exist); later calls do nothing. Tensors allocated before the call are not counted. The
 /// wrapper also keeps freed blocks of 32 MiB and more (up to a quarter of the available memory)
-/// for the next request of the same size, which spares the kernel zeroing fresh pages for the
-/// same large activations every step; cached blocks do not count as held.
+/// for the next request of at least half a block's size, which spares the kernel zeroing fresh
+/// pages for the same large activations every step; cached blocks do not count as held.
 void install_cpu_memory_tracker();
 
 /// True once install_cpu_memory_tracker() has run.

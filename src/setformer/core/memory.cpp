@@ -3,6 +3,7 @@
 #include "setformer/core/error.h"
 
 #include <c10/core/CPUAllocator.h>
+#include <torch/version.h>
 
 #ifdef SETFORMER_WITH_CUDA
 #include <c10/cuda/CUDACachingAllocator.h>
@@ -99,11 +100,21 @@ void release_tracked(void* data) {
   cache_or_free(std::move(block.inner), block.capacity);
 }
 
+// LibTorch 2.3 made Allocator::allocate non-const and added the pure virtual copy_data(); the
+// GPU machine builds against a 2.x LibTorch, this machine against Debian's 1.13.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
+#define SETFORMER_ALLOCATE_CONST
+#define SETFORMER_ALLOCATOR_HAS_COPY_DATA 1
+#else
+#define SETFORMER_ALLOCATE_CONST const
+#define SETFORMER_ALLOCATOR_HAS_COPY_DATA 0
+#endif
+
 class TrackingCpuAllocator final : public c10::Allocator {
  public:
   explicit TrackingCpuAllocator(c10::Allocator* inner) : inner_(inner) {}
 
-  c10::DataPtr allocate(size_t n) const override {
+  c10::DataPtr allocate(size_t n) SETFORMER_ALLOCATE_CONST override {
     auto [inner, capacity] = take_cached(static_cast<int64_t>(n));
     if (!inner) {
       inner = inner_->allocate(n);
@@ -125,6 +136,12 @@ class TrackingCpuAllocator final : public c10::Allocator {
   }
 
   c10::DeleterFnPtr raw_deleter() const override { return &release_tracked; }
+
+#if SETFORMER_ALLOCATOR_HAS_COPY_DATA
+  void copy_data(void* dest, const void* src, std::size_t count) const override {
+    default_copy_data(dest, src, count);
+  }
+#endif
 
  private:
   c10::Allocator* inner_;

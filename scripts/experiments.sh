@@ -45,11 +45,11 @@ for row in "${rows[@]}"; do
   echo "== $row: ./build/setformer $kind train --config $config ${extra[*]}"
   "$bin" "$kind" train --config "$config" "${extra[@]}" 2> >(tee -a "$out/train.log" >&2)
 done
-# Every finished row, including rows whose configs appeared while this queue ran (another queue
-# may have finished them).
+# Every finished row: rows whose configs appeared while this queue ran (another queue may have
+# finished them), and rows that are evaluations of a trained row (`setformer slots eval --out
+# results/slots/TABLE/ROW`, the paper's test-time generalisation).
 summaries=()
-for config in configs/"$kind"/"$table"/*.toml; do
-  summary=results/$kind/$table/$(basename "$config" .toml)/summary.json
+for summary in results/"$kind"/"$table"/*/summary.json; do
   [ -f "$summary" ] && summaries+=("$summary")
 done
 [ ${#summaries[@]} -gt 0 ] || { echo "no finished rows in results/$kind/$table" >&2; exit 1; }

@@ -85,6 +85,7 @@ void add_slots_eval(CLI::App& slots) {
   struct Args {
     std::string checkpoint;
     train::SlotEvalOptions options;
+    int threads = 0;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = slots.add_subcommand(
@@ -104,8 +105,10 @@ void add_slots_eval(CLI::App& slots) {
   cmd->add_option("--out", args->options.out, "Folder of summary.json and the pictures")
       ->capture_default_str();
   cmd->add_option("--device", args->options.device, "cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "CPU threads (0: all available cores)")
+      ->capture_default_str();
   cmd->callback([args] {
-    set_threads(0);
+    set_threads(args->threads);
     const auto metrics = train::evaluate_slot_checkpoint(
         args->checkpoint, args->options,
         [](const std::string& line) { std::cerr << line << std::endl; });

@@ -206,7 +206,7 @@ std::optional<torch::Tensor> SetAttentionImpl::fused_self_attention(const torch:
   const int64_t batch = x.size(0), n = x.size(1), m = o.num_references();
   const auto opts = x.options();
   detail::SetCoreInputs in;
-  in.q_hat = F::normalize(split_heads(w_q_(x)), unit);
+  in.q = split_heads(w_q_(x));  // normalised inside the core
   in.z_scaled = o.alpha() * F::normalize(references_, unit);
   in.values = split_heads(w_v_(x));
   const auto weight = score_weight(n, padding, opts);

@@ -72,6 +72,13 @@ ScalingPlan<T> scaling_of(const Shape& d, const Operands<T>& x, int64_t b, const
   return {d.n, d.m, d.iterations, x.a + b * d.n, x.b, st.k, st.u, st.v, st.all_iterates};
 }
 
+/// 1 / max(‖q_i‖, 1e-12) for the query row q_i [d_h]: F::normalize's scale, whose eps the
+/// composition uses too.
+template <typename T>
+T inverse_norm(const T* q_row, int64_t dh) {
+  return T(1) / std::max(std::sqrt(dot(q_row, q_row, dh)), T(1e-12));
+}
+
 /// Forward of plan p = b·H + h into its slice of `out` ([B, n, H·d_h]). Writes the plan's
 /// largest relative marginal error and its number of Sinkhorn iterations to stats[0..1].
 template <typename T>
@@ -85,6 +92,9 @@ void forward_plan(const Shape& d, const Operands<T>& x, int64_t p, const PlanSta
     T* kappa = st.kappa + i * m;
     T* k = st.k + i * m;
     const T* w_row = w + i * m;
+    const T r = inverse_norm(x.q.at(b, h) + i * x.q.sn, dh);  // q̂_i·(αẑ_j) = r·(q_i·αẑ_j)
+#pragma omp simd
+    for (int64_t j = 0; j < m; ++j) kappa[j] *= r;
     exp_shifted(kappa, -x.alpha, m);
     T top = -std::numeric_limits<T>::infinity();
 #pragma omp simd reduction(max : top)
@@ -102,7 +112,7 @@ void forward_plan(const Shape& d, const Operands<T>& x, int64_t p, const PlanSta
   gemm<T>(false, false, n, dh, m, x.scale[b], st.plan, m, st.cells, dh, T(0), out.at(b, h), out.sn);
 }
 
-/// Backward of plan p: ∂q̂ and ∂V into their [B, n, H·d_h] slices, ∂(αẑ) of this plan into
+/// Backward of plan p: ∂q and ∂V into their [B, n, H·d_h] slices, ∂(αẑ) of this plan into
 /// grad_z [m, d_h]. `spare` and `work` are [n, m] scratch, `grad_cells` [m, d_h].
 template <typename T>
 void backward_plan(const Shape& d, const Operands<T>& x, int64_t p, const PlanState<T>& st,
@@ -127,12 +137,29 @@ void backward_plan(const Shape& d, const Operands<T>& x, int64_t p, const PlanSt
   } else {
     scaling_backward(scaling, work, grad_s);
   }
-  const int64_t nm = n * m;
+  // ∂c = ∂S ⊙ w ⊙ κ, with row i scaled by r_i = 1/‖q_i‖: then ∂c·(αẑ) is g_i = r_i ∂q̂_i and
+  // ∂cᵀ q (raw queries) is ∂(αẑ) = Σ_i ∂c_i q̂_i.
+  const T* q = x.q.at(b, h);
+  std::vector<T> r(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    r[i] = inverse_norm(q + i * x.q.sn, dh);
+    T* g_row = grad_s + i * m;
+    const T* w_row = w + i * m;
+    const T* kappa = st.kappa + i * m;
 #pragma omp simd
-  for (int64_t e = 0; e < nm; ++e) grad_s[e] *= w[e] * st.kappa[e];  // ∂c
-  gemm<T>(false, false, n, dh, m, T(1), grad_s, m, x.z + h * m * dh, dh, T(0), grad_q.at(b, h),
-          grad_q.sn);
-  gemm<T>(true, false, m, dh, n, T(1), grad_s, m, x.q.at(b, h), x.q.sn, T(0), grad_z, dh);
+    for (int64_t j = 0; j < m; ++j) g_row[j] *= w_row[j] * kappa[j] * r[i];
+  }
+  T* gq = grad_q.at(b, h);
+  gemm<T>(false, false, n, dh, m, T(1), grad_s, m, x.z + h * m * dh, dh, T(0), gq, grad_q.sn);
+  gemm<T>(true, false, m, dh, n, T(1), grad_s, m, q, x.q.sn, T(0), grad_z, dh);
+  // Through q̂ = r q: ∂q = r (∂q̂ − q̂ (q̂·∂q̂)) = g − r² q (q·g). Below the norm's floor q̂ = q/eps
+  // is linear and ∂q = g.
+  for (int64_t i = 0; i < n; ++i) {
+    const T* q_row = q + i * x.q.sn;
+    T* g_row = gq + i * grad_q.sn;
+    if (r[i] >= T(1e12)) continue;
+    axpy(-r[i] * r[i] * dot(q_row, g_row, dh), q_row, g_row, dh);
+  }
 }
 
 template <typename T>
@@ -297,7 +324,7 @@ struct SetCore : torch::autograd::Function<SetCore> {
 
 std::optional<SetCoreResult> set_core_fused(const SetCoreInputs& in) {
   RECORD_FUNCTION("setformer::set_core_fused", std::vector<c10::IValue>());
-  const auto& q = in.q_hat;
+  const auto& q = in.q;
   const auto dtype = q.scalar_type();
   if (!q.device().is_cpu() || (dtype != torch::kFloat && dtype != torch::kDouble) || q.numel() == 0)
     return std::nullopt;

@@ -1,6 +1,7 @@
-// The fused CPU path of SeT self-attention's core (issue 8): from unit queries to redistributed
-// values in one loop per (batch, head) plan, with its own backward. Per plan, with the spherical
-// Gaussian kernel (DESIGN.md §2, steps 1–5):
+// The fused CPU path of SeT self-attention's core (issue 8): from the projected queries to
+// redistributed values in one loop per (batch, head) plan, with its own backward. Per plan, with
+// the spherical Gaussian kernel (DESIGN.md §2, steps 1–5):
+//   q̂ = q / ‖q‖ per row                    F::normalize's eps, without its autograd nodes
 //   κ = exp(q̂ (αẑ)ᵀ − α)                   similarity          [n, m], one product
 //   K = exp(κ ⊙ w − rowmax)                 w = π/ε, the scores' kernel
 //   u, v = T matrix-scaling iterations      P = diag(u_T) K diag(v_T)   (scaling.h)
@@ -13,8 +14,9 @@
 // [B, H, n, m] in memory, heads are read from and written to the [B, n, H·d_h] layout of the
 // projections in place, and only κ and K are kept for the backward (P is recomputed).
 // Backward per plan: ∂C = s·Pᵀ∂Y, ∂P = s·∂Y Cᵀ + V ∂Cᵀ, ∂V = P ∂C, ∂S from scaling_backward(),
-// ∂c = ∂S ⊙ w ⊙ κ, ∂q̂ = ∂c (αẑ), ∂(αẑ) = Σ_b ∂cᵀ q̂. First-order only. The backward keeps κ, the
-// cells and either K with the T iterates (unrolled) or P (implicit, memory independent of T).
+// ∂c = ∂S ⊙ w ⊙ κ, ∂q̂ = ∂c (αẑ), ∂(αẑ) = Σ_b ∂cᵀ q̂, ∂q = (∂q̂ − q̂ (q̂·∂q̂)) / ‖q‖. First-order only.
+// The backward keeps κ, the cells and either K with the T iterates (unrolled) or P (implicit,
+// memory independent of T).
 #pragma once
 
 #include "setformer/attention/options.h"
@@ -27,7 +29,7 @@
 namespace setformer::attention::detail {
 
 struct SetCoreInputs {
-  torch::Tensor q_hat;        // [B, H, n, d_h] unit rows (any strides with unit inner stride)
+  torch::Tensor q;            // [B, H, n, d_h] queries (any strides with unit inner stride)
   torch::Tensor z_scaled;     // [H, m, d_h] α · ẑ
   torch::Tensor values;       // [B, H, n, d_h] (any strides with unit inner stride)
   torch::Tensor weight;       // [B or 1, n, m] π/ε (or 1/ε without positions), positive
@@ -42,7 +44,7 @@ struct SetCoreInputs {
 };
 
 struct SetCoreResult {
-  torch::Tensor output;         // [B, n, H · d_h], differentiable in q_hat, z_scaled, values
+  torch::Tensor output;         // [B, n, H · d_h], differentiable in q, z_scaled, values
   double max_marginal_error{};  // as SinkhornReport::max_marginal_error, worst plan
   int64_t iterations{};         // Sinkhorn iterations done, most over plans
 };

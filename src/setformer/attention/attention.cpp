@@ -85,14 +85,15 @@ namespace {
 
 /// `cache.padding` extended by `t_new` tokens with padding `added` (undefined: none padded);
 /// stays undefined while nothing is padded.
-torch::Tensor extended_padding(const torch::Tensor& cached, int64_t t_old, const torch::Tensor& added,
-                               int64_t t_new, int64_t batch, const torch::Device& device) {
+torch::Tensor extended_padding(const torch::Tensor& cached, int64_t t_old,
+                               const torch::Tensor& added, int64_t t_new, int64_t batch,
+                               const torch::Device& device) {
   if (!cached.defined() && !added.defined()) return {};
   const auto none = [&](int64_t t) {
     return torch::zeros({batch, t}, torch::TensorOptions(device).dtype(torch::kBool));
   };
-  return torch::cat({cached.defined() ? cached : none(t_old), added.defined() ? added : none(t_new)},
-                    1);
+  return torch::cat(
+      {cached.defined() ? cached : none(t_old), added.defined() ? added : none(t_new)}, 1);
 }
 
 }  // namespace
@@ -111,8 +112,7 @@ void AttentionImpl::append_to_cache(AttentionCache& cache, const torch::Tensor& 
 }
 
 torch::Tensor AttentionImpl::forward_cached(const torch::Tensor& query,
-                                            const torch::Tensor& new_context,
-                                            AttentionCache& cache,
+                                            const torch::Tensor& new_context, AttentionCache& cache,
                                             const torch::Tensor& new_padding) {
   SETFORMER_CHECK(new_context.defined() || !cache.empty(),
                   "forward_cached: the cache is empty and no new context was given");

@@ -86,8 +86,7 @@ torch::Tensor SoftmaxAttentionImpl::forward_cached(const torch::Tensor& query,
   SETFORMER_CHECK(cache.keys.size(0) == query.size(0),
                   "cached attention: the cache holds {} sequences, the query {}",
                   cache.keys.size(0), query.size(0));
-  return combine(split_heads(w_q_(query)), cache.keys, cache.values,
-                 Mask().padding(cache.padding));
+  return combine(split_heads(w_q_(query)), cache.keys, cache.values, Mask().padding(cache.padding));
 }
 
 }  // namespace setformer::attention

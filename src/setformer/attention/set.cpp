@@ -202,7 +202,7 @@ std::optional<torch::Tensor> SetAttentionImpl::fused_self_attention(const torch:
       (is_training() && options_.dropout() > 0.0) || !x.device().is_cpu())
     return std::nullopt;
   namespace F = torch::nn::functional;
-  const auto unit = F::NormalizeFuncOptions().dim(-1).eps(1e-12);
+  const auto unit = F::NormalizeFuncOptions().dim(-1).eps(kNormFloor);
   const int64_t batch = x.size(0), n = x.size(1), m = o.num_references();
   const auto opts = x.options();
   detail::SetCoreInputs in;

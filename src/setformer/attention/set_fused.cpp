@@ -1,6 +1,7 @@
 #include "setformer/attention/set_fused.h"
 
 #include "setformer/attention/scaling.h"
+#include "setformer/attention/similarity.h"
 #include "setformer/attention/sinkhorn_fused.h"
 #include "setformer/core/batched_matmul.h"
 
@@ -72,11 +73,10 @@ ScalingPlan<T> scaling_of(const Shape& d, const Operands<T>& x, int64_t b, const
   return {d.n, d.m, d.iterations, x.a + b * d.n, x.b, st.k, st.u, st.v, st.all_iterates};
 }
 
-/// 1 / max(‖q_i‖, 1e-12) for the query row q_i [d_h]: F::normalize's scale, whose eps the
-/// composition uses too.
+/// 1 / max(‖q_i‖, kNormFloor) for the query row q_i [d_h]: F::normalize's scale.
 template <typename T>
 T inverse_norm(const T* q_row, int64_t dh) {
-  return T(1) / std::max(std::sqrt(dot(q_row, q_row, dh)), T(1e-12));
+  return T(1) / std::max(std::sqrt(dot(q_row, q_row, dh)), T(kNormFloor));
 }
 
 /// Forward of plan p = b·H + h into its slice of `out` ([B, n, H·d_h]). Writes the plan's
@@ -113,11 +113,11 @@ void forward_plan(const Shape& d, const Operands<T>& x, int64_t p, const PlanSta
 }
 
 /// Backward of plan p: ∂q and ∂V into their [B, n, H·d_h] slices, ∂(αẑ) of this plan into
-/// grad_z [m, d_h]. `spare` and `work` are [n, m] scratch, `grad_cells` [m, d_h].
+/// grad_z [m, d_h]. `spare` and `work` are [n, m] scratch, `grad_cells` [m, d_h], `r` [n].
 template <typename T>
 void backward_plan(const Shape& d, const Operands<T>& x, int64_t p, const PlanState<T>& st,
                    bool implicit, const Heads<T>& grad_out, const Heads<T>& grad_q,
-                   const Heads<T>& grad_v, T* grad_z, T* spare, T* work, T* grad_cells) {
+                   const Heads<T>& grad_v, T* grad_z, T* spare, T* work, T* grad_cells, T* r) {
   const int64_t b = p / d.heads, h = p % d.heads, n = d.n, m = d.m, dh = d.dh;
   const T s = x.scale[b];
   const T* w = x.w + (d.batched_weight ? b * n * m : 0);
@@ -140,7 +140,6 @@ void backward_plan(const Shape& d, const Operands<T>& x, int64_t p, const PlanSt
   // ∂c = ∂S ⊙ w ⊙ κ, with row i scaled by r_i = 1/‖q_i‖: then ∂c·(αẑ) is g_i = r_i ∂q̂_i and
   // ∂cᵀ q (raw queries) is ∂(αẑ) = Σ_i ∂c_i q̂_i.
   const T* q = x.q.at(b, h);
-  std::vector<T> r(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
     r[i] = inverse_norm(q + i * x.q.sn, dh);
     T* g_row = grad_s + i * m;
@@ -157,7 +156,7 @@ void backward_plan(const Shape& d, const Operands<T>& x, int64_t p, const PlanSt
   for (int64_t i = 0; i < n; ++i) {
     const T* q_row = q + i * x.q.sn;
     T* g_row = gq + i * grad_q.sn;
-    if (r[i] >= T(1e12)) continue;
+    if (r[i] >= T(1) / T(kNormFloor)) continue;
     axpy(-r[i] * r[i] * dot(q_row, g_row, dh), q_row, g_row, dh);
   }
 }
@@ -298,13 +297,14 @@ struct SetCore : torch::autograd::Function<SetCore> {
       scalar_t* gz = grad_z.data_ptr<scalar_t>();
       at::parallel_for(0, d.plans(), 1, [&](int64_t begin, int64_t end) {
         const StateTensors scratch = scratch_state(d, &st, opts);
-        auto buffers = torch::empty({2 * d.n * d.m + d.m * d.dh}, opts);
+        auto buffers = torch::empty({2 * d.n * d.m + d.m * d.dh + d.n}, opts);
         scalar_t* spare = buffers.data_ptr<scalar_t>();
         scalar_t* work = spare + d.n * d.m;
         scalar_t* grad_cells = work + d.n * d.m;
+        scalar_t* row_scale = grad_cells + d.m * d.dh;
         for (int64_t p = begin; p < end; ++p)
           backward_plan(d, x, p, state_slice<scalar_t>(&st, scratch, p), implicit, gy, gq, gv,
-                        gz + p * d.m * d.dh, spare, work, grad_cells);
+                        gz + p * d.m * d.dh, spare, work, grad_cells, row_scale);
       });
     });
     // [B, n, H·d_h] seen as [B, H, n, d_h], the inputs' logical shape.

@@ -11,7 +11,7 @@ torch::Tensor similarity(const torch::Tensor& q, const torch::Tensor& z, Similar
   switch (kernel) {
     case SimilarityKernel::spherical_gaussian: {
       namespace F = torch::nn::functional;
-      const auto opts = F::NormalizeFuncOptions().dim(-1).eps(1e-12);
+      const auto opts = F::NormalizeFuncOptions().dim(-1).eps(kNormFloor);
       // α folded into the (small) reference side; in place, since the product is a temporary.
       const auto scaled_cosine =
           batched_matmul(F::normalize(q, opts), (alpha * F::normalize(z, opts)).transpose(-2, -1));

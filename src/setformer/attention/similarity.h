@@ -8,6 +8,10 @@
 
 namespace setformer::attention {
 
+/// The spherical kernel's floor on ‖q‖ and ‖z‖ when it normalises them (F::normalize's eps):
+/// the composition, SetAttentionImpl and the fused core all use this one.
+constexpr double kNormFloor = 1e-12;
+
 /// κ(q_i, z_j) for every pair: q [..., n, d_h], z [..., m, d_h] -> [..., n, m].
 ///   spherical_gaussian  exp(α(<q̂, ẑ> − 1)),  gaussian  exp(−(α/2)‖q − z‖²),  dot  <q, z>/√d_h.
 torch::Tensor similarity(const torch::Tensor& q, const torch::Tensor& z, SimilarityKernel kernel,

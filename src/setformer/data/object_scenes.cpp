@@ -213,37 +213,53 @@ bool shade_clevr(const ClevrObject& o, double u, double v, Rgb& out) {
   return true;
 }
 
-void draw_clevr(Canvas& canvas, int64_t count, Random& rng, std::vector<ClevrObject>& objects) {
-  const double s = static_cast<double>(canvas.size);
-  for (int64_t id = 1; id <= count; ++id) {
-    for (int attempt = 0;; ++attempt) {
-      SETFORMER_CHECK(attempt < 10000, "clevr: cannot place {} objects in a {}×{} image", count,
-                      canvas.size, canvas.size);
-      ClevrObject o{static_cast<int>(rng.integer(0, 2)),
-                    static_cast<int>(rng.integer(0, 1)),
-                    static_cast<int>(rng.integer(0, 1)),
-                    static_cast<int>(rng.integer(0, 7)),
-                    0,
-                    0,
-                    0,
-                    rng.uniform(0, M_PI / 2)};
-      o.radius = (o.size == 0 ? 0.07 : 0.12) * s;
-      // 1.15 r bounds every shape (the cube's corners reach 0.8·√2 r); one pixel between objects.
-      const double bound = 1.15 * o.radius;
-      o.cx = rng.uniform(bound + 1, s - bound - 1);
-      o.cy = rng.uniform(bound + 1, s - bound - 1);
-      bool free = true;
-      for (const auto& other : objects) {
-        const double d = std::hypot(o.cx - other.cx, o.cy - other.cy);
-        if (d < bound + 1.15 * other.radius + 1) free = false;
+/// Places `count` objects without overlap. Sequential random placement can jam: with ten objects,
+/// about half of them large, the first few can leave no room for the last in a 64×64 image. Then
+/// the whole scene is drawn again from the same generator (rejection sampling of feasible
+/// scenes), so a scene that placed at the first try is the one it always was.
+std::vector<ClevrObject> place_clevr(int64_t size, int64_t count, Random& rng) {
+  const double s = static_cast<double>(size);
+  constexpr int kAttemptsPerObject = 10000;
+  constexpr int kScenes = 100;
+  for (int scene = 0; scene < kScenes; ++scene) {
+    std::vector<ClevrObject> objects;
+    while (static_cast<int64_t>(objects.size()) < count) {
+      bool placed = false;
+      for (int attempt = 0; attempt < kAttemptsPerObject && !placed; ++attempt) {
+        ClevrObject o{static_cast<int>(rng.integer(0, 2)),
+                      static_cast<int>(rng.integer(0, 1)),
+                      static_cast<int>(rng.integer(0, 1)),
+                      static_cast<int>(rng.integer(0, 7)),
+                      0,
+                      0,
+                      0,
+                      rng.uniform(0, M_PI / 2)};
+        o.radius = (o.size == 0 ? 0.07 : 0.12) * s;
+        // 1.15 r bounds every shape (the cube's corners reach 0.8·√2 r); one pixel between
+        // objects.
+        const double bound = 1.15 * o.radius;
+        o.cx = rng.uniform(bound + 1, s - bound - 1);
+        o.cy = rng.uniform(bound + 1, s - bound - 1);
+        placed = std::all_of(objects.begin(), objects.end(), [&](const ClevrObject& other) {
+          return std::hypot(o.cx - other.cx, o.cy - other.cy) >= bound + 1.15 * other.radius + 1;
+        });
+        if (placed) objects.push_back(o);
       }
-      if (!free) continue;
-      objects.push_back(o);
-      canvas.paint(id, [&](double x, double y, Rgb& out) {
-        return shade_clevr(o, (x - o.cx) / o.radius, (y - o.cy) / o.radius, out);
-      });
-      break;
+      if (!placed) break;
     }
+    if (static_cast<int64_t>(objects.size()) == count) return objects;
+  }
+  throw std::runtime_error(fmt::format(
+      "clevr: cannot place {} objects in a {}×{} image in {} tries", count, size, size, kScenes));
+}
+
+void draw_clevr(Canvas& canvas, int64_t count, Random& rng, std::vector<ClevrObject>& objects) {
+  objects = place_clevr(canvas.size, count, rng);
+  for (size_t i = 0; i < objects.size(); ++i) {
+    const ClevrObject& o = objects[i];
+    canvas.paint(static_cast<int64_t>(i) + 1, [&](double x, double y, Rgb& out) {
+      return shade_clevr(o, (x - o.cx) / o.radius, (y - o.cy) / o.radius, out);
+    });
   }
 }
 

@@ -79,13 +79,16 @@ bool covers(const Placed& p, int64_t x, int64_t y) {
   return false;
 }
 
-void draw_tetrominoes(Canvas& canvas, int64_t count, Random& rng) {
+/// Tries per object of sequential placement before the scene counts as jammed (draw_placed).
+constexpr int kAttemptsPerObject = 10000;
+
+/// False when the pieces placed first leave no room for the next one (draw_placed redraws).
+bool draw_tetrominoes(Canvas& canvas, int64_t count, Random& rng) {
   static const auto orientations = tetromino_orientations();
   const int64_t s = canvas.size;
   for (int64_t id = 1; id <= count; ++id) {
     for (int attempt = 0;; ++attempt) {
-      SETFORMER_CHECK(attempt < 10000, "tetrominoes: cannot place {} pieces in a {}×{} image",
-                      count, s, s);
+      if (attempt == kAttemptsPerObject) return false;
       Placed p{&orientations[static_cast<size_t>(rng.integer(0, 18))], 0, 0,
                static_cast<int>(rng.integer(0, 5))};
       int rows = 0, cols = 0;
@@ -112,6 +115,7 @@ void draw_tetrominoes(Canvas& canvas, int64_t count, Random& rng) {
       break;
     }
   }
+  return true;
 }
 
 // ---- multi-dSprites -------------------------------------------------------------------------
@@ -213,54 +217,51 @@ bool shade_clevr(const ClevrObject& o, double u, double v, Rgb& out) {
   return true;
 }
 
-/// Places `count` objects without overlap. Sequential random placement can jam: with ten objects,
-/// about half of them large, the first few can leave no room for the last in a 64×64 image. Then
-/// the whole scene is drawn again from the same generator (rejection sampling of feasible
-/// scenes), so a scene that placed at the first try is the one it always was.
-std::vector<ClevrObject> place_clevr(int64_t size, int64_t count, Random& rng) {
-  const double s = static_cast<double>(size);
-  constexpr int kAttemptsPerObject = 10000;
-  constexpr int kScenes = 100;
-  for (int scene = 0; scene < kScenes; ++scene) {
-    std::vector<ClevrObject> objects;
-    while (static_cast<int64_t>(objects.size()) < count) {
-      bool placed = false;
-      for (int attempt = 0; attempt < kAttemptsPerObject && !placed; ++attempt) {
-        ClevrObject o{static_cast<int>(rng.integer(0, 2)),
-                      static_cast<int>(rng.integer(0, 1)),
-                      static_cast<int>(rng.integer(0, 1)),
-                      static_cast<int>(rng.integer(0, 7)),
-                      0,
-                      0,
-                      0,
-                      rng.uniform(0, M_PI / 2)};
-        o.radius = (o.size == 0 ? 0.07 : 0.12) * s;
-        // 1.15 r bounds every shape (the cube's corners reach 0.8·√2 r); one pixel between
-        // objects.
-        const double bound = 1.15 * o.radius;
-        o.cx = rng.uniform(bound + 1, s - bound - 1);
-        o.cy = rng.uniform(bound + 1, s - bound - 1);
-        placed = std::all_of(objects.begin(), objects.end(), [&](const ClevrObject& other) {
-          return std::hypot(o.cx - other.cx, o.cy - other.cy) >= bound + 1.15 * other.radius + 1;
-        });
-        if (placed) objects.push_back(o);
-      }
-      if (!placed) break;
+/// False when the objects placed first leave no room for the next one (draw_placed redraws).
+bool draw_clevr(Canvas& canvas, int64_t count, Random& rng, std::vector<ClevrObject>& objects) {
+  const double s = static_cast<double>(canvas.size);
+  for (int64_t id = 1; id <= count; ++id) {
+    for (int attempt = 0;; ++attempt) {
+      if (attempt == kAttemptsPerObject) return false;
+      ClevrObject o{static_cast<int>(rng.integer(0, 2)),
+                    static_cast<int>(rng.integer(0, 1)),
+                    static_cast<int>(rng.integer(0, 1)),
+                    static_cast<int>(rng.integer(0, 7)),
+                    0,
+                    0,
+                    0,
+                    rng.uniform(0, M_PI / 2)};
+      o.radius = (o.size == 0 ? 0.07 : 0.12) * s;
+      // 1.15 r bounds every shape (the cube's corners reach 0.8·√2 r); one pixel between objects.
+      const double bound = 1.15 * o.radius;
+      o.cx = rng.uniform(bound + 1, s - bound - 1);
+      o.cy = rng.uniform(bound + 1, s - bound - 1);
+      const bool free = std::all_of(objects.begin(), objects.end(), [&](const ClevrObject& other) {
+        return std::hypot(o.cx - other.cx, o.cy - other.cy) >= bound + 1.15 * other.radius + 1;
+      });
+      if (!free) continue;
+      objects.push_back(o);
+      canvas.paint(id, [&](double x, double y, Rgb& out) {
+        return shade_clevr(o, (x - o.cx) / o.radius, (y - o.cy) / o.radius, out);
+      });
+      break;
     }
-    if (static_cast<int64_t>(objects.size()) == count) return objects;
   }
-  throw std::runtime_error(fmt::format(
-      "clevr: cannot place {} objects in a {}×{} image in {} tries", count, size, size, kScenes));
+  return true;
 }
 
-void draw_clevr(Canvas& canvas, int64_t count, Random& rng, std::vector<ClevrObject>& objects) {
-  objects = place_clevr(canvas.size, count, rng);
-  for (size_t i = 0; i < objects.size(); ++i) {
-    const ClevrObject& o = objects[i];
-    canvas.paint(static_cast<int64_t>(i) + 1, [&](double x, double y, Rgb& out) {
-      return shade_clevr(o, (x - o.cx) / o.radius, (y - o.cy) / o.radius, out);
-    });
+/// Sequential random placement can jam: the objects placed first can leave no room for the last
+/// (ten CLEVR objects, about half of them large, in 64×64). Then `draw` (which starts from a
+/// fresh canvas) runs again on the same generator: rejection sampling of feasible scenes, and a
+/// scene that placed at the first try is the one it always was.
+template <typename Draw>
+void draw_placed(const char* what, int64_t count, int64_t size, const Draw& draw) {
+  constexpr int kScenes = 100;
+  for (int scene = 0; scene < kScenes; ++scene) {
+    if (draw()) return;
   }
+  throw std::runtime_error(fmt::format("{}: cannot place {} objects in a {}×{} image in {} tries",
+                                       what, count, size, size, kScenes));
 }
 
 struct KindDefaults {
@@ -351,7 +352,10 @@ SceneBatch scene_batch(const SceneOptions& options, uint64_t seed, int64_t first
     Canvas canvas(s, background);
     switch (o.kind()) {
       case SceneKind::tetrominoes:
-        draw_tetrominoes(canvas, count, rng);
+        draw_placed("tetrominoes", count, s, [&] {
+          canvas = Canvas(s, background);
+          return draw_tetrominoes(canvas, count, rng);
+        });
         break;
       case SceneKind::multi_dsprites:
         // Redrawn until every sprite keeps at least 8 visible pixels under the later ones.
@@ -366,15 +370,18 @@ SceneBatch scene_batch(const SceneOptions& options, uint64_t seed, int64_t first
         }
         break;
       case SceneKind::clevr: {
-        canvas = Canvas(s, {0.6f, 0.6f, 0.58f});
-        // A floor lit from the top: a gentle vertical gradient.
-        for (int64_t y = 0; y < s; ++y) {
-          for (int64_t x = 0; x < s; ++x) {
-            canvas.rgb[static_cast<size_t>(y * s + x)] =
-                scaled({0.6f, 0.6f, 0.58f}, 1.1 - 0.25 * static_cast<double>(y) / s);
+        draw_placed("clevr", count, s, [&] {
+          canvas = Canvas(s, {0.6f, 0.6f, 0.58f});
+          // A floor lit from the top: a gentle vertical gradient.
+          for (int64_t y = 0; y < s; ++y) {
+            for (int64_t x = 0; x < s; ++x) {
+              canvas.rgb[static_cast<size_t>(y * s + x)] =
+                  scaled({0.6f, 0.6f, 0.58f}, 1.1 - 0.25 * static_cast<double>(y) / s);
+            }
           }
-        }
-        draw_clevr(canvas, count, rng, objects);
+          objects.clear();
+          return draw_clevr(canvas, count, rng, objects);
+        });
         auto props = out.properties[b];
         for (size_t i = 0; i < objects.size(); ++i) {
           const auto& ob = objects[i];

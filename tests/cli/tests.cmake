@@ -113,6 +113,11 @@ add_test(NAME cli.slots_table_with_eval
                  ${CLI_OUT}/slots_k6/summary.json)
 set_tests_properties(cli.slots_table_with_eval PROPERTIES FIXTURES_REQUIRED slots_evaluated
                      PASS_REGULAR_EXPRESSION "\\| Slot Attention, K = 6, T = 5 +\\| 6 / 5 +\\| -?[0-9.]+ +\\| 99\\.5 ")
+# slots scenes: the picture of generated test scenes, each CLEVR-like object printed in words.
+add_test(NAME cli.slots_scenes
+         COMMAND setformer slots scenes --dataset clevr --count 3 --out ${CLI_OUT}/scenes.png)
+set_tests_properties(cli.slots_scenes PROPERTIES PASS_REGULAR_EXPRESSION
+                     "scene 2: [3-6] objects: (small|large) (rubber|metal) [a-z]+ (cube|sphere|cylinder) at \\(0\\.[0-9]+, 0\\.[0-9]+\\).*wrote .*scenes.png")
 set_tests_properties(cli.slots_table PROPERTIES FIXTURES_REQUIRED slots_trained
                      PASS_REGULAR_EXPRESSION "\\| Slot Attention +\\| 4 / 3 +\\| -?[0-9.]+ +\\| 99\\.5 ")
 
@@ -234,6 +239,8 @@ cli_error(sets_bad_layer "model.encoder[1] = 'lstm' is not a layer"
           sets train --encoder sab,lstm --out ${CLI_OUT}/never)
 cli_error(slots_bad_dataset "data.dataset = 'clevr6' is not valid; expected tetrominoes"
           slots train --dataset clevr6 --out ${CLI_OUT}/never)
+cli_error(slots_scenes_bad_count "--count = 0 must be 1..64"
+          slots scenes --count 0 --out ${CLI_OUT}/never.png)
 cli_error(slots_too_few_slots "model.slots = 4 cannot predict scenes of up to 6 objects"
           slots train --task set_prediction --dataset clevr --slots 4 --out ${CLI_OUT}/never)
 cli_error(sets_dry_run_bad_key "bad_key_sets.toml: unknown key 'model.encdoer'"

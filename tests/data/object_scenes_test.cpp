@@ -110,6 +110,38 @@ TEST(ObjectScenes, ClevrTargetsDescribeTheObjectsDrawn) {
   }
 }
 
+/// A target row with the given one-hot indices (ClevrLayout's order).
+torch::Tensor object_row(float x, float y, int64_t size, int64_t material, int64_t shape,
+                         int64_t colour) {
+  auto row = torch::zeros({ClevrLayout::kFeatures});
+  row[0] = x;
+  row[1] = y;
+  int64_t at = ClevrLayout::kCoordinates;
+  row[at + size] = 1;
+  at += ClevrLayout::kSizes;
+  row[at + material] = 1;
+  at += ClevrLayout::kMaterials;
+  row[at + shape] = 1;
+  at += ClevrLayout::kShapes;
+  row[at + colour] = 1;
+  row[-1] = 1;
+  return row;
+}
+
+TEST(ObjectScenes, ClevrObjectRowsInWords) {
+  // Sizes (small, large), materials (rubber, metal), shapes (cube, sphere, cylinder), colours
+  // (gray, red, blue, green, brown, purple, cyan, yellow): the generator's index order.
+  EXPECT_EQ(describe_clevr_object(object_row(0.25f, 0.5f, 1, 1, 1, 6)),
+            "large metal cyan sphere at (0.25, 0.50)");
+  EXPECT_EQ(describe_clevr_object(object_row(0.9f, 0.1f, 0, 0, 2, 1)),
+            "small rubber red cylinder at (0.90, 0.10)");
+  EXPECT_EQ(describe_clevr_object(object_row(0.5f, 0.5f, 0, 1, 0, 7)),
+            "small metal yellow cube at (0.50, 0.50)");
+  EXPECT_EQ(describe_clevr_object(torch::zeros({ClevrLayout::kFeatures})), "");  // padding
+  testing::expect_invalid_argument([] { describe_clevr_object(torch::zeros({19})); },
+                                   "a row of 18 features");
+}
+
 TEST(ObjectScenes, ClevrPlacesTenObjectsWhereTheFirstPlacementJams) {
   // Scene 2150 of seed 0 with ten objects leaves no room for its last object at the first try
   // (found by scanning 20 000 scenes; two jammed). Training on CLEVR10 stopped there before the

@@ -1,7 +1,7 @@
 // The Slot Attention experiments: a short object-discovery run that learns to reconstruct better
 // than a blank image and draws its pictures, exact resumption, a set-prediction run with its AP
-// metrics, the results table beside the paper's figures, and configuration errors that name
-// the field.
+// metrics, the results table beside the paper's figures, the picture of generated scenes, and
+// configuration errors that name the field.
 #include "setformer/train/slot_experiments.h"
 
 #include "setformer/core/files.h"
@@ -13,6 +13,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 namespace setformer::train {
@@ -109,6 +111,67 @@ TEST(SlotExperiment, SetPredictionReportsAveragePrecisionPerThreshold) {
   const auto md = write_slot_table({(dir.root() / "clevr" / "summary.json").string()},
                                    (dir.root() / "table").string(), "cmd");
   EXPECT_NE(md.find("| 94.3 "), std::string::npos) << md;  // Table 3, AP∞ of Slot Attention
+}
+
+TEST(SlotExperiment, SceneSamplesShowEachImageAboveItsInstanceMap) {
+  const auto byte = [](float v) {  // an image value in [−1, 1] as the picture's 0..255
+    return static_cast<uint8_t>(std::lround(std::clamp((v + 1) / 2, 0.0f, 1.0f) * 255));
+  };
+  for (const auto kind :
+       {data::SceneKind::tetrominoes, data::SceneKind::multi_dsprites, data::SceneKind::clevr}) {
+    const auto batch = data::scene_batch(kind, 5, 10, 3);
+    const auto picture = draw_scene_samples(batch, "scenes");
+    const int64_t s = batch.images.size(2);
+    const SceneSampleLayout at(s);
+    ASSERT_EQ(picture.width(), at.left + 3 * (at.tile + at.gap));
+    int64_t object_pixels = 0;
+    for (int64_t i = 0; i < 3; ++i) {
+      const auto image_i = batch.images[i], ids_i = batch.instances[i];
+      const auto image = image_i.accessor<float, 3>();
+      const auto ids = ids_i.accessor<int64_t, 2>();
+      for (int y = 0; y < s; ++y) {
+        for (int x = 0; x < s; ++x) {
+          // The square's last pixel: a tile drawn one pixel off would fail at its edge.
+          const int px =
+              at.left + static_cast<int>(i) * (at.tile + at.gap) + x * at.zoom + at.zoom - 1;
+          const int py = at.top + y * at.zoom + at.zoom - 1;
+          const auto shown = picture.at(px, py);
+          ASSERT_EQ(shown.r, byte(image[0][y][x])) << i << " " << x << " " << y;
+          ASSERT_EQ(shown.g, byte(image[1][y][x]));
+          ASSERT_EQ(shown.b, byte(image[2][y][x]));
+          const auto object = picture.at(px, py + at.tile + at.gap);
+          const int64_t id = ids[y][x];
+          const io::Rgb expected = id == 0 ? io::Rgb{0, 0, 0} : io::palette(id - 1);
+          ASSERT_EQ(object.r, expected.r) << i << " " << x << " " << y << " id " << id;
+          ASSERT_EQ(object.g, expected.g);
+          ASSERT_EQ(object.b, expected.b);
+          object_pixels += id > 0;
+        }
+      }
+    }
+    EXPECT_GT(object_pixels, 0);
+  }
+}
+
+TEST(SlotExperiment, SceneSamplesAreWrittenWithTheirObjectsInWords) {
+  const testing::TempDir dir;
+  SceneSampleOptions o;
+  o.dataset = "clevr";
+  o.count = 2;
+  o.out = dir.path("scenes.png");
+  const auto lines = write_scene_samples(o);
+  ASSERT_EQ(lines.size(), 2u);
+  const auto batch = data::scene_batch(data::SceneKind::clevr, o.seed, 0, 2);
+  EXPECT_EQ(
+      lines[0].rfind(fmt::format("scene 0: {} objects: ", batch.counts[0].item<int64_t>()), 0), 0u)
+      << lines[0];
+  EXPECT_NE(lines[0].find(data::describe_clevr_object(batch.properties[0][0])), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(o.out));
+  o.dataset = "clevr6";
+  testing::expect_invalid_argument([&] { write_scene_samples(o); }, "--dataset = 'clevr6'");
+  o.dataset = "clevr";
+  o.count = 0;
+  testing::expect_invalid_argument([&] { write_scene_samples(o); }, "--count = 0");
 }
 
 TEST(SlotExperiment, ConfigErrorsNameTheField) {

@@ -119,6 +119,34 @@ void add_slots_eval(CLI::App& slots) {
   });
 }
 
+void add_slots_scenes(CLI::App& slots) {
+  auto options = std::make_shared<train::SceneSampleOptions>();
+  auto* cmd = slots.add_subcommand(
+      "scenes",
+      "Picture of generated scenes and their instance maps (the test images by default), with "
+      "each scene's objects printed");
+  cmd->add_option("--dataset", options->dataset, "tetrominoes | multi_dsprites | clevr")
+      ->capture_default_str();
+  cmd->add_option("--image-size", options->image_size, "Image side (0: the dataset's)")
+      ->capture_default_str();
+  cmd->add_option("--min-objects", options->min_objects,
+                  "Fewest objects per image (0: the dataset's)")
+      ->capture_default_str();
+  cmd->add_option("--max-objects", options->max_objects,
+                  "Most objects per image (0: the dataset's; at most 10)")
+      ->capture_default_str();
+  cmd->add_option("--seed", options->seed,
+                  "Stream of scenes (the default is the test images' seed; training uses run.seed)")
+      ->capture_default_str();
+  cmd->add_option("--first", options->first, "Index of the first scene")->capture_default_str();
+  cmd->add_option("--count", options->count, "Scenes drawn (1..64)")->capture_default_str();
+  cmd->add_option("--out", options->out, "PNG file written")->capture_default_str();
+  cmd->callback([options] {
+    for (const auto& line : train::write_scene_samples(*options)) fmt::print("{}\n", line);
+    fmt::print("wrote {}\n", options->out);
+  });
+}
+
 void add_slots_table(CLI::App& slots) {
   add_table_command(slots,
                     "Results table of one task and dataset (<out>.md, <out>.json) from runs' "
@@ -135,6 +163,7 @@ void add_slots_command(CLI::App& app) {
   slots->require_subcommand(1);
   add_slots_train(*slots);
   add_slots_eval(*slots);
+  add_slots_scenes(*slots);
   add_slots_table(*slots);
 }
 

@@ -328,6 +328,30 @@ SceneOptions SceneOptions::resolved() const {
   return o;
 }
 
+std::string describe_clevr_object(const torch::Tensor& row) {
+  SETFORMER_CHECK(row.dim() == 1 && row.size(0) == ClevrLayout::kFeatures,
+                  "clevr object: expected a row of {} features, got shape {}",
+                  ClevrLayout::kFeatures, shape_string(row.sizes()));
+  const auto r = row.to(torch::kCPU, torch::kFloat).contiguous();
+  if (r[-1].item<float>() < 0.5f) return "";
+  // The one-hot groups in ClevrLayout's order; names in the generator's index order.
+  const std::array<const char*, ClevrLayout::kSizes> sizes{"small", "large"};
+  const std::array<const char*, ClevrLayout::kMaterials> materials{"rubber", "metal"};
+  const std::array<const char*, ClevrLayout::kShapes> shapes{"cube", "sphere", "cylinder"};
+  const std::array<const char*, ClevrLayout::kColours> colours{"gray",  "red",    "blue", "green",
+                                                               "brown", "purple", "cyan", "yellow"};
+  int64_t at = ClevrLayout::kCoordinates;
+  const auto pick = [&](int64_t width) {
+    const auto index = r.slice(0, at, at + width).argmax().item<int64_t>();
+    at += width;
+    return static_cast<size_t>(index);
+  };
+  const size_t size = pick(ClevrLayout::kSizes), material = pick(ClevrLayout::kMaterials),
+               shape = pick(ClevrLayout::kShapes), colour = pick(ClevrLayout::kColours);
+  return fmt::format("{} {} {} {} at ({:.2f}, {:.2f})", sizes[size], materials[material],
+                     colours[colour], shapes[shape], r[0].item<float>(), r[1].item<float>());
+}
+
 SceneBatch scene_batch(const SceneOptions& options, uint64_t seed, int64_t first_index,
                        int64_t batch) {
   const SceneOptions o = options.resolved();

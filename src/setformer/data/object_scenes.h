@@ -62,6 +62,10 @@ struct ClevrLayout {
   static constexpr int64_t kFeatures = kCoordinates + kSizes + kMaterials + kShapes + kColours + 1;
 };
 
+/// One CLEVR-like target row [ClevrLayout::kFeatures] in words: "large metal red cube at (0.41,
+/// 0.63)"; empty for a padding row.
+std::string describe_clevr_object(const torch::Tensor& row);
+
 struct SceneBatch {
   torch::Tensor images;      // [B, 3, S, S] float in [−1, 1]
   torch::Tensor instances;   // [B, S, S] int64: 0 = background, i = the i-th object drawn

@@ -130,16 +130,20 @@ void draw_tile(io::Image& image, int x, int y, const torch::Tensor& rgb, int zoo
   }
 }
 
-/// Each pixel in the palette colour of the slot whose mask is largest there. masks [K, 1, S, S].
-torch::Tensor combined_mask(const torch::Tensor& masks) {
-  const auto winner = masks.squeeze(1).argmax(0);  // [S, S]
-  const int64_t k = masks.size(0);
+/// The first k palette colours as [k, 3] in [0, 1].
+torch::Tensor palette_colours(int64_t k) {
   auto colours = torch::empty({k, 3});
   for (int64_t i = 0; i < k; ++i) {
     const auto c = io::palette(static_cast<size_t>(i));
     colours[i] = torch::tensor({c.r / 255.0f, c.g / 255.0f, c.b / 255.0f});
   }
-  return colours.index({winner}).permute({2, 0, 1});
+  return colours;
+}
+
+/// Each pixel in the palette colour of the slot whose mask is largest there. masks [K, 1, S, S].
+torch::Tensor combined_mask(const torch::Tensor& masks) {
+  const auto winner = masks.squeeze(1).argmax(0);  // [S, S]
+  return palette_colours(masks.size(0)).index({winner}).permute({2, 0, 1});
 }
 
 /// The paper's Figure 3 (a): per test image, the image, its reconstruction, the combined mask and
@@ -238,6 +242,60 @@ void draw_set_predictions(const std::string& path, const std::string& title,
   }
   image.save_png(path);
 }
+
+}  // namespace
+
+SceneSampleLayout::SceneSampleLayout(int64_t image_size)
+    : zoom(std::max(1, static_cast<int>(128 / image_size))),
+      tile(static_cast<int>(image_size) * zoom) {}
+
+io::Image draw_scene_samples(const data::SceneBatch& batch, const std::string& title) {
+  check_shape(batch.images, "scene images", {-1, 3, -1, -1}, "[B, 3, S, S]");
+  const int64_t n = batch.images.size(0), s = batch.images.size(2);
+  check_shape(batch.instances, "scene instances", {n, s, s}, "[B, S, S]");
+  const SceneSampleLayout at(s);
+  io::Image image(at.left + static_cast<int>(n) * (at.tile + at.gap),
+                  at.top + 2 * (at.tile + at.gap));
+  image.text(at.gap, 6, title, {0, 0, 0});
+  image.text(at.gap, at.top + at.tile / 2, "image", {0, 0, 0});
+  image.text(at.gap, at.top + at.tile + at.gap + at.tile / 2, "objects", {0, 0, 0});
+  // Row 0, the background, black; instance i in palette colour i − 1.
+  const auto colours =
+      torch::cat({torch::zeros({1, 3}), palette_colours(batch.instances.max().item<int64_t>())});
+  for (int64_t i = 0; i < n; ++i) {
+    const int x = at.left + static_cast<int>(i) * (at.tile + at.gap);
+    draw_tile(image, x, at.top, ((batch.images[i] + 1) / 2).clamp(0, 1), at.zoom);
+    draw_tile(image, x, at.top + at.tile + at.gap,
+              colours.index({batch.instances[i]}).permute({2, 0, 1}), at.zoom);
+  }
+  return image;
+}
+
+std::vector<std::string> write_scene_samples(const SceneSampleOptions& o) {
+  SETFORMER_CHECK(o.count >= 1 && o.count <= 64, "scenes: --count = {} must be 1..64", o.count);
+  const auto scenes = data::SceneOptions(parse_enum<data::SceneKind>("--dataset", o.dataset))
+                          .image_size(o.image_size)
+                          .min_objects(o.min_objects)
+                          .max_objects(o.max_objects);
+  const auto batch = data::scene_batch(scenes, o.seed, o.first, o.count);
+  draw_scene_samples(batch, fmt::format("{}, seed {}, scenes {}..{}", o.dataset, o.seed, o.first,
+                                        o.first + o.count - 1))
+      .save_png(o.out);
+  std::vector<std::string> lines;
+  for (int64_t i = 0; i < o.count; ++i) {
+    auto line = fmt::format("scene {}: {} objects", o.first + i, batch.counts[i].item<int64_t>());
+    if (batch.properties.defined()) {
+      for (int64_t j = 0; j < batch.properties.size(1); ++j) {
+        const auto object = data::describe_clevr_object(batch.properties[i][j]);
+        if (!object.empty()) line += (j == 0 ? ": " : "; ") + object;
+      }
+    }
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+namespace {
 
 // ---- evaluation --------------------------------------------------------------------------------
 

@@ -5,6 +5,8 @@
 // test images every row shares, tabulated beside the paper's figures.
 #pragma once
 
+#include "setformer/data/object_scenes.h"
+#include "setformer/io/plot.h"
 #include "setformer/models/slot_models.h"
 #include "setformer/train/trainer.h"
 
@@ -113,6 +115,32 @@ nlohmann::json evaluate_slot_checkpoint(const std::string& checkpoint,
 /// ", " ("Slot Attention", "Slot MLP"); empty when the paper has none.
 nlohmann::json slot_paper_figures(const std::string& task, const std::string& dataset,
                                   const std::string& row);
+
+/// Where draw_scene_samples puts scene i: its image tile's top-left corner at
+/// (left + i·(tile + gap), top), its instance map's at (left + i·(tile + gap), top + tile + gap);
+/// each pixel of an S×S scene is a zoom×zoom square.
+struct SceneSampleLayout {
+  int zoom, tile, gap = 6, left = 64, top = 22;
+  explicit SceneSampleLayout(int64_t image_size);
+};
+
+/// Generated scenes as one picture (`setformer slots scenes`), to see the data a row trains on:
+/// a column per scene, the image above and its instance map below (instance i in palette colour
+/// i − 1, the background black). batch: from data::scene_batch.
+io::Image draw_scene_samples(const data::SceneBatch& batch, const std::string& title);
+
+struct SceneSampleOptions {
+  std::string dataset = "tetrominoes";                       // tetrominoes | multi_dsprites | clevr
+  int64_t image_size = 0, min_objects = 0, max_objects = 0;  // 0: the dataset's
+  uint64_t seed = 20200619;  // the test images' seed (SlotExperimentConfig::test_seed)
+  int64_t first = 0, count = 8;
+  std::string out = "scenes.png";
+};
+
+/// Draws scenes first .. first + count − 1 of the stream `seed` (draw_scene_samples) and writes
+/// the picture to options.out atomically; returns one line per scene: its index and objects
+/// (CLEVR-like: each object's properties in words).
+std::vector<std::string> write_scene_samples(const SceneSampleOptions& options);
 
 /// A markdown and JSON table of runs (their summary.json files) of one task and dataset, ours
 /// beside the paper's; writes <out>.md and <out>.json and returns the markdown.

@@ -5,10 +5,10 @@
 #   ./scripts/experiments.sh seq2seq TABLE [ROW...] Transformer (configs/seq2seq/TABLE/ROW.toml)
 #   ./scripts/experiments.sh language TABLE [ROW...] text encoder (configs/language/TABLE/ROW.toml)
 # Each row runs `setformer <kind> train --config <row config>` into results/<kind>/<table>/<row>;
-# then `setformer <kind> table` writes results/<kind>/<table>.{md,json} over every finished
-# row and scripts/update_readme.sh refreshes the README. A row with a summary.json is kept; a row
-# with only a checkpoint (an interrupted run) is resumed, so a table can be built over several
-# sessions. Each row's progress lines go to results/<kind>/<table>/<row>/train.log.
+# after each row `setformer <kind> table` writes results/<kind>/<table>.{md,json} over every
+# finished row and scripts/update_readme.sh refreshes the README. A row with a summary.json is
+# kept; a row with only a checkpoint (an interrupted run) is resumed, so a table can be built
+# over several sessions. Each row's progress lines go to results/<kind>/<table>/<row>/train.log.
 # THREADS=N overrides run.threads (two queues with THREADS=1 use 2 cores better than one with 2:
 # these models are too small for intra-op parallelism to pay, and OpenMP processes that
 # oversubscribe the cores slow each other down many times over).
@@ -30,6 +30,19 @@ bin=$(mktemp "${TMPDIR:-/tmp}/setformer.XXXXXX")
 trap 'rm -f "$bin"' EXIT
 cp build/setformer "$bin"
 chmod u+x "$bin"
+# The table over every finished row: rows whose configs appeared while this queue ran (another
+# queue may have finished them), and rows that are evaluations of a trained row (`setformer
+# slots eval --out results/slots/TABLE/ROW`, the paper's test-time generalisation); then the
+# README. Fails when no row has finished.
+refresh_table() {
+  local summaries=() summary
+  for summary in results/"$kind"/"$table"/*/summary.json; do
+    [ -f "$summary" ] && summaries+=("$summary")
+  done
+  [ ${#summaries[@]} -gt 0 ] || return 1
+  "$bin" "$kind" table --out "results/$kind/$table" "${summaries[@]}"
+  ./scripts/update_readme.sh
+}
 for row in "${rows[@]}"; do
   config=configs/$kind/$table/$row.toml
   out=results/$kind/$table/$row
@@ -44,14 +57,8 @@ for row in "${rows[@]}"; do
   mkdir -p "$out"
   echo "== $row: ./build/setformer $kind train --config $config ${extra[*]}"
   "$bin" "$kind" train --config "$config" "${extra[@]}" 2> >(tee -a "$out/train.log" >&2)
+  # After every row, so that a queue stopped later (the session ends) leaves its finished rows
+  # in the table and the README.
+  refresh_table
 done
-# Every finished row: rows whose configs appeared while this queue ran (another queue may have
-# finished them), and rows that are evaluations of a trained row (`setformer slots eval --out
-# results/slots/TABLE/ROW`, the paper's test-time generalisation).
-summaries=()
-for summary in results/"$kind"/"$table"/*/summary.json; do
-  [ -f "$summary" ] && summaries+=("$summary")
-done
-[ ${#summaries[@]} -gt 0 ] || { echo "no finished rows in results/$kind/$table" >&2; exit 1; }
-"$bin" "$kind" table --out "results/$kind/$table" "${summaries[@]}"
-./scripts/update_readme.sh
+refresh_table || { echo "no finished rows in results/$kind/$table" >&2; exit 1; }

@@ -43,6 +43,7 @@ refresh_table() {
   "$bin" "$kind" table --out "results/$kind/$table" "${summaries[@]}"
   ./scripts/update_readme.sh
 }
+last=${rows[${#rows[@]}-1]}
 for row in "${rows[@]}"; do
   config=configs/$kind/$table/$row.toml
   out=results/$kind/$table/$row
@@ -57,8 +58,8 @@ for row in "${rows[@]}"; do
   mkdir -p "$out"
   echo "== $row: ./build/setformer $kind train --config $config ${extra[*]}"
   "$bin" "$kind" train --config "$config" "${extra[@]}" 2> >(tee -a "$out/train.log" >&2)
-  # After every row, so that a queue stopped later (the session ends) leaves its finished rows
-  # in the table and the README.
-  refresh_table
+  # After every row but the last (the refresh below), so that a queue stopped later (the session
+  # ends) leaves its finished rows in the table and the README.
+  if [ "$row" != "$last" ]; then refresh_table; fi
 done
 refresh_table || { echo "no finished rows in results/$kind/$table" >&2; exit 1; }

@@ -113,13 +113,13 @@ add_test(NAME cli.slots_table_with_eval
                  ${CLI_OUT}/slots_k6/summary.json)
 set_tests_properties(cli.slots_table_with_eval PROPERTIES FIXTURES_REQUIRED slots_evaluated
                      PASS_REGULAR_EXPRESSION "\\| Slot Attention, K = 6, T = 5 +\\| 6 / 5 +\\| -?[0-9.]+ +\\| 99\\.5 ")
+set_tests_properties(cli.slots_table PROPERTIES FIXTURES_REQUIRED slots_trained
+                     PASS_REGULAR_EXPRESSION "\\| Slot Attention +\\| 4 / 3 +\\| -?[0-9.]+ +\\| 99\\.5 ")
 # slots scenes: the picture of generated test scenes, each CLEVR-like object printed in words.
 add_test(NAME cli.slots_scenes
          COMMAND setformer slots scenes --dataset clevr --count 3 --out ${CLI_OUT}/scenes.png)
 set_tests_properties(cli.slots_scenes PROPERTIES PASS_REGULAR_EXPRESSION
                      "scene 2: [3-6] objects: (small|large) (rubber|metal) [a-z]+ (cube|sphere|cylinder) at \\(0\\.[0-9]+, 0\\.[0-9]+\\).*wrote .*scenes.png")
-set_tests_properties(cli.slots_table PROPERTIES FIXTURES_REQUIRED slots_trained
-                     PASS_REGULAR_EXPRESSION "\\| Slot Attention +\\| 4 / 3 +\\| -?[0-9.]+ +\\| 99\\.5 ")
 
 # seq2seq train, table and translate: a few steps of a tiny reverse model, then its checkpoint
 # decodes lines from a file (the answers are not expected to be right after 30 steps).

@@ -163,7 +163,7 @@ void draw_sprites(Canvas& canvas, int64_t count, const Rgb& background, Random& 
 
 // ---- CLEVR-like -----------------------------------------------------------------------------
 
-// CLEVR's colours (gray, red, blue, green, brown, purple, cyan, yellow).
+// CLEVR's colours, in the order of the targets' colour group and of kClevrColourNames.
 const std::array<Rgb, 8> kClevrColours{{{87 / 255.f, 87 / 255.f, 87 / 255.f},
                                         {173 / 255.f, 35 / 255.f, 35 / 255.f},
                                         {42 / 255.f, 75 / 255.f, 215 / 255.f},
@@ -173,6 +173,13 @@ const std::array<Rgb, 8> kClevrColours{{{87 / 255.f, 87 / 255.f, 87 / 255.f},
                                         {41 / 255.f, 208 / 255.f, 208 / 255.f},
                                         {255 / 255.f, 238 / 255.f, 51 / 255.f}}};
 enum ClevrShape { kCube = 0, kSphere = 1, kCylinder = 2 };
+
+// Each property's values by index, as draw_clevr draws them and the targets one-hot them.
+const std::array<const char*, ClevrLayout::kColours> kClevrColourNames{
+    "gray", "red", "blue", "green", "brown", "purple", "cyan", "yellow"};
+const std::array<const char*, ClevrLayout::kShapes> kClevrShapeNames{"cube", "sphere", "cylinder"};
+const std::array<const char*, ClevrLayout::kSizes> kClevrSizeNames{"small", "large"};
+const std::array<const char*, ClevrLayout::kMaterials> kClevrMaterialNames{"rubber", "metal"};
 
 struct ClevrObject {
   int shape, size, material, colour;
@@ -334,12 +341,7 @@ std::string describe_clevr_object(const torch::Tensor& row) {
                   ClevrLayout::kFeatures, shape_string(row.sizes()));
   const auto r = row.to(torch::kCPU, torch::kFloat).contiguous();
   if (r[-1].item<float>() < 0.5f) return "";
-  // The one-hot groups in ClevrLayout's order; names in the generator's index order.
-  const std::array<const char*, ClevrLayout::kSizes> sizes{"small", "large"};
-  const std::array<const char*, ClevrLayout::kMaterials> materials{"rubber", "metal"};
-  const std::array<const char*, ClevrLayout::kShapes> shapes{"cube", "sphere", "cylinder"};
-  const std::array<const char*, ClevrLayout::kColours> colours{"gray",  "red",    "blue", "green",
-                                                               "brown", "purple", "cyan", "yellow"};
+  // The one-hot groups in ClevrLayout's order.
   int64_t at = ClevrLayout::kCoordinates;
   const auto pick = [&](int64_t width) {
     const auto index = r.slice(0, at, at + width).argmax().item<int64_t>();
@@ -348,8 +350,9 @@ std::string describe_clevr_object(const torch::Tensor& row) {
   };
   const size_t size = pick(ClevrLayout::kSizes), material = pick(ClevrLayout::kMaterials),
                shape = pick(ClevrLayout::kShapes), colour = pick(ClevrLayout::kColours);
-  return fmt::format("{} {} {} {} at ({:.2f}, {:.2f})", sizes[size], materials[material],
-                     colours[colour], shapes[shape], r[0].item<float>(), r[1].item<float>());
+  return fmt::format("{} {} {} {} at ({:.2f}, {:.2f})", kClevrSizeNames[size],
+                     kClevrMaterialNames[material], kClevrColourNames[colour],
+                     kClevrShapeNames[shape], r[0].item<float>(), r[1].item<float>());
 }
 
 SceneBatch scene_batch(const SceneOptions& options, uint64_t seed, int64_t first_index,

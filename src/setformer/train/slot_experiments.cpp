@@ -284,10 +284,9 @@ std::vector<std::string> write_scene_samples(const SceneSampleOptions& o) {
   std::vector<std::string> lines;
   for (int64_t i = 0; i < o.count; ++i) {
     auto line = fmt::format("scene {}: {} objects", o.first + i, batch.counts[i].item<int64_t>());
-    if (batch.properties.defined()) {
-      for (int64_t j = 0; j < batch.properties.size(1); ++j) {
-        const auto object = data::describe_clevr_object(batch.properties[i][j]);
-        if (!object.empty()) line += (j == 0 ? ": " : "; ") + object;
+    if (batch.properties.defined()) {  // the scene's objects fill its first rows
+      for (int64_t j = 0; j < batch.counts[i].item<int64_t>(); ++j) {
+        line += (j == 0 ? ": " : "; ") + data::describe_clevr_object(batch.properties[i][j]);
       }
     }
     lines.push_back(line);

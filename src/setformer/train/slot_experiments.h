@@ -18,6 +18,9 @@
 
 namespace setformer::train {
 
+/// The seed of the test images every slots row is evaluated on.
+inline constexpr uint64_t kSlotTestSeed = 20200619;
+
 struct SlotExperimentConfig {
   // --- task ---
   /// object_discovery | set_prediction
@@ -32,7 +35,7 @@ struct SlotExperimentConfig {
   int64_t batch_size = 64;
   int64_t test_images = 320;  // the paper's 320 for object discovery
   int64_t eval_batch_size = 32;
-  uint64_t test_seed = 20200619;  // the test images: the same for every row
+  uint64_t test_seed = kSlotTestSeed;  // the test images: the same for every row
   // --- model ---
   std::string grouping = "slot_attention";  // slot_attention | slot_mlp
   int64_t channels = 32;                    // encoder CNN width (Table 5: 32; Table 4: 64)
@@ -132,7 +135,7 @@ io::Image draw_scene_samples(const data::SceneBatch& batch, const std::string& t
 struct SceneSampleOptions {
   std::string dataset = "tetrominoes";                       // tetrominoes | multi_dsprites | clevr
   int64_t image_size = 0, min_objects = 0, max_objects = 0;  // 0: the dataset's
-  uint64_t seed = 20200619;  // the test images' seed (SlotExperimentConfig::test_seed)
+  uint64_t seed = kSlotTestSeed;                             // the test images
   int64_t first = 0, count = 8;
   std::string out = "scenes.png";
 };

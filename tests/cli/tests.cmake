@@ -177,6 +177,13 @@ add_test(NAME cli.classify_files
 set_tests_properties(cli.classify_files PROPERTIES FIXTURES_REQUIRED finetuned
                      PASS_REGULAR_EXPRESSION "README.md\t(spam|ham)\tp\\(spam\\) = [0-9.]+\n.*reverse_lines.txt\t(spam|ham)")
 
+# language eval repeats the run's last evaluation from its checkpoint, into eval.json.
+add_test(NAME cli.language_eval
+         COMMAND setformer language eval --checkpoint ${CLI_OUT}/finetune/checkpoint.pt
+                 --out ${CLI_OUT}/finetune_eval.json --threads 1)
+set_tests_properties(cli.language_eval PROPERTIES FIXTURES_REQUIRED finetuned
+                     PASS_REGULAR_EXPRESSION "\\(classify\\) at step 6\ntest_accuracy: [0-9.]+\ntest_errors: [0-9]+ .*test_f1: [0-9.]+\nwrote .*finetune_eval.json")
+
 add_test(NAME cli.listops_quick
          COMMAND setformer finetune --task listops ${TINY_TEXT} --eval-sequences 16
                  --listops-min-length 30 --listops-max-length 120 --out ${CLI_OUT}/listops)
@@ -259,3 +266,7 @@ cli_error(finetune_bad_corpus "data.corpora must be [\"spam_assassin\"] for task
 cli_error(classify_not_a_classifier "not a checkpoint of setformer pretrain or finetune"
           classify --checkpoint ${CLI_OUT}/seq2seq/checkpoint.pt ${PROJECT_SOURCE_DIR}/README.md)
 set_tests_properties(cli.error.classify_not_a_classifier PROPERTIES FIXTURES_REQUIRED seq2seq_trained)
+cli_error(language_eval_not_a_language_checkpoint "not a checkpoint of setformer pretrain or finetune"
+          language eval --checkpoint ${CLI_OUT}/seq2seq/checkpoint.pt)
+set_tests_properties(cli.error.language_eval_not_a_language_checkpoint PROPERTIES
+                     FIXTURES_REQUIRED seq2seq_trained)

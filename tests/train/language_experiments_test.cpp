@@ -1,5 +1,6 @@
 // Language experiment configs survive the checkpoint's JSON (a field left out of the
-// serialisation would silently rebuild another task), and the table reads every task's metrics.
+// serialisation would silently rebuild another task), a checkpoint evaluated later gives its
+// run's figures, and the table reads every task's metrics.
 #include "setformer/train/language_experiments.h"
 
 #include "setformer/data/listops.h"
@@ -9,6 +10,8 @@
 #include "setformer/core/files.h"
 
 #include <gtest/gtest.h>
+
+#include <filesystem>
 
 namespace setformer::train {
 namespace {
@@ -96,6 +99,90 @@ TEST(LanguageExperiments, SetAblationKeysReachTheAttention) {
   bad_pooling.pooling = "max";
   testing::expect_invalid_argument([&] { build_language_model(bad_pooling); },
                                    "model.pooling = 'max'");
+}
+
+// `language eval` must repeat the run's last evaluation exactly (the same held-out e-mails,
+// validation windows and masks, or ListOps sequences), since the table puts its misread e-mails
+// beside the rows' own. Tiny runs of each task on the installed corpora.
+TEST(LanguageExperiments, EvaluatingACheckpointRepeatsTheRunsLastEvaluation) {
+  const std::string folder = std::string(SETFORMER_SOURCE_DIR) + "/" + data::kTextFolder;
+  if (!std::filesystem::exists(folder))
+    GTEST_SKIP() << folder << " is not installed (scripts/setup.sh)";
+  testing::TempDir dir;
+  for (const std::string task : {"classify", "mlm", "listops"}) {
+    LanguageExperimentConfig c;
+    c.task = task;
+    c.corpora = task == "classify" ? std::vector<std::string>{"spam_assassin"}
+                                   : std::vector<std::string>{"moby_dick"};
+    c.data_dir = folder;
+    c.splits_dir = dir.path("splits");
+    c.tokenizer = "bytes";
+    c.length = 48;
+    c.listops_min_length = 20;
+    c.listops_max_length = 60;
+    c.eval_sequences = task == "classify" ? 40 : 24;
+    c.batch_size = 8;
+    c.dim = 16;
+    c.heads = 2;
+    c.depth = 1;
+    c.m = 8;
+    c.steps = 3;
+    c.warmup_steps = 1;
+    c.eval_every = 0;
+    c.checkpoint_every = 0;
+    c.threads = 1;
+    c.out = dir.path(task);
+    const auto run = train_language_experiment(c, [](const std::string&) {});
+    const auto again = evaluate_language_checkpoint(c.out + "/checkpoint.pt", "cpu");
+    EXPECT_EQ(again["task"], task);
+    EXPECT_EQ(again["step"], 3);
+    auto expected = run.metrics;
+    expected.erase("peak_train_mib");
+    EXPECT_EQ(again["metrics"], expected) << task;
+    EXPECT_FALSE(expected.empty()) << task;
+  }
+  testing::expect_runtime_error(
+      [&] { evaluate_language_checkpoint(dir.path("nothing.pt"), "cpu"); }, "nothing.pt");
+}
+
+// A row from before test_errors takes them from the eval.json beside its summary, and only when
+// that evaluation is of its final weights.
+TEST(LanguageExperiments, TableTakesMisreadEmailsFromAnEvaluationOfTheSameWeights) {
+  testing::TempDir dir;
+  const auto row = [&](const std::string& name, const nlohmann::json& metrics,
+                       const nlohmann::json& eval) {
+    std::filesystem::create_directories(dir.root() / name);
+    LanguageExperimentConfig c;
+    c.task = "classify";
+    const nlohmann::json j{{"task", "classify"}, {"row", name},           {"metrics", metrics},
+                           {"steps", 320},       {"train_seconds", 61.0}, {"config", c}};
+    write_file_atomic(dir.path(name + "/summary.json"), j.dump());
+    if (!eval.is_null()) write_file_atomic(dir.path(name + "/eval.json"), eval.dump());
+    return dir.path(name + "/summary.json");
+  };
+  const nlohmann::json old_metrics{{"test_accuracy", 0.99}, {"test_f1", 0.98}};
+  const nlohmann::json eval{
+      {"step", 320},
+      {"metrics", {{"test_accuracy", 0.99}, {"test_f1", 0.98}, {"test_errors", {"spam/7"}}}}};
+  const auto md = write_language_table(
+      {row("old", old_metrics, eval),
+       row("new", {{"test_accuracy", 0.995}, {"test_f1", 0.99}, {"test_errors", {"spam/7"}}},
+           nullptr)},
+      dir.path("table"), "cmd");
+  EXPECT_NE(md.find("| spam/7      | 2 of 2: "), std::string::npos) << md;
+
+  auto other_step = eval;
+  other_step["step"] = 160;
+  testing::expect_runtime_error(
+      [&] { write_language_table({row("stale", old_metrics, other_step)}, dir.path("t2"), "cmd"); },
+      "stale/eval.json: its evaluation (step 160");
+  auto other_accuracy = eval;
+  other_accuracy["metrics"]["test_accuracy"] = 0.98;
+  testing::expect_runtime_error(
+      [&] {
+        write_language_table({row("other", old_metrics, other_accuracy)}, dir.path("t3"), "cmd");
+      },
+      "is not of the run in");
 }
 
 TEST(LanguageExperiments, TableShowsEachTasksMetrics) {

@@ -1,6 +1,7 @@
 // `setformer pretrain` (masked language modelling), `setformer finetune` (SpamAssassin
-// classification, from scratch or from a pretrain checkpoint) and `setformer classify` (spam
-// probability of e-mail files with a finetune checkpoint).
+// classification, from scratch or from a pretrain checkpoint), `setformer classify` (spam
+// probability of e-mail files with a finetune checkpoint) and `setformer language` (train, table
+// and eval, the forms scripts/experiments.sh drives).
 #include "setformer/cli/commands.h"
 
 #include "setformer/cli/experiment_commands.h"
@@ -100,6 +101,46 @@ void add_classify(CLI::App& app) {
   });
 }
 
+/// `language eval`: a checkpoint's held-out figures again, into eval.json.
+void add_language_eval(CLI::App& language) {
+  struct Args {
+    std::string checkpoint, out, device = "cpu";
+    int threads = 0;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = language.add_subcommand(
+      "eval",
+      "Evaluate a checkpoint on its run's held-out data as the run's last evaluation did; writes "
+      "eval.json (beside the checkpoint unless --out), which language table reads for rows from "
+      "before test_errors");
+  cmd->add_option("--checkpoint", args->checkpoint,
+                  "checkpoint.pt of pretrain, finetune or language train")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--out", args->out,
+                  "Output JSON file (default: eval.json beside the checkpoint)");
+  cmd->add_option("--device", args->device, "cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "CPU threads (0: all available cores)");
+  cmd->callback([args] {
+    set_threads(args->threads);
+    const auto result = train::evaluate_language_checkpoint(args->checkpoint, args->device);
+    fmt::print("{} ({}) at step {}\n", args->checkpoint, result["task"].get<std::string>(),
+               result["step"].get<int64_t>());
+    for (const auto& [key, value] : result["metrics"].items()) {
+      if (value.is_array())
+        fmt::print("{}: {} ({})\n", key, value.size(), value.dump());
+      else
+        fmt::print("{}: {:.4f}\n", key, value.get<double>());
+    }
+    const auto out =
+        args->out.empty()
+            ? (std::filesystem::path(args->checkpoint).parent_path() / "eval.json").string()
+            : args->out;
+    write_file_atomic(out, result.dump(2) + "\n");
+    fmt::print("wrote {}\n", out);
+  });
+}
+
 }  // namespace
 
 void add_language_commands(CLI::App& app) {
@@ -128,6 +169,7 @@ void add_language_commands(CLI::App& app) {
   add_table_command(*language, "Results table (<out>.md, <out>.json) from runs' summary.json files",
                     "results/language/table", "summary.json files of pretrain / finetune runs",
                     train::write_language_table);
+  add_language_eval(*language);
 }
 
 }  // namespace setformer::cli

@@ -16,6 +16,8 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <tuple>
@@ -41,6 +43,11 @@ bool is_classify(const LanguageExperimentConfig& c) {
 }
 bool is_listops(const LanguageExperimentConfig& c) {
   return c.task == "listops";
+}
+
+/// The name a task's checkpoints carry (checked when they are loaded).
+const char* model_name(const LanguageExperimentConfig& c) {
+  return is_classify(c) ? kClassifierModel : is_listops(c) ? kListOpsModel : kMlmModel;
 }
 
 /// Outputs of the classification head: spam/ham, ten values, or none (MLM).
@@ -174,6 +181,104 @@ std::pair<torch::Tensor, torch::Tensor> mlm_predictions(models::TextEncoder& mod
   return {model->mlm_logits(hidden.index({selected})), labels.index({selected})};
 }
 
+/// The run's text, tokenized once: the training documents (the token stream of mlm, the e-mails
+/// of classify) and the held-out ones (the validation split of mlm, the test e-mails of
+/// classify) with their ids. Empty for ListOps, whose sequences are generated.
+struct LanguageData {
+  data::TokenizedDocuments train_tokens, eval_tokens;
+  std::vector<std::string> eval_ids;
+};
+
+LanguageData read_language_data(const LanguageExperimentConfig& c, const data::Tokenizer& tokenizer,
+                                bool training) {
+  LanguageData d;
+  if (is_listops(c)) return d;
+  std::vector<data::Corpus> corpora;
+  for (const auto& name : c.corpora) corpora.push_back(read(c, name));
+  std::vector<const data::Document*> train_docs, eval_docs;
+  for (const auto& corpus : corpora) {
+    if (training)
+      for (const auto* doc : corpus.documents_in(data::Split::train)) train_docs.push_back(doc);
+    const auto held_out =
+        corpus.documents_in(is_classify(c) ? data::Split::test : data::Split::validation);
+    eval_docs.insert(eval_docs.end(), held_out.begin(), held_out.end());
+  }
+  const int64_t cut = is_classify(c) ? c.length : 0;
+  d.train_tokens = data::tokenize_documents(train_docs, tokenizer, cut);
+  d.eval_tokens = data::tokenize_documents(eval_docs, tokenizer, cut);
+  for (const auto* doc : eval_docs) d.eval_ids.push_back(doc->id);
+  return d;
+}
+
+/// The held-out evaluation of a run (mlm: masked-token loss and accuracy on validation windows
+/// with fixed masks; classify: accuracy, spam F1 and the ids of the misread test e-mails;
+/// listops: accuracy on the test sequences), in eval mode. Training's evaluations and `language
+/// eval` both call it, so a checkpoint evaluated later gives its run's figures.
+nlohmann::json evaluate_language(const LanguageExperimentConfig& c, models::TextEncoder& model,
+                                 const LanguageData& text, const torch::Device& device) {
+  torch::NoGradGuard no_grad;
+  const bool was_training = model->is_training();
+  model->eval();
+  nlohmann::json metrics;
+  if (is_listops(c)) {
+    double hits = 0;
+    for (int64_t first = 0; first < c.eval_sequences; first += c.batch_size) {
+      const int64_t n = std::min(c.batch_size, c.eval_sequences - first);
+      const auto [tokens, labels] = data::listops_batch(listops_options(c), c.test_seed, first, n);
+      hits += model->classify(tokens.to(device)).argmax(-1).cpu().eq(labels).sum().item<double>();
+    }
+    metrics["test_accuracy"] = hits / static_cast<double>(c.eval_sequences);
+  } else if (is_classify(c)) {
+    const auto n = static_cast<int64_t>(text.eval_ids.size());
+    const int64_t count = c.eval_sequences > 0 ? std::min(c.eval_sequences, n) : n;
+    double hits = 0, tp = 0, fp = 0, fn = 0;
+    // The ids of the misread e-mails, so that rows with equal accuracy can be told apart (and
+    // the hard ones found) without their checkpoints.
+    std::vector<std::string> errors;
+    for (int64_t first = 0; first < count; first += c.batch_size) {
+      std::vector<int64_t> indices;
+      // Evenly spread over the split (it lists the groups in order: ham first).
+      for (int64_t i = first; i < std::min(count, first + c.batch_size); ++i)
+        indices.push_back(i * n / count);
+      const auto [tokens, labels] = data::classification_batch(text.eval_tokens, indices, c.length);
+      const auto predicted = model->classify(tokens.to(device)).argmax(-1).cpu();
+      hits += predicted.eq(labels).sum().item<double>();
+      tp += (predicted.eq(1) & labels.eq(1)).sum().item<double>();
+      fp += (predicted.eq(1) & labels.eq(0)).sum().item<double>();
+      fn += (predicted.eq(0) & labels.eq(1)).sum().item<double>();
+      const auto wrong = predicted.ne(labels);
+      for (size_t i = 0; i < indices.size(); ++i) {
+        if (wrong[static_cast<int64_t>(i)].item<bool>())
+          errors.push_back(text.eval_ids[static_cast<size_t>(indices[i])]);
+      }
+    }
+    metrics["test_accuracy"] = hits / static_cast<double>(count);
+    metrics["test_f1"] = tp > 0 ? 2 * tp / (2 * tp + fp + fn) : 0.0;
+    metrics["test_errors"] = errors;
+  } else {
+    const data::TokenStream stream(text.eval_tokens);
+    const int64_t vocab = model->options.vocab();
+    const int64_t count = std::min(c.eval_sequences, stream.window_count(c.length));
+    SETFORMER_CHECK(count >= 1, "the validation split holds no window of {} tokens", c.length);
+    double loss = 0, hits = 0, total = 0;
+    for (int64_t first = 0; first < count; first += c.batch_size) {
+      const int64_t n = std::min(c.batch_size, count - first);
+      const auto masked = data::mask_tokens(stream.windows(first, n, c.length), c.mask_rate,
+                                            data::Tokenizer::kMask, data::Tokenizer::kSpecials,
+                                            vocab, data::mix(0xE7A1, static_cast<uint64_t>(first)));
+      const auto [logits, targets] = mlm_predictions(model, masked, device);
+      const double k = static_cast<double>(targets.size(0));
+      loss += cross_entropy(logits, targets).item<double>() * k;
+      hits += logits.argmax(-1).eq(targets).sum().item<double>();
+      total += k;
+    }
+    metrics["valid_mlm_loss"] = loss / total;
+    metrics["valid_mlm_accuracy"] = hits / total;
+  }
+  model->train(was_training);
+  return metrics;
+}
+
 }  // namespace
 
 models::TextEncoder build_language_model(const LanguageExperimentConfig& c) {
@@ -208,22 +313,8 @@ LanguageTrainResult train_language_experiment(
   // ListOps brings its own tokens; the byte tokenizer stands in, unused, in its checkpoints.
   const auto tokenizer = is_listops(c) ? data::Tokenizer() : build_tokenizer(c, print);
   const int64_t vocab = is_listops(c) ? data::listops::kVocab : tokenizer.vocab_size();
-  // Data: the token stream (mlm) or the e-mails (classify), tokenized once; ListOps sequences
-  // are generated per step.
-  std::vector<const data::Document*> train_docs, eval_docs;
-  std::vector<data::Corpus> corpora;
-  if (!is_listops(c))
-    for (const auto& name : c.corpora) corpora.push_back(read(c, name));
-  for (const auto& corpus : corpora) {
-    for (const auto* d : corpus.documents_in(data::Split::train)) train_docs.push_back(d);
-    const auto held_out =
-        corpus.documents_in(is_classify(c) ? data::Split::test : data::Split::validation);
-    eval_docs.insert(eval_docs.end(), held_out.begin(), held_out.end());
-  }
-  const int64_t cut = is_classify(c) ? c.length : 0;
-  const auto train_tokens = data::tokenize_documents(train_docs, tokenizer, cut);
-  const auto eval_tokens = data::tokenize_documents(eval_docs, tokenizer, cut);
-  const data::TokenStream train_stream(train_tokens), eval_stream(eval_tokens);
+  const auto text = read_language_data(c, tokenizer, /*training=*/true);
+  const data::TokenStream train_stream(text.train_tokens);
 
   torch::manual_seed(c.seed);
   models::TextEncoder model(model_options(c, vocab, classes_of(c)));
@@ -259,9 +350,7 @@ LanguageTrainResult train_language_experiment(
       *model,
       TrainerOptions()
           .out_dir(c.out)
-          .model_name(is_classify(c)  ? kClassifierModel
-                      : is_listops(c) ? kListOpsModel
-                                      : kMlmModel)
+          .model_name(model_name(c))
           .config_json(checkpoint_config(c, tokenizer).dump())
           .total_steps(c.steps)
           .steps_per_epoch(per_eval)
@@ -294,8 +383,10 @@ LanguageTrainResult train_language_experiment(
       data::Random random(data::mix(c.seed, static_cast<uint64_t>(s), 0xC1A5));
       std::vector<int64_t> indices;
       for (int64_t b = 0; b < c.batch_size; ++b)
-        indices.push_back(random.integer(0, static_cast<int64_t>(train_docs.size()) - 1));
-      const auto [tokens, labels] = data::classification_batch(train_tokens, indices, c.length);
+        indices.push_back(
+            random.integer(0, static_cast<int64_t>(text.train_tokens.ids.size()) - 1));
+      const auto [tokens, labels] =
+          data::classification_batch(text.train_tokens, indices, c.length);
       const auto logits = model->classify(tokens.to(device));
       out.loss = cross_entropy(logits, labels.to(device));
       out.correct = logits.argmax(-1).eq(labels.to(device)).sum();
@@ -313,66 +404,8 @@ LanguageTrainResult train_language_experiment(
     return out;
   };
   const auto evaluate = [&]() -> nlohmann::json {
-    torch::NoGradGuard no_grad;
-    model->eval();
-    nlohmann::json metrics;
-    if (is_listops(c)) {
-      double hits = 0;
-      for (int64_t first = 0; first < c.eval_sequences; first += c.batch_size) {
-        const int64_t n = std::min(c.batch_size, c.eval_sequences - first);
-        const auto [tokens, labels] =
-            data::listops_batch(listops_options(c), c.test_seed, first, n);
-        hits += model->classify(tokens.to(device)).argmax(-1).cpu().eq(labels).sum().item<double>();
-      }
-      metrics["test_accuracy"] = hits / static_cast<double>(c.eval_sequences);
-    } else if (is_classify(c)) {
-      const auto n = static_cast<int64_t>(eval_docs.size());
-      const int64_t count = c.eval_sequences > 0 ? std::min(c.eval_sequences, n) : n;
-      double hits = 0, tp = 0, fp = 0, fn = 0;
-      // The ids of the misread e-mails, so that rows with equal accuracy can be told apart (and
-      // the hard ones found) without their checkpoints.
-      std::vector<std::string> errors;
-      for (int64_t first = 0; first < count; first += c.batch_size) {
-        std::vector<int64_t> indices;
-        // Evenly spread over the split (it lists the groups in order: ham first).
-        for (int64_t i = first; i < std::min(count, first + c.batch_size); ++i)
-          indices.push_back(i * n / count);
-        const auto [tokens, labels] = data::classification_batch(eval_tokens, indices, c.length);
-        const auto predicted = model->classify(tokens.to(device)).argmax(-1).cpu();
-        hits += predicted.eq(labels).sum().item<double>();
-        tp += (predicted.eq(1) & labels.eq(1)).sum().item<double>();
-        fp += (predicted.eq(1) & labels.eq(0)).sum().item<double>();
-        fn += (predicted.eq(0) & labels.eq(1)).sum().item<double>();
-        const auto wrong = predicted.ne(labels);
-        for (size_t i = 0; i < indices.size(); ++i) {
-          if (wrong[static_cast<int64_t>(i)].item<bool>())
-            errors.push_back(eval_docs[static_cast<size_t>(indices[i])]->id);
-        }
-      }
-      metrics["test_accuracy"] = hits / static_cast<double>(count);
-      metrics["test_f1"] = tp > 0 ? 2 * tp / (2 * tp + fp + fn) : 0.0;
-      metrics["test_errors"] = errors;
-    } else {
-      const int64_t count = std::min(c.eval_sequences, eval_stream.window_count(c.length));
-      SETFORMER_CHECK(count >= 1, "the validation split holds no window of {} tokens", c.length);
-      double loss = 0, hits = 0, total = 0;
-      for (int64_t first = 0; first < count; first += c.batch_size) {
-        const int64_t n = std::min(c.batch_size, count - first);
-        const auto masked = data::mask_tokens(
-            eval_stream.windows(first, n, c.length), c.mask_rate, data::Tokenizer::kMask,
-            data::Tokenizer::kSpecials, vocab, data::mix(0xE7A1, static_cast<uint64_t>(first)));
-        const auto [logits, targets] = mlm_predictions(model, masked, device);
-        const double k = static_cast<double>(targets.size(0));
-        loss += cross_entropy(logits, targets).item<double>() * k;
-        hits += logits.argmax(-1).eq(targets).sum().item<double>();
-        total += k;
-      }
-      metrics["valid_mlm_loss"] = loss / total;
-      metrics["valid_mlm_accuracy"] = hits / total;
-    }
-    model->train();
-    result.metrics = metrics;
-    return metrics;
+    result.metrics = evaluate_language(c, model, text, device);
+    return result.metrics;
   };
   result.summary = trainer.run(step, evaluate, print);
   if (result.summary.interrupted) return result;
@@ -387,7 +420,57 @@ LanguageTrainResult train_language_experiment(
   return result;
 }
 
+nlohmann::json evaluate_language_checkpoint(const std::string& checkpoint,
+                                            const std::string& device_name) {
+  const auto device = parse_device(device_name);
+  const auto loaded = read_language_checkpoint(checkpoint);
+  const auto& c = loaded.config;
+  check_config(c);
+  const int64_t vocab = is_listops(c) ? data::listops::kVocab : loaded.tokenizer.vocab_size();
+  models::TextEncoder model(model_options(c, vocab, classes_of(c)));
+  load_checkpoint(checkpoint, model_name(c), *model);
+  model->to(device);
+  const auto text = read_language_data(c, loaded.tokenizer, /*training=*/false);
+  return {{"checkpoint", checkpoint},
+          {"task", c.task},
+          {"row", c.row},
+          {"step", loaded.info.step},
+          {"metrics", evaluate_language(c, model, text, device)}};
+}
+
 namespace {
+
+/// A classification row from before runs listed their misread e-mails takes the list from the
+/// eval.json that `language eval` wrote beside its summary, once that evaluation is shown to be
+/// of the row's final weights: the same step, accuracy and F1.
+void take_errors_from_eval(nlohmann::json& run, const std::string& summary) {
+  if (run["task"] != "classify" || run["metrics"].contains("test_errors")) return;
+  const auto path = (std::filesystem::path(summary).parent_path() / "eval.json").string();
+  if (!std::filesystem::exists(path)) return;
+  nlohmann::json e;
+  try {
+    e = nlohmann::json::parse(read_file(path));
+  } catch (const nlohmann::json::exception& error) {
+    throw std::runtime_error(fmt::format("{}: not JSON ({})", path, error.what()));
+  }
+  // Files that do not fit, like summaries that do not (read_summaries), are runtime errors.
+  if (!(e.contains("step") && e.contains("metrics") && e["metrics"].contains("test_errors") &&
+        e["metrics"].contains("test_accuracy") && e["metrics"].contains("test_f1")))
+    throw std::runtime_error(fmt::format(
+        "{}: not an evaluation of a classifier written by setformer language eval", path));
+  const auto& m = run["metrics"];
+  const auto same = [&](const char* key) {
+    return m.contains(key) &&
+           std::abs(m[key].get<double>() - e["metrics"][key].get<double>()) < 1e-12;
+  };
+  if (!(e["step"] == run["steps"] && same("test_accuracy") && same("test_f1")))
+    throw std::runtime_error(
+        fmt::format("{}: its evaluation (step {}, test_accuracy {}) is not of the run in {} (step "
+                    "{}, test_accuracy {}); evaluate the row's final checkpoint again",
+                    path, e["step"].dump(), e["metrics"]["test_accuracy"].dump(), summary,
+                    run["steps"].dump(), m.value("test_accuracy", nlohmann::json()).dump()));
+  run["metrics"]["test_errors"] = e["metrics"]["test_errors"];
+}
 
 /// Which classification rows misread which test e-mails, per length, the e-mails most rows miss
 /// first: whether rows of equal accuracy fail on the same e-mails. Empty when no row lists its
@@ -426,6 +509,7 @@ std::string write_language_table(const std::vector<std::string>& files, const st
                                  const std::string& command) {
   auto runs = read_summaries(files, {"task", "row", "metrics", "steps", "train_seconds"}, {},
                              "setformer pretrain / finetune");
+  for (size_t i = 0; i < runs.size(); ++i) take_errors_from_eval(runs[i], files[i]);
   // Grouped by task and length (the kernels of one length side by side), else in the given order.
   const auto group = [](const nlohmann::json& r) {
     return std::make_pair(r["task"].get<std::string>(), r["config"].value("length", int64_t{0}));

@@ -102,12 +102,23 @@ std::string describe_language_experiment(const LanguageExperimentConfig& config)
 LanguageTrainResult train_language_experiment(const LanguageExperimentConfig& config,
                                               const std::function<void(const std::string&)>& print);
 
+/// Evaluates a checkpoint of a language run (pretrain, finetune, language train) on its held-out
+/// data exactly as the run's last evaluation did: the same test e-mails, validation windows and
+/// masks, or ListOps test sequences, with the config and tokenizer stored in the checkpoint. For
+/// rows that ran before a metric existed (test_errors), and to check a checkpoint against its
+/// summary. Returns {checkpoint, task, row, step, metrics}, the content of `language eval`'s
+/// eval.json. Throws naming the file when it is not a language checkpoint.
+nlohmann::json evaluate_language_checkpoint(const std::string& checkpoint,
+                                            const std::string& device);
+
 /// Training sequences the ListOps table's no-model baselines count their frequencies on.
 inline constexpr int64_t kListOpsBaselineTraining = 20000;
 
 /// A markdown and JSON table of runs from their summary.json files (any mix of tasks, one row
-/// per run: kernel, the task's metrics, training time and peak memory); writes <out>.md and
-/// <out>.json and returns the markdown.
+/// per run: kernel, the task's metrics, training time and peak memory), then which rows misread
+/// which test e-mails; writes <out>.md and <out>.json and returns the markdown. A classification
+/// row whose summary predates test_errors takes them from an eval.json beside it (`language
+/// eval`) when that evaluation has the summary's step, accuracy and F1, and throws otherwise.
 std::string write_language_table(const std::vector<std::string>& summaries, const std::string& out,
                                  const std::string& command);
 

@@ -185,6 +185,48 @@ TEST(LanguageExperiments, TableTakesMisreadEmailsFromAnEvaluationOfTheSameWeight
       "is not of the run in");
 }
 
+// The Table 11 layout: kernels by rows, lengths with and without pre-training by columns, and
+// SeT's ablations left out of it.
+TEST(LanguageExperiments, TableLaysOutAccuracyByKernelAndLength) {
+  testing::TempDir dir;
+  int count = 0;
+  const auto summary = [&](const std::string& kernel, int64_t length, bool pretrained,
+                           double accuracy, const std::string& values = "linear") {
+    LanguageExperimentConfig c;
+    c.task = "classify";
+    c.kernel = kernel;
+    c.length = length;
+    c.values = values;
+    if (pretrained) c.init = "mlm/checkpoint.pt";
+    const nlohmann::json j{
+        {"task", "classify"}, {"row", kernel},         {"metrics", {{"test_accuracy", accuracy}}},
+        {"steps", 10},        {"train_seconds", 61.0}, {"config", c}};
+    const auto path = dir.path(std::to_string(count++) + ".json");
+    write_file_atomic(path, j.dump());
+    return path;
+  };
+  const auto md = write_language_table(
+      {summary("softmax", 2048, false, 0.99), summary("set", 1024, false, 0.98),
+       summary("set", 2048, true, 0.97), summary("set", 2048, false, 0.985, "nystrom"),
+       summary("softmax", 2048, false, 0.995)},
+      dir.path("table"), "cmd");
+  const auto at = md.find("Test accuracy by kernel and length");
+  ASSERT_NE(at, std::string::npos) << md;
+  const auto pivot = md.substr(at);
+  EXPECT_NE(pivot.find("| kernel  | 1024   | 2048            | 2048, pre-trained |"),
+            std::string::npos)
+      << pivot;
+  EXPECT_NE(pivot.find("| set     | 98.00% | —               | 97.00%            |"),
+            std::string::npos)
+      << pivot;
+  EXPECT_NE(pivot.find("| softmax | —      | 99.00% / 99.50% | —                 |"),
+            std::string::npos)
+      << pivot;
+  EXPECT_EQ(pivot.find("98.50%"), std::string::npos) << "an ablation row entered the layout";
+  // The library's order of kernels, whatever the order of the files.
+  EXPECT_LT(pivot.find("| softmax |"), pivot.find("| set     |")) << pivot;
+}
+
 TEST(LanguageExperiments, TableShowsEachTasksMetrics) {
   testing::TempDir dir;
   const auto summary = [&](const std::string& name, const std::string& task,

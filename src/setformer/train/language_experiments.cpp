@@ -1,5 +1,6 @@
 #include "setformer/train/language_experiments.h"
 
+#include "setformer/attention/attention.h"
 #include "setformer/core/error.h"
 #include "setformer/core/files.h"
 #include "setformer/core/memory.h"
@@ -503,6 +504,53 @@ std::string misread_table(const std::vector<nlohmann::json>& runs) {
   return "Misread test e-mails (rows that list them in `test_errors`):\n\n" + table.markdown();
 }
 
+/// Classification accuracy in the layout of the SeTformer paper's Table 11: a row per kernel, a
+/// column per length, without and with pre-training. Only rows with the kernel's default
+/// settings take part (SeT's ablations stay in the main table); two runs in one cell show both.
+/// Empty when no row qualifies.
+std::string accuracy_by_length(const std::vector<nlohmann::json>& runs) {
+  const LanguageExperimentConfig defaults;
+  using Column = std::pair<int64_t, bool>;  // length, pre-trained
+  std::vector<std::string> kernels;
+  std::map<std::string, std::map<Column, std::vector<std::string>>> cells;
+  std::set<Column> columns;
+  for (const auto& r : runs) {
+    if (r["task"] != "classify" || !r["metrics"].contains("test_accuracy")) continue;
+    const auto c = r["config"].get<LanguageExperimentConfig>();
+    if (c.values != defaults.values || c.references != defaults.references ||
+        c.similarity != defaults.similarity || c.positions != defaults.positions ||
+        c.pooling != defaults.pooling || c.m != defaults.m || c.sigma != defaults.sigma ||
+        c.epsilon != defaults.epsilon || c.iterations != defaults.iterations)
+      continue;
+    const Column column{c.length, !c.init.empty()};
+    columns.insert(column);
+    if (!cells.count(c.kernel)) kernels.push_back(c.kernel);
+    cells[c.kernel][column].push_back(
+        fmt::format("{:.2f}%", 100 * r["metrics"]["test_accuracy"].get<double>()));
+  }
+  if (kernels.empty()) return "";
+  // In the library's order of kernels (softmax, then SeT, then the efficient baselines).
+  const auto& order = attention::attention_kernels();
+  const auto rank = [&](const std::string& k) { return std::find(order.begin(), order.end(), k); };
+  std::stable_sort(kernels.begin(), kernels.end(),
+                   [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
+  io::Table table;
+  table.columns = {"kernel"};
+  for (const auto& [length, pretrained] : columns)
+    table.columns.push_back(std::to_string(length) + (pretrained ? ", pre-trained" : ""));
+  for (const auto& kernel : kernels) {
+    std::vector<std::string> row{kernel};
+    for (const auto& column : columns) {
+      const auto it = cells[kernel].find(column);
+      row.push_back(it == cells[kernel].end() ? "—"
+                                              : fmt::format("{}", fmt::join(it->second, " / ")));
+    }
+    table.add(row);
+  }
+  return "Test accuracy by kernel and length (the rows with each kernel's default settings):\n\n" +
+         table.markdown();
+}
+
 }  // namespace
 
 std::string write_language_table(const std::vector<std::string>& files, const std::string& out,
@@ -575,7 +623,10 @@ std::string write_language_table(const std::vector<std::string>& files, const st
   }
   nlohmann::json extra = {{"rows", rows}};
   if (!baselines.empty()) extra["listops_baselines"] = baselines;
-  return write_results_table(table, runs, extra, out, command, misread_table(runs));
+  auto appendix = accuracy_by_length(runs);
+  const auto misread = misread_table(runs);
+  if (!appendix.empty() && !misread.empty()) appendix += "\n";
+  return write_results_table(table, runs, extra, out, command, appendix + misread);
 }
 
 TextClassifier load_text_classifier(const std::string& checkpoint, const std::string& device) {

@@ -147,5 +147,46 @@ TEST(Memory, TrackerServesASmallerRequestFromACachedBlockAtMostTwiceItsSize) {
   EXPECT_EQ(current_memory_bytes(cpu) - before, int64_t{60} << 20) << "held = asked for";
 }
 
+// The cache keeps every freed large block while held + cached stay under the ceiling; a request
+// that no cached block fits frees the oldest ones first, and raises the ceiling only when even
+// an empty cache leaves it too low.
+TEST(Memory, TrackerKeepsItsFootprintUnderTheCeiling) {
+  install_cpu_memory_tracker();
+  constexpr int64_t MiB = int64_t{1} << 20;
+  const auto floats = [&](int64_t mib) { return torch::empty({mib * MiB / 4}); };
+  empty_cpu_block_cache();  // what earlier tests in this process freed
+  ASSERT_EQ(cpu_block_cache_bytes(), 0);
+  set_cpu_block_cache_ceiling(100 * MiB);
+  void* second = nullptr;
+  {
+    auto a = floats(40);
+    auto b = floats(40);
+    second = b.data_ptr();
+    a.reset();  // cached first: the older block
+  }
+  EXPECT_EQ(cpu_block_cache_bytes(), 80 * MiB);
+  {
+    // 60 MiB: neither 40 MiB block fits; 80 + 60 is over the ceiling, so the older one goes.
+    auto c = floats(60);
+    EXPECT_EQ(cpu_block_cache_bytes(), 40 * MiB);
+    auto again = floats(40);
+    EXPECT_EQ(again.data_ptr(), second) << "the younger block stayed";
+    EXPECT_EQ(cpu_block_cache_bytes(), 0);
+    // Held 100 MiB: 200 more cannot fit with anything cached; the ceiling rises to 300.
+    auto d = floats(200);
+    EXPECT_EQ(cpu_block_cache_bytes(), 0);
+  }
+  EXPECT_EQ(cpu_block_cache_bytes(), 300 * MiB) << "every freed block is kept under the ceiling";
+  {
+    auto big = floats(200);  // served from the cache: nothing is freed or allocated
+    EXPECT_EQ(cpu_block_cache_bytes(), 100 * MiB);
+    // No block fits 150 MiB, and held 200 + cached 100 + 150 is over 300: both small blocks
+    // go, and the ceiling rises to 350.
+    auto other = floats(150);
+    EXPECT_EQ(cpu_block_cache_bytes(), 0);
+  }
+  EXPECT_EQ(cpu_block_cache_bytes(), 350 * MiB);
+}
+
 }  // namespace
 }  // namespace setformer

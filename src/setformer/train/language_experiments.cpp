@@ -150,6 +150,29 @@ Loaded read_language_checkpoint(const std::string& path) {
   return l;
 }
 
+/// The model's vocabulary: ListOps' own tokens, else the tokenizer's.
+int64_t vocab_of(const LanguageExperimentConfig& c, const data::Tokenizer& tokenizer) {
+  return is_listops(c) ? data::listops::kVocab : tokenizer.vocab_size();
+}
+
+/// A checkpoint's run (config, tokenizer, step) and its trained model, in eval mode on `device`.
+struct LoadedModel {
+  Loaded run;
+  models::TextEncoder model{nullptr};
+};
+
+LoadedModel load_language_model(const std::string& path, const torch::Device& device) {
+  LoadedModel l;
+  l.run = read_language_checkpoint(path);
+  const auto& c = l.run.config;
+  check_config(c);
+  l.model = models::TextEncoder(model_options(c, vocab_of(c, l.run.tokenizer), classes_of(c)));
+  load_checkpoint(path, model_name(c), *l.model);
+  l.model->to(device);
+  l.model->eval();
+  return l;
+}
+
 data::Tokenizer build_tokenizer(const LanguageExperimentConfig& c,
                                 const std::function<void(const std::string&)>& print) {
   if (!c.init.empty()) return read_language_checkpoint(c.init).tokenizer;
@@ -313,7 +336,7 @@ LanguageTrainResult train_language_experiment(
   if (device.is_cpu()) install_cpu_memory_tracker();
   // ListOps brings its own tokens; the byte tokenizer stands in, unused, in its checkpoints.
   const auto tokenizer = is_listops(c) ? data::Tokenizer() : build_tokenizer(c, print);
-  const int64_t vocab = is_listops(c) ? data::listops::kVocab : tokenizer.vocab_size();
+  const int64_t vocab = vocab_of(c, tokenizer);
   const auto text = read_language_data(c, tokenizer, /*training=*/true);
   const data::TokenStream train_stream(text.train_tokens);
 
@@ -424,19 +447,14 @@ LanguageTrainResult train_language_experiment(
 nlohmann::json evaluate_language_checkpoint(const std::string& checkpoint,
                                             const std::string& device_name) {
   const auto device = parse_device(device_name);
-  const auto loaded = read_language_checkpoint(checkpoint);
-  const auto& c = loaded.config;
-  check_config(c);
-  const int64_t vocab = is_listops(c) ? data::listops::kVocab : loaded.tokenizer.vocab_size();
-  models::TextEncoder model(model_options(c, vocab, classes_of(c)));
-  load_checkpoint(checkpoint, model_name(c), *model);
-  model->to(device);
-  const auto text = read_language_data(c, loaded.tokenizer, /*training=*/false);
+  auto loaded = load_language_model(checkpoint, device);
+  const auto& c = loaded.run.config;
+  const auto text = read_language_data(c, loaded.run.tokenizer, /*training=*/false);
   return {{"checkpoint", checkpoint},
           {"task", c.task},
           {"row", c.row},
-          {"step", loaded.info.step},
-          {"metrics", evaluate_language(c, model, text, device)}};
+          {"step", loaded.run.info.step},
+          {"metrics", evaluate_language(c, loaded.model, text, device)}};
 }
 
 namespace {
@@ -630,18 +648,11 @@ std::string write_language_table(const std::vector<std::string>& files, const st
 }
 
 TextClassifier load_text_classifier(const std::string& checkpoint, const std::string& device) {
-  auto loaded = read_language_checkpoint(checkpoint);
-  SETFORMER_CHECK(is_classify(loaded.config),
+  auto loaded = load_language_model(checkpoint, parse_device(device));
+  SETFORMER_CHECK(is_classify(loaded.run.config),
                   "{}: a checkpoint of task '{}', not of a classifier (setformer finetune)",
-                  checkpoint, loaded.config.task);
-  TextClassifier t;
-  t.config = loaded.config;
-  t.tokenizer = loaded.tokenizer;
-  t.model = models::TextEncoder(model_options(t.config, t.tokenizer.vocab_size(), 2));
-  load_checkpoint(checkpoint, kClassifierModel, *t.model);
-  t.model->to(parse_device(device));
-  t.model->eval();
-  return t;
+                  checkpoint, loaded.run.config.task);
+  return TextClassifier{loaded.run.config, loaded.run.tokenizer, loaded.model};
 }
 
 std::vector<double> classify_texts(TextClassifier& t, const std::vector<std::string>& texts) {

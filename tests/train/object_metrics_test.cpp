@@ -120,6 +120,19 @@ TEST(AveragePrecision, HandComputedRanking) {
   EXPECT_NEAR(average_precision(predicted, target, kLayout, -1), 5.0 / 6.0, 1e-12);
 }
 
+TEST(AveragePrecision, ASecondPredictionOfTheNearestObjectIsAFalsePositive) {
+  // Two objects of the same properties, A at (0.2, 0.2) and A' at (0.8, 0.8). The second
+  // prediction lies nearest A, which the first already detected: a false positive, although A'
+  // would match it at threshold ∞. Precision 1 then ½ at recall ½: AP = ½.
+  const auto target =
+      torch::stack({object(0.2, 0.2, 1, 2, 1), object(0.8, 0.8, 1, 2, 1)}).unsqueeze(0);
+  const auto predicted =
+      torch::stack({object(0.2, 0.2, 1, 2, 0.9), object(0.25, 0.2, 1, 2, 0.8)}).unsqueeze(0);
+  for (const double threshold : {-1.0, 1.0}) {
+    EXPECT_DOUBLE_EQ(average_precision(predicted, target, kLayout, threshold), 0.5);
+  }
+}
+
 TEST(AveragePrecision, DistanceThresholdsAreInSceneUnits) {
   // 0.1 of the image apart = 0.6 CLEVR units: within 1, not within 0.5.
   const auto target = object(0.3, 0.3, 1, 1, 1).view({1, 1, 8});

@@ -109,7 +109,7 @@ double average_precision(const torch::Tensor& predicted, const torch::Tensor& ta
     int64_t best_object = -1;
     for (int64_t j = 0; j < m; ++j) {
       const double* truth = t + (image * m + j) * f;
-      if (truth[f - 1] <= 0.5 || detected[static_cast<size_t>(image * m + j)]) continue;
+      if (truth[f - 1] <= 0.5) continue;
       if (classes(truth) != predicted_classes) continue;
       double d2 = 0;
       for (int64_t c = 0; c < layout.coordinates; ++c) {
@@ -121,8 +121,12 @@ double average_precision(const torch::Tensor& predicted, const torch::Tensor& ta
         best_object = j;
       }
     }
+    // The nearest matching object, detected or not, as the paper's released code does: a second
+    // prediction of an object already found is a false positive even when another object of the
+    // same properties lies further away.
     ++seen;
-    if (best_object >= 0 && (threshold < 0 || best <= threshold)) {
+    if (best_object >= 0 && (threshold < 0 || best < threshold) &&
+        !detected[static_cast<size_t>(image * m + best_object)]) {
       detected[static_cast<size_t>(image * m + best_object)] = 1;
       ++true_positives;
     }

@@ -34,8 +34,9 @@ struct PropertyLayout {
 
 /// Average precision of set prediction at a distance threshold (appendix E.9, after DSPN):
 /// every predicted object of every image, sorted by confidence (its last feature), is a true
-/// positive when an undetected real object of its image has the same argmax in every group and
-/// lies within `threshold` of it (the nearest such object is taken), else a false positive. AP is
+/// positive when the nearest real object of its image with the same argmax in every group lies
+/// closer than `threshold` and was not detected by a prediction ranked higher, else a false
+/// positive (as in the paper's released implementation). AP is
 /// the area under the precision envelope at the recall steps (VOC style). Distances are measured
 /// after scaling the [0, 1] coordinates by `coordinate_scale` (6: CLEVR's [−3, 3] units, in which
 /// the paper's thresholds 1, 0.5, 0.25, 0.125 are stated); threshold < 0 means ∞.

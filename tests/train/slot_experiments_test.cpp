@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <vector>
 
 namespace setformer::train {
 namespace {
@@ -172,6 +173,48 @@ TEST(SlotExperiment, SceneSamplesAreWrittenWithTheirObjectsInWords) {
   o.dataset = "clevr";
   o.count = 0;
   testing::expect_invalid_argument([&] { write_scene_samples(o); }, "--count = 0");
+}
+
+TEST(SlotExperiment, TableGroupsEachRowWithItsEvaluationsByStepsSlotsAndIterations) {
+  // Summaries as `slots table` gets them from a glob: evaluations (test_slots, test_iterations)
+  // sorted by folder name, not beside the row they evaluate.
+  testing::TempDir dir;
+  const auto summary = [&](const std::string& name, const std::string& row, int64_t steps,
+                           int64_t test_slots, int64_t test_iterations, double ari) {
+    const nlohmann::json json{
+        {"task", "object_discovery"},
+        {"dataset", "tetrominoes"},
+        {"row", row},
+        {"steps", steps},
+        {"train_seconds", 60.0},
+        {"metrics", {{"test_ari", ari}, {"test_mse", 0.01}, {"images_per_second", 100.0}}},
+        {"config",
+         {{"slots", 4},
+          {"iterations", 3},
+          {"test_slots", test_slots},
+          {"test_iterations", test_iterations}}}};
+    const auto path = (dir.root() / (name + ".json")).string();
+    write_file_atomic(path, json.dump());
+    return path;
+  };
+  const auto md = write_slot_table({summary("a", "Slot Attention", 12000, 0, 0, 0.10),
+                                    summary("b", "Slot Attention, 20k steps", 20000, 0, 0, 0.20),
+                                    summary("c", "Slot Attention, 20k steps", 20000, 6, 0, 0.21),
+                                    summary("d", "Slot Attention, 20k steps", 20000, 0, 5, 0.22),
+                                    summary("e", "Slot Attention", 12000, 0, 7, 0.11),
+                                    summary("f", "Slot Attention, 20k steps", 20000, 3, 0, 0.23),
+                                    summary("g", "Slot MLP", 12000, 0, 0, 0.05),
+                                    summary("h", "Slot Attention", 12000, 0, 5, 0.12)},
+                                   (dir.root() / "table").string(), "cmd");
+  // The ARI column (10.0 ... 23.0) identifies each row; expected: each model where it first
+  // appears, under it K then T.
+  std::vector<size_t> at;
+  for (const char* ari :
+       {"| 10.0 ", "| 12.0 ", "| 11.0 ", "| 23.0 ", "| 20.0 ", "| 22.0 ", "| 21.0 ", "| 5.0 "}) {
+    at.push_back(md.find(ari));
+    ASSERT_NE(at.back(), std::string::npos) << ari << "\n" << md;
+  }
+  EXPECT_TRUE(std::is_sorted(at.begin(), at.end())) << md;
 }
 
 TEST(SlotExperiment, ConfigErrorsNameTheField) {

@@ -19,6 +19,8 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <tuple>
+#include <utility>
 
 namespace setformer::train {
 
@@ -619,9 +621,31 @@ nlohmann::json slot_paper_figures(const std::string& task, const std::string& da
 
 std::string write_slot_table(const std::vector<std::string>& files, const std::string& out,
                              const std::string& command) {
-  const auto runs = read_summaries(
+  auto runs = read_summaries(
       files, {"task", "dataset", "row", "metrics", "steps", "train_seconds", "config"},
       {"task", "dataset"}, "setformer slots train or eval");
+  // K and T at test: an evaluation's (`slots eval --test-slots/--test-iterations`), else
+  // training's.
+  const auto test_slots_iterations = [](const nlohmann::json& r) {
+    const auto& c = r["config"];
+    const int64_t k = c.value("test_slots", int64_t{0}) > 0 ? c["test_slots"].get<int64_t>()
+                                                            : c["slots"].get<int64_t>();
+    const int64_t t = c.value("test_iterations", int64_t{0}) > 0
+                          ? c["test_iterations"].get<int64_t>()
+                          : c["iterations"].get<int64_t>();
+    return std::make_pair(k, t);
+  };
+  // Each model in the order it first appears among the files, and under it its runs by steps,
+  // then K and T at test: a trained row and its evaluations with other K or T read together.
+  std::map<std::string, size_t> first_seen;
+  for (const auto& r : runs) first_seen.emplace(r["row"].get<std::string>(), first_seen.size());
+  const auto order = [&](const nlohmann::json& r) {
+    return std::make_tuple(first_seen.at(r["row"].get<std::string>()), r["steps"].get<int64_t>(),
+                           test_slots_iterations(r));
+  };
+  std::stable_sort(runs.begin(), runs.end(), [&](const nlohmann::json& a, const nlohmann::json& b) {
+    return order(a) < order(b);
+  });
   const std::string task = runs.front()["task"], dataset = runs.front()["dataset"];
   const auto percent = [](double v) {
     return std::isfinite(v) ? fmt::format("{:.1f}", 100 * v) : std::string("—");
@@ -629,13 +653,8 @@ std::string write_slot_table(const std::vector<std::string>& files, const std::s
   const auto paper_percent = [](const nlohmann::json& paper, const std::string& key) {
     return paper.contains(key) ? fmt::format("{:.1f}", paper[key].get<double>()) : std::string("—");
   };
-  const auto slots_iterations = [](const nlohmann::json& r) {
-    const auto& c = r["config"];
-    const int64_t k = c.value("test_slots", int64_t{0}) > 0 ? c["test_slots"].get<int64_t>()
-                                                            : c["slots"].get<int64_t>();
-    const int64_t t = c.value("test_iterations", int64_t{0}) > 0
-                          ? c["test_iterations"].get<int64_t>()
-                          : c["iterations"].get<int64_t>();
+  const auto slots_iterations = [&](const nlohmann::json& r) {
+    const auto [k, t] = test_slots_iterations(r);
     return fmt::format("{} / {}", k, t);
   };
   io::Table table;

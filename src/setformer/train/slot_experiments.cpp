@@ -505,6 +505,11 @@ std::string describe_slot_experiment(const SlotExperimentConfig& c) {
   return describe(c, build_model(c, parse_device(c.device)));
 }
 
+std::pair<int64_t, int64_t> slots_iterations_at_test(const SlotExperimentConfig& c) {
+  return {c.test_slots > 0 ? c.test_slots : c.slots,
+          c.test_iterations > 0 ? c.test_iterations : c.iterations};
+}
+
 SlotTrainResult train_slot_experiment(const SlotExperimentConfig& c,
                                       const std::function<void(const std::string&)>& print) {
   check_config(c);
@@ -586,9 +591,9 @@ nlohmann::json evaluate_slot_checkpoint(const std::string& checkpoint, const Slo
   const Task task{c, scene_options(c), parse_device(c.device)};
   auto model = build_model(c, task.device);
   load_checkpoint(checkpoint, model.name, *model.module);
+  const auto [k, t] = slots_iterations_at_test(c);
   print(fmt::format("{} ({} steps) on {} test images with K = {}, T = {}", checkpoint, info.step,
-                    c.test_images, c.test_slots > 0 ? c.test_slots : c.slots,
-                    c.test_iterations > 0 ? c.test_iterations : c.iterations));
+                    c.test_images, k, t));
   std::filesystem::create_directories(c.out);
   const auto metrics = model.evaluate(task, c.out + "/");
   write_file_atomic(c.out + "/summary.json",
@@ -621,31 +626,28 @@ nlohmann::json slot_paper_figures(const std::string& task, const std::string& da
 
 std::string write_slot_table(const std::vector<std::string>& files, const std::string& out,
                              const std::string& command) {
-  auto runs = read_summaries(
+  const auto summaries = read_summaries(
       files, {"task", "dataset", "row", "metrics", "steps", "train_seconds", "config"},
       {"task", "dataset"}, "setformer slots train or eval");
-  // K and T at test: an evaluation's (`slots eval --test-slots/--test-iterations`), else
-  // training's.
-  const auto test_slots_iterations = [](const nlohmann::json& r) {
-    const auto& c = r["config"];
-    const int64_t k = c.value("test_slots", int64_t{0}) > 0 ? c["test_slots"].get<int64_t>()
-                                                            : c["slots"].get<int64_t>();
-    const int64_t t = c.value("test_iterations", int64_t{0}) > 0
-                          ? c["test_iterations"].get<int64_t>()
-                          : c["iterations"].get<int64_t>();
-    return std::make_pair(k, t);
-  };
-  // Each model in the order it first appears among the files, and under it its runs by steps,
-  // then K and T at test: a trained row and its evaluations with other K or T read together.
+  // Each model where it first appears among the files, and under it its runs by steps, then K
+  // and T at test: a trained row and its evaluations with other K or T read together. The file's
+  // index, last in the key, keeps ties in the given order.
   std::map<std::string, size_t> first_seen;
-  for (const auto& r : runs) first_seen.emplace(r["row"].get<std::string>(), first_seen.size());
-  const auto order = [&](const nlohmann::json& r) {
-    return std::make_tuple(first_seen.at(r["row"].get<std::string>()), r["steps"].get<int64_t>(),
-                           test_slots_iterations(r));
-  };
-  std::stable_sort(runs.begin(), runs.end(), [&](const nlohmann::json& a, const nlohmann::json& b) {
-    return order(a) < order(b);
-  });
+  std::vector<std::tuple<size_t, int64_t, std::pair<int64_t, int64_t>, size_t>> order;
+  for (size_t i = 0; i < summaries.size(); ++i) {
+    const auto& r = summaries[i];
+    const size_t model =
+        first_seen.emplace(r["row"].get<std::string>(), first_seen.size()).first->second;
+    order.emplace_back(model, r["steps"].get<int64_t>(),
+                       slots_iterations_at_test(r["config"].get<SlotExperimentConfig>()), i);
+  }
+  std::sort(order.begin(), order.end());
+  std::vector<nlohmann::json> runs;
+  std::vector<std::string> at_test;  // "K / T" of each run
+  for (const auto& [model, steps, k_t, i] : order) {
+    runs.push_back(summaries[i]);
+    at_test.push_back(fmt::format("{} / {}", k_t.first, k_t.second));
+  }
   const std::string task = runs.front()["task"], dataset = runs.front()["dataset"];
   const auto percent = [](double v) {
     return std::isfinite(v) ? fmt::format("{:.1f}", 100 * v) : std::string("—");
@@ -653,13 +655,10 @@ std::string write_slot_table(const std::vector<std::string>& files, const std::s
   const auto paper_percent = [](const nlohmann::json& paper, const std::string& key) {
     return paper.contains(key) ? fmt::format("{:.1f}", paper[key].get<double>()) : std::string("—");
   };
-  const auto slots_iterations = [&](const nlohmann::json& r) {
-    const auto [k, t] = test_slots_iterations(r);
-    return fmt::format("{} / {}", k, t);
-  };
   io::Table table;
   nlohmann::json rows = nlohmann::json::array();
-  for (const auto& r : runs) {
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const auto& r = runs[i];
     const auto paper = slot_paper_figures(task, dataset, r["row"]);
     const auto& m = r["metrics"];
     const std::string steps = std::to_string(r["steps"].get<int64_t>()),
@@ -668,7 +667,7 @@ std::string write_slot_table(const std::vector<std::string>& files, const std::s
     if (task == "object_discovery") {
       table.columns = {"model",      "K / T at test", "ARI %",      "paper ARI %", "MSE",
                        "params (k)", "steps",         "train time", "eval img/s"};
-      table.add({r["row"], slots_iterations(r), percent(m.value("test_ari", NAN)),
+      table.add({r["row"], at_test[i], percent(m.value("test_ari", NAN)),
                  paper_percent(paper, "ari"), fmt::format("{:.4f}", m.value("test_mse", NAN)),
                  params, steps, time, fmt::format("{:.0f}", m.value("images_per_second", NAN))});
     } else {
@@ -680,7 +679,7 @@ std::string write_slot_table(const std::vector<std::string>& files, const std::s
       }
       for (const char* extra : {"params (k)", "steps", "train time"})
         table.columns.push_back(extra);
-      std::vector<std::string> row{r["row"], slots_iterations(r)};
+      std::vector<std::string> row{r["row"], at_test[i]};
       for (const auto& [threshold, key] : kApThresholds) {
         row.push_back(percent(m.value("test_" + key, NAN)));
         row.push_back(paper_percent(paper, key));

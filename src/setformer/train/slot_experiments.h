@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace setformer::train {
@@ -98,6 +99,9 @@ std::string describe_slot_experiment(const SlotExperimentConfig& config);
 /// Figure 3) and attention.png (attention per iteration); set prediction predictions.png.
 SlotTrainResult train_slot_experiment(const SlotExperimentConfig& config,
                                       const std::function<void(const std::string&)>& print);
+
+/// K and T at test time: `test_slots` and `test_iterations` when set, else the trained ones.
+std::pair<int64_t, int64_t> slots_iterations_at_test(const SlotExperimentConfig& config);
 
 struct SlotEvalOptions {
   int64_t test_slots = 0;       // K at test time (0: as trained)

@@ -151,10 +151,13 @@ TEST(SetExperiment, MaxRegressionLearnsAndTheTableComparesWithThePaper) {
   c.row = "SAB + PMA";
   c.steps = 1000;
   c.batch_size = 32;
+  // No LayerNorm, as the row's config and the authors' code: with it, 1000 steps sit on the
+  // edge of learning and the MAE depends on the seed (1.8 to 14.6 over seeds 0-4).
+  c.layer_norm = false;
   const auto r = train_set_experiment(c, [](const std::string&) {});
   // Predicting 0 gives an MAE near 77 (the mean maximum of 1..10 uniforms on [0, 100]); the
-  // best constant, about 17 (where short runs at too high a rate get stuck). 1000 steps learn
-  // to find the maximum (MAE about 2.5).
+  // best constant, about 17 (where short runs at too high a rate get stuck). Without LayerNorm
+  // 1000 steps find the maximum: MAE 0.28 to 2.3 over seeds 0-4.
   EXPECT_LT(r.metrics["test_mae"].get<double>(), 6.0) << r.metrics.dump();
   for (const char* f : {"summary.json", "checkpoint.pt", "log.jsonl", "predictions.png"})
     EXPECT_TRUE(std::filesystem::exists(dir.root() / "sab" / f)) << f;

@@ -137,6 +137,28 @@ TEST(SlotModels, SetPredictionOutputsOneVectorPerSlot) {
   EXPECT_LT(out.max().item<float>(), 1.0f);
 }
 
+TEST(SlotModels, ChannelsLastConvolutionsMatchNchwWithGradients) {
+  // The same weights (construction does not depend on the layout) and the same slot draws.
+  auto run = [](bool channels_last) {
+    torch::manual_seed(4);
+    auto options = SetPredictionOptions();
+    options.encoder().channels_last(channels_last);
+    SetPrediction model{options};
+    const auto images = torch::rand({2, 3, 64, 64}) * 2 - 1;
+    const auto out = model->forward(images);
+    (out * torch::linspace(0, 1, out.numel()).view_as(out)).sum().backward();
+    const auto& conv = model->encoder->cnn[0]->as<torch::nn::Conv2dImpl>()->weight;
+    return std::make_pair(out.detach(), conv.grad().clone());
+  };
+  const auto [nchw, nchw_grad] = run(false);
+  const auto [last, last_grad] = run(true);
+  // oneDNN 2.6 gives the same bits either way; another build may sum in another order.
+  EXPECT_LT(max_abs_diff(last, nchw), 1e-5) << "outputs";
+  EXPECT_LT(max_abs_diff(last_grad, nchw_grad), 1e-4 * nchw_grad.abs().max().item<double>())
+      << "first convolution's weight gradient";
+  EXPECT_GT(nchw_grad.abs().max().item<double>(), 0.0);
+}
+
 /// The loss minimised over every assignment, by enumeration.
 double brute_force_loss(const torch::Tensor& predicted, const torch::Tensor& target) {
   const int64_t batch = predicted.size(0), k = predicted.size(1);

@@ -70,6 +70,10 @@ struct SlotEncoderOptions {
   TORCH_ARG(std::vector<int64_t>, mlp_hidden) = std::vector<int64_t>{512, 1024, 1024};
   TORCH_ARG(int64_t, mlp_resize) = 16;
   TORCH_ARG(bool, mlp_per_slot) = true;
+  /// Convolve the images channels-last on the CPU, where oneDNN then skips reordering them to its
+  /// blocked layout at every layer; the values differ only by float rounding. false: NCHW, the
+  /// tests' reference. CUDA always keeps NCHW, where the layout was not measured.
+  TORCH_ARG(bool, channels_last) = true;
 };
 
 struct Grouped {

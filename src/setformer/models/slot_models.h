@@ -72,7 +72,7 @@ struct SlotEncoderOptions {
   TORCH_ARG(bool, mlp_per_slot) = true;
   /// Convolve the images channels-last on the CPU, where oneDNN then skips reordering them to its
   /// blocked layout at every layer; the values differ only by float rounding. false: NCHW, the
-  /// tests' reference. CUDA always keeps NCHW, where the layout was not measured.
+  /// tests' reference. Other devices keep NCHW, where the layout was not measured.
   TORCH_ARG(bool, channels_last) = true;
 };
 

@@ -601,10 +601,13 @@ nlohmann::json evaluate_slot_checkpoint(const std::string& checkpoint, const Slo
   return metrics;
 }
 
-nlohmann::json slot_paper_figures(const std::string& task, const std::string& dataset,
-                                  const std::string& row) {
-  const std::string model = row.substr(0, row.find(", "));
-  if (task == "object_discovery") {
+nlohmann::json slot_paper_figures(const SlotExperimentConfig& c) {
+  const bool algorithm_1 = c.normalisation == "slots" && c.weighted_mean && c.gru && c.residual_mlp;
+  const std::string model = c.grouping == "slot_mlp"                        ? "Slot MLP"
+                            : c.grouping == "slot_attention" && algorithm_1 ? "Slot Attention"
+                                                                            : "";
+  const std::string& dataset = c.dataset;
+  if (c.task == "object_discovery") {
     // Table 1 (foreground ARI, %, mean of 5 seeds).
     static const std::map<std::pair<std::string, std::string>, double> ari{
         {{"Slot Attention", "clevr"}, 98.8},       {{"Slot Attention", "multi_dsprites"}, 91.3},
@@ -659,7 +662,7 @@ std::string write_slot_table(const std::vector<std::string>& files, const std::s
   nlohmann::json rows = nlohmann::json::array();
   for (size_t i = 0; i < runs.size(); ++i) {
     const auto& r = runs[i];
-    const auto paper = slot_paper_figures(task, dataset, r["row"]);
+    const auto paper = slot_paper_figures(r["config"].get<SlotExperimentConfig>());
     const auto& m = r["metrics"];
     const std::string steps = std::to_string(r["steps"].get<int64_t>()),
                       time = format_duration(r["train_seconds"].get<double>()),

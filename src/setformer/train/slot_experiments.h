@@ -118,10 +118,11 @@ nlohmann::json evaluate_slot_checkpoint(const std::string& checkpoint,
                                         const SlotEvalOptions& options,
                                         const std::function<void(const std::string&)>& print);
 
-/// The paper's figures for a row (Table 1 ARI in %; Table 3 AP in %), by the row's name up to
-/// ", " ("Slot Attention", "Slot MLP"); empty when the paper has none.
-nlohmann::json slot_paper_figures(const std::string& task, const std::string& dataset,
-                                  const std::string& row);
+/// The paper's figures for the model a run trained (Table 1 ARI in %; Table 3 AP in %), by its
+/// grouping: Slot Attention only as Algorithm 1 writes it, since the paper reports its ablations
+/// (supplement, section B) on CLEVR6 alone and our `transport` not at all; empty when the paper
+/// has none.
+nlohmann::json slot_paper_figures(const SlotExperimentConfig& config);
 
 /// Where draw_scene_samples puts scene i: its image tile's top-left corner at
 /// (left + i·(tile + gap), top), its instance map's at (left + i·(tile + gap), top + tile + gap);

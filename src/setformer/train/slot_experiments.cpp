@@ -606,14 +606,13 @@ nlohmann::json slot_paper_figures(const SlotExperimentConfig& c) {
   const std::string model = c.grouping == "slot_mlp"                        ? "Slot MLP"
                             : c.grouping == "slot_attention" && algorithm_1 ? "Slot Attention"
                                                                             : "";
-  const std::string& dataset = c.dataset;
   if (c.task == "object_discovery") {
     // Table 1 (foreground ARI, %, mean of 5 seeds).
     static const std::map<std::pair<std::string, std::string>, double> ari{
         {{"Slot Attention", "clevr"}, 98.8},       {{"Slot Attention", "multi_dsprites"}, 91.3},
         {{"Slot Attention", "tetrominoes"}, 99.5}, {{"Slot MLP", "clevr"}, 60.4},
         {{"Slot MLP", "multi_dsprites"}, 60.3},    {{"Slot MLP", "tetrominoes"}, 25.1}};
-    const auto it = ari.find({model, dataset});
+    const auto it = ari.find({model, c.dataset});
     return it == ari.end() ? nlohmann::json::object() : nlohmann::json{{"ari", it->second}};
   }
   // Table 3 (CLEVR10, AP in %).
@@ -636,20 +635,23 @@ std::string write_slot_table(const std::vector<std::string>& files, const std::s
   // and T at test: a trained row and its evaluations with other K or T read together. The file's
   // index, last in the key, keeps ties in the given order.
   std::map<std::string, size_t> first_seen;
+  std::vector<SlotExperimentConfig> configs;
   std::vector<std::tuple<size_t, int64_t, std::pair<int64_t, int64_t>, size_t>> order;
   for (size_t i = 0; i < summaries.size(); ++i) {
     const auto& r = summaries[i];
+    configs.push_back(r["config"].get<SlotExperimentConfig>());
     const size_t model =
         first_seen.emplace(r["row"].get<std::string>(), first_seen.size()).first->second;
-    order.emplace_back(model, r["steps"].get<int64_t>(),
-                       slots_iterations_at_test(r["config"].get<SlotExperimentConfig>()), i);
+    order.emplace_back(model, r["steps"].get<int64_t>(), slots_iterations_at_test(configs[i]), i);
   }
   std::sort(order.begin(), order.end());
   std::vector<nlohmann::json> runs;
-  std::vector<std::string> at_test;  // "K / T" of each run
+  std::vector<std::string> at_test;    // "K / T" of each run
+  std::vector<nlohmann::json> papers;  // the paper's figures for each run
   for (const auto& [model, steps, k_t, i] : order) {
     runs.push_back(summaries[i]);
     at_test.push_back(fmt::format("{} / {}", k_t.first, k_t.second));
+    papers.push_back(slot_paper_figures(configs[i]));
   }
   const std::string task = runs.front()["task"], dataset = runs.front()["dataset"];
   const auto percent = [](double v) {
@@ -662,7 +664,7 @@ std::string write_slot_table(const std::vector<std::string>& files, const std::s
   nlohmann::json rows = nlohmann::json::array();
   for (size_t i = 0; i < runs.size(); ++i) {
     const auto& r = runs[i];
-    const auto paper = slot_paper_figures(r["config"].get<SlotExperimentConfig>());
+    const auto& paper = papers[i];
     const auto& m = r["metrics"];
     const std::string steps = std::to_string(r["steps"].get<int64_t>()),
                       time = format_duration(r["train_seconds"].get<double>()),

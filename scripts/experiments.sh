@@ -11,8 +11,10 @@
 # over several sessions. Each row's progress lines go to results/<kind>/<table>/<row>/train.log.
 # THREADS=N overrides run.threads. Two queues with THREADS=1 use 2 cores better than one with 2
 # for the small set and sequence models, too small for intra-op parallelism to pay; the
-# convolutional slot models gain nothing from it (multi-dSprites trained at 6.2 images/s on one
-# thread beside a CLEVR row on the other, and at 12.4 alone on two). Never give two queues more
+# convolutional slot models gain nothing from it: side by side on one thread each, multi-dSprites
+# trained at 6.2 images/s and CLEVR at about 64 (the first progress lines, one and eight, of
+# train.log in results/slots/multi_dsprites/slot_attention and clevr_properties/slot_attention_50k),
+# against 12.4 and about 140 alone on two (README, Slot Attention). Never give two queues more
 # threads than cores: OpenMP processes that oversubscribe them slow each other many times over.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -14,7 +14,7 @@
 # convolutional slot models gain nothing from it: side by side on one thread each, multi-dSprites
 # trained at 6.2 images/s and CLEVR at about 64 (the first progress lines, one and eight, of
 # train.log in results/slots/multi_dsprites/slot_attention and clevr_properties/slot_attention_50k),
-# against 12.4 and 100–146 alone on two (README, Slot Attention). Never give two queues more
+# against 12.2 and 100–146 alone on two (README, Slot Attention). Never give two queues more
 # threads than cores: OpenMP processes that oversubscribe them slow each other many times over.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -115,6 +115,12 @@ set_tests_properties(cli.slots_table_with_eval PROPERTIES FIXTURES_REQUIRED slot
                      PASS_REGULAR_EXPRESSION "\\| Slot Attention, K = 6, T = 5 +\\| 6 / 5 +\\| -?[0-9.]+ +\\| 99\\.5 ")
 set_tests_properties(cli.slots_table PROPERTIES FIXTURES_REQUIRED slots_trained
                      PASS_REGULAR_EXPRESSION "\\| Slot Attention +\\| 4 / 3 +\\| -?[0-9.]+ +\\| 99\\.5 ")
+# slots predict: the trained row on an image file of another size and kind (grey, 28×28).
+add_test(NAME cli.slots_predict
+         COMMAND setformer slots predict --checkpoint ${CLI_OUT}/slots/checkpoint.pt
+                 ${FIXTURES}/ankle_boot.pgm --out ${CLI_OUT}/slots_predict)
+set_tests_properties(cli.slots_predict PROPERTIES FIXTURES_REQUIRED slots_trained
+                     PASS_REGULAR_EXPRESSION "ankle_boot.pgm:  slot 1 [0-9.]+%  slot 2 [0-9.]+%  slot 3 [0-9.]+%  slot 4 [0-9.]+%\nwrote .*slots_predict/predictions.json")
 # slots scenes: the picture of generated test scenes, each CLEVR-like object printed in words.
 add_test(NAME cli.slots_scenes
          COMMAND setformer slots scenes --dataset clevr --count 3 --out ${CLI_OUT}/scenes.png)
@@ -220,6 +226,8 @@ cli_error(unknown_kernel "unknown attention kernel 'nope'; expected one of: soft
 cli_error(unknown_model "unknown model 'setformer-huge'" info --model setformer-huge)
 cli_error(unknown_bench_variant "bench train: unknown variant 'fast'; expected one of: fused"
           bench train --variants fast)
+cli_error(slots_predict_missing_image "missing.png: image not found"
+          slots predict --checkpoint ${FIXTURES}/ankle_boot.pgm missing.png)
 cli_error(bench_infer_row "ankle_boot.pgm' is neither a .toml configuration nor a .pt checkpoint"
           bench infer ${FIXTURES}/ankle_boot.pgm)
 cli_error(bench_language_mlm_row "is an mlm configuration; the benchmark trains a classification head"

@@ -1,11 +1,13 @@
 // The Slot Attention experiments: a short object-discovery run that learns to reconstruct better
 // than a blank image and draws its pictures, exact resumption, a set-prediction run with its AP
-// metrics, the results table beside the paper's figures, the picture of generated scenes, and
-// configuration errors that name the field.
+// metrics, checkpoints run on image files, the results table beside the paper's figures, the
+// picture of generated scenes, and configuration errors that name the field.
 #include "setformer/train/slot_experiments.h"
 
 #include "setformer/core/files.h"
 #include "setformer/data/object_scenes.h"
+#include "setformer/io/image_file.h"
+#include "setformer/train/checkpoint.h"
 
 #include "common/errors.h"
 #include "common/temp_dir.h"
@@ -17,6 +19,7 @@
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace setformer::train {
@@ -41,6 +44,15 @@ SlotExperimentConfig tiny(const std::string& out) {
   c.checkpoint_every = 0;
   c.log_every = 1000;
   c.out = out;
+  return c;
+}
+
+SlotExperimentConfig tiny_set_prediction(const std::string& out) {
+  auto c = tiny(out);
+  c.task = "set_prediction";
+  c.dataset = "clevr";
+  c.slots = 6;
+  c.strides = {1, 2, 2, 1};
   return c;
 }
 
@@ -95,11 +107,7 @@ TEST(SlotExperiment, InterruptedRunResumesToTheSameResult) {
 
 TEST(SlotExperiment, SetPredictionReportsAveragePrecisionPerThreshold) {
   testing::TempDir dir;
-  auto c = tiny((dir.root() / "clevr").string());
-  c.task = "set_prediction";
-  c.dataset = "clevr";
-  c.slots = 6;
-  c.strides = {1, 2, 2, 1};
+  auto c = tiny_set_prediction((dir.root() / "clevr").string());
   c.mlp_hidden = {32};
   c.steps = 20;
   const auto r = train_slot_experiment(c, [](const std::string&) {});
@@ -113,6 +121,133 @@ TEST(SlotExperiment, SetPredictionReportsAveragePrecisionPerThreshold) {
   const auto md = write_slot_table({(dir.root() / "clevr" / "summary.json").string()},
                                    (dir.root() / "table").string(), "cmd");
   EXPECT_NE(md.find("| 94.3 "), std::string::npos) << md;  // Table 3, AP∞ of Slot Attention
+}
+
+/// A scene [3, S, S] in [−1, 1] as 8-bit RGB, each pixel a zoom×zoom square; returns what the
+/// file holds, back in [−1, 1].
+torch::Tensor save_scene_png(const torch::Tensor& scene, const std::string& path, int zoom = 1) {
+  const auto bytes = ((scene + 1) * 127.5).round().clamp(0, 255).to(torch::kUInt8);
+  const auto a = bytes.accessor<uint8_t, 3>();
+  const int s = static_cast<int>(scene.size(1));
+  io::Image image(s * zoom, s * zoom);
+  for (int y = 0; y < s; ++y) {
+    for (int x = 0; x < s; ++x) {
+      image.fill_rect(x * zoom, y * zoom, (x + 1) * zoom, (y + 1) * zoom,
+                      {a[0][y][x], a[1][y][x], a[2][y][x]});
+    }
+  }
+  image.save_png(path);
+  return bytes.to(torch::kFloat) / 127.5 - 1;
+}
+
+TEST(SlotExperiment, SceneImagesReadFromFilesInTheTrainingRange) {
+  const testing::TempDir dir;
+  const auto scenes = data::scene_batch(data::SceneKind::multi_dsprites, 3, 0, 2).images;
+  const auto first = save_scene_png(scenes[0], dir.path("a.png"));
+  const auto second = save_scene_png(scenes[1], dir.path("b.png"), 2);  // 128×128
+  const auto read = read_scene_images({dir.path("a.png"), dir.path("b.png")}, 64);
+  ASSERT_EQ(read.sizes(), (std::vector<int64_t>{2, 3, 64, 64}));
+  // 8 bits per channel: within half a step of the scene.
+  EXPECT_LE((read[0] - scenes[0]).abs().max().item<double>(), 1 / 255.0 + 1e-6);
+  EXPECT_TRUE(torch::allclose(read[0], first, 0, 1e-6));
+  // Area averaging of 2×2 blocks of one colour gives back the colour exactly.
+  EXPECT_TRUE(torch::allclose(read[1], second, 0, 1e-6));
+  // Enlarging a 32×32 average of the scene back to 64×64 stays in range and near the scene.
+  save_scene_png(torch::nn::functional::avg_pool2d(
+                     scenes[0].unsqueeze(0), torch::nn::functional::AvgPool2dFuncOptions(2))[0],
+                 dir.path("small.png"));
+  const auto enlarged = read_scene_images({dir.path("small.png")}, 64);
+  EXPECT_LE(enlarged.abs().max().item<double>(), 1.0);
+  EXPECT_LT((enlarged[0] - scenes[0]).abs().mean().item<double>(), 0.1);
+  testing::expect_runtime_error([&] { read_scene_images({dir.path("none.png")}, 64); },
+                                "none.png: image not found");
+}
+
+TEST(SlotExperiment, PredictRunsACheckpointOnImageFiles) {
+  testing::TempDir dir;
+  auto c = tiny((dir.root() / "sa").string());
+  c.steps = 3;
+  train_slot_experiment(c, [](const std::string&) {});
+  const std::string checkpoint = (dir.root() / "sa" / "checkpoint.pt").string();
+  const auto scenes = data::scene_batch(data::SceneKind::tetrominoes, 9, 0, 2).images;
+  const std::vector<std::string> paths{dir.path("a.png"), dir.path("b.png")};
+  const auto files =
+      torch::stack({save_scene_png(scenes[0], paths[0]), save_scene_png(scenes[1], paths[1])});
+  SlotPredictOptions o;
+  o.out = dir.path("predict");
+  o.test_slots = 5;
+  const auto lines = predict_slot_images(checkpoint, paths, o);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1].rfind(paths[1] + ":  slot 1 ", 0), 0u) << lines[1];
+  EXPECT_NE(lines[1].find("slot 5 "), std::string::npos) << lines[1];
+
+  // The reference: the model rebuilt by hand, its slots drawn from the evaluation's seed.
+  models::ObjectDiscovery model(object_discovery_options(c));
+  load_checkpoint(checkpoint, "slot-object-discovery", *model);
+  model->eval();
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(c.test_seed);
+  const auto segments = model->forward(files, 5).masks.squeeze(2).argmax(1);  // [2, S, S]
+  const auto json = nlohmann::json::parse(read_file(o.out + "/predictions.json"));
+  ASSERT_EQ(json["images"].size(), 2u);
+  for (int64_t i = 0; i < 2; ++i) {
+    const auto& entry = json["images"][static_cast<size_t>(i)];
+    EXPECT_EQ(entry["file"], paths[static_cast<size_t>(i)]);
+    const auto written = io::read_grey_image(o.out + "/" + entry["segments"].get<std::string>());
+    EXPECT_TRUE(written[0].to(torch::kLong).equal(segments[i])) << i;
+    double total = 0;
+    for (int64_t j = 0; j < 5; ++j) {
+      const double share = entry["pixels"][static_cast<size_t>(j)].get<double>();
+      EXPECT_DOUBLE_EQ(share, segments[i].eq(j).to(torch::kDouble).mean().item<double>());
+      total += share;
+    }
+    EXPECT_NEAR(total, 1.0, 1e-12);
+  }
+  EXPECT_TRUE(std::filesystem::exists(o.out + "/slots.png"));
+  EXPECT_TRUE(std::filesystem::exists(o.out + "/attention.png"));
+  // The same images give the same answer again.
+  EXPECT_EQ(predict_slot_images(checkpoint, paths, o), lines);
+}
+
+TEST(SlotExperiment, PredictListsTheObjectsASetPredictorFinds) {
+  testing::TempDir dir;
+  auto c = tiny_set_prediction((dir.root() / "clevr").string());
+  c.steps = 3;
+  train_slot_experiment(c, [](const std::string&) {});
+  const std::string checkpoint = (dir.root() / "clevr" / "checkpoint.pt").string();
+  const auto scene = data::scene_batch(data::SceneKind::clevr, 9, 0, 1).images[0];
+  const auto file = save_scene_png(scene, dir.path("scene.png"));
+  SlotPredictOptions o;
+  o.out = dir.path("predict");
+  const auto lines = predict_slot_images(checkpoint, {dir.path("scene.png")}, o);
+
+  models::SetPrediction model(set_prediction_options(c));
+  load_checkpoint(checkpoint, "slot-set-prediction", *model);
+  model->eval();
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(c.test_seed);
+  const auto predicted = model->forward(file.unsqueeze(0))[0];  // [K, F]
+  const auto confident = predicted.select(1, -1).gt(0.5);
+  const int64_t found = confident.sum().item<int64_t>();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].rfind(dir.path("scene.png") + ": " + std::to_string(found) + " objects", 0),
+            0u)
+      << lines[0];
+  const auto json = nlohmann::json::parse(read_file(o.out + "/predictions.json"));
+  const auto& objects = json["images"][0]["objects"];
+  ASSERT_EQ(static_cast<int64_t>(objects.size()), found);
+  double previous = 2;
+  for (const auto& object : objects) {
+    const double confidence = object["confidence"].get<double>();
+    EXPECT_GT(confidence, 0.5);
+    EXPECT_LE(confidence, previous);  // most confident first
+    previous = confidence;
+    // The row it describes is one of the model's confident rows.
+    const auto match = (predicted.select(1, 0) - object["x"].get<double>()).abs().lt(1e-6) &
+                       (predicted.select(1, -1) - confidence).abs().lt(1e-6) & confident;
+    EXPECT_TRUE(match.any().item<bool>()) << object.dump();
+  }
+  EXPECT_TRUE(std::filesystem::exists(o.out + "/predictions.png"));
 }
 
 TEST(SlotExperiment, SceneSamplesShowEachImageAboveItsInstanceMap) {
@@ -169,6 +304,14 @@ TEST(SlotExperiment, SceneSamplesAreWrittenWithTheirObjectsInWords) {
       << lines[0];
   EXPECT_NE(lines[0].find(data::describe_clevr_object(batch.properties[0][0])), std::string::npos);
   EXPECT_TRUE(std::filesystem::exists(o.out));
+  // Each scene as its own file, which `slots predict` reads back within half an 8-bit step.
+  o.first = 3;
+  o.files = dir.path("files");
+  write_scene_samples(o);
+  const auto again = data::scene_batch(data::SceneKind::clevr, o.seed, 3, 2).images;
+  const auto read = read_scene_images(
+      {dir.path("files/scene_3.png"), dir.path("files/scene_4.png")}, again.size(2));
+  EXPECT_LE((read - again).abs().max().item<double>(), 1 / 255.0 + 1e-6);
   o.dataset = "clevr6";
   testing::expect_invalid_argument([&] { write_scene_samples(o); }, "--dataset = 'clevr6'");
   o.dataset = "clevr";

@@ -1,6 +1,6 @@
-// `setformer slots train` and `setformer slots table`: the Slot Attention paper's experiments
-// (object discovery, set prediction) on scenes generated here, one row per config file, and the
-// results tables beside the paper's figures.
+// `setformer slots train`, `eval`, `predict`, `scenes` and `table`: the Slot Attention paper's
+// experiments (object discovery, set prediction) on scenes generated here, one row per config
+// file, a trained model run on image files, and the results tables beside the paper's figures.
 #include "setformer/cli/commands.h"
 
 #include "setformer/cli/experiment_commands.h"
@@ -81,6 +81,24 @@ void add_slots_train(CLI::App& slots) {
       "checkpoint.pt, log.jsonl, curves.png, summary.json and pictures");
 }
 
+/// The options `slots eval` and `slots predict` share: the checkpoint, K and T at test time, the
+/// folder written, the device and the threads.
+void add_checkpoint_options(CLI::App& cmd, std::string& checkpoint,
+                            train::SlotCheckpointOptions& options, int& threads,
+                            const std::string& out_help) {
+  cmd.add_option("--checkpoint", checkpoint, "checkpoint.pt written by slots train")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd.add_option("--test-slots", options.test_slots, "K at test time (0: as trained)")
+      ->capture_default_str();
+  cmd.add_option("--test-iterations", options.test_iterations, "T at test time (0: as trained)")
+      ->capture_default_str();
+  cmd.add_option("--out", options.out, out_help)->capture_default_str();
+  cmd.add_option("--device", options.device, "cpu, cuda or cuda:N")->capture_default_str();
+  cmd.add_option("--threads", threads, "CPU threads (0: all available cores)")
+      ->capture_default_str();
+}
+
 void add_slots_eval(CLI::App& slots) {
   struct Args {
     std::string checkpoint;
@@ -92,21 +110,10 @@ void add_slots_eval(CLI::App& slots) {
       "eval",
       "Evaluate a slots train checkpoint with K and T changed at test time; writes a "
       "summary.json that slots table accepts");
-  cmd->add_option("--checkpoint", args->checkpoint, "checkpoint.pt written by slots train")
-      ->required()
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--test-slots", args->options.test_slots, "K at test time (0: as trained)")
-      ->capture_default_str();
-  cmd->add_option("--test-iterations", args->options.test_iterations,
-                  "T at test time (0: as trained)")
-      ->capture_default_str();
+  add_checkpoint_options(*cmd, args->checkpoint, args->options, args->threads,
+                         "Folder of summary.json and the pictures");
   cmd->add_option("--row", args->options.row, "Row name in results tables (default: the run's)");
   cmd->add_option("--note", args->options.note, "Printed under the results table");
-  cmd->add_option("--out", args->options.out, "Folder of summary.json and the pictures")
-      ->capture_default_str();
-  cmd->add_option("--device", args->options.device, "cpu, cuda or cuda:N")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "CPU threads (0: all available cores)")
-      ->capture_default_str();
   cmd->callback([args] {
     set_threads(args->threads);
     const auto metrics = train::evaluate_slot_checkpoint(
@@ -116,6 +123,32 @@ void add_slots_eval(CLI::App& slots) {
       if (value.is_number_float()) fmt::print("{}: {:.4f}\n", key, value.get<double>());
     }
     fmt::print("wrote {}/summary.json and pictures\n", args->options.out);
+  });
+}
+
+void add_slots_predict(CLI::App& slots) {
+  struct Args {
+    std::string checkpoint;
+    std::vector<std::string> images;
+    train::SlotPredictOptions options;
+    int threads = 0;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = slots.add_subcommand(
+      "predict",
+      "Run a slots train checkpoint on PNG, PPM or PGM images: each slot's share of the pixels "
+      "and its masks (object discovery), or the objects found (set prediction)");
+  cmd->add_option("images", args->images, "Image files (resized to the trained side)")->required();
+  add_checkpoint_options(*cmd, args->checkpoint, args->options, args->threads,
+                         "Folder of predictions.json and the pictures (slots.png, attention.png, "
+                         "segments_I.pgm, or predictions.png)");
+  cmd->callback([args] {
+    set_threads(args->threads);
+    for (const auto& line :
+         train::predict_slot_images(args->checkpoint, args->images, args->options)) {
+      fmt::print("{}\n", line);
+    }
+    fmt::print("wrote {}/predictions.json and pictures\n", args->options.out);
   });
 }
 
@@ -141,9 +174,13 @@ void add_slots_scenes(CLI::App& slots) {
   cmd->add_option("--first", options->first, "Index of the first scene")->capture_default_str();
   cmd->add_option("--count", options->count, "Scenes drawn (1..64)")->capture_default_str();
   cmd->add_option("--out", options->out, "PNG file written")->capture_default_str();
+  cmd->add_option("--files", options->files,
+                  "Also write each scene as its own PNG into this folder (scene_INDEX.png), for "
+                  "slots predict");
   cmd->callback([options] {
     for (const auto& line : train::write_scene_samples(*options)) fmt::print("{}\n", line);
-    fmt::print("wrote {}\n", options->out);
+    fmt::print("wrote {}{}\n", options->out,
+               options->files.empty() ? "" : " and " + options->files + "/scene_*.png");
   });
 }
 
@@ -163,6 +200,7 @@ void add_slots_command(CLI::App& app) {
   slots->require_subcommand(1);
   add_slots_train(*slots);
   add_slots_eval(*slots);
+  add_slots_predict(*slots);
   add_slots_scenes(*slots);
   add_slots_table(*slots);
 }

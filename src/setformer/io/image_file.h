@@ -1,6 +1,6 @@
-// Reading grey-level images for prediction: PNG (any colour type, converted to grey by stb_image)
-// and binary or ASCII PGM (P5/P2, written here by hand so that the common scientific format does
-// not depend on a converter). Every error names the file.
+// Reading images for prediction: PNG (any colour type, converted by stb_image) and binary or
+// ASCII PGM and PPM (P5/P2, P6/P3, read here by hand so that the common scientific formats do
+// not depend on a converter), as grey levels or RGB. Every error names the file.
 #pragma once
 
 #include <torch/types.h>
@@ -9,10 +9,14 @@
 
 namespace setformer::io {
 
-/// The image at `path` as uint8 [1, H, W] (grey levels 0..255). PGM files with maxval other
-/// than 255 are rescaled. Throws std::runtime_error naming the file when it is missing,
-/// unreadable or of another format.
+/// The image at `path` as uint8 [1, H, W] (grey levels 0..255; colour converted as stb_image
+/// does, (77 r + 150 g + 29 b) / 256). PGM and PPM files with maxval other than 255 are rescaled.
+/// Throws std::runtime_error naming the file when it is missing, unreadable or of another format.
 torch::Tensor read_grey_image(const std::string& path);
+
+/// The image at `path` as uint8 [3, H, W] (RGB 0..255; grey levels repeated, alpha dropped), with
+/// the formats and errors of read_grey_image.
+torch::Tensor read_rgb_image(const std::string& path);
 
 /// Writes uint8 [1, H, W] as binary PGM (P5), atomically; for tests and examples.
 void write_pgm(const std::string& path, const torch::Tensor& image);

@@ -4,6 +4,7 @@
 #include "setformer/core/files.h"
 #include "setformer/core/runtime.h"
 #include "setformer/data/object_scenes.h"
+#include "setformer/io/image_file.h"
 #include "setformer/io/plot.h"
 #include "setformer/io/table.h"
 #include "setformer/train/checkpoint.h"
@@ -211,7 +212,7 @@ void draw_attention(const std::string& path, const std::string& title, const tor
 }
 
 /// Test scenes with the predicted objects (confidence > 0.5) marked by crosses in their
-/// predicted colour and the true centres by white squares.
+/// predicted colour and the true centres, when `target` is defined, by white squares.
 void draw_set_predictions(const std::string& path, const std::string& title,
                           const torch::Tensor& images, const torch::Tensor& predicted,
                           const torch::Tensor& target, int64_t count) {
@@ -224,7 +225,7 @@ void draw_set_predictions(const std::string& path, const std::string& title,
   for (int64_t i = 0; i < count && i < images.size(0); ++i) {
     const int x0 = gap + static_cast<int>(i) * (tile + gap);
     draw_tile(image, x0, top, ((images[i] + 1) / 2).clamp(0, 1), zoom);
-    for (int64_t j = 0; j < target.size(1); ++j) {
+    for (int64_t j = 0; target.defined() && j < target.size(1); ++j) {
       if (target[i][j][-1].item<float>() < 0.5f) continue;
       const int cx = x0 + static_cast<int>(target[i][j][0].item<float>() * tile);
       const int cy = top + static_cast<int>(target[i][j][1].item<float>() * tile);
@@ -283,6 +284,15 @@ std::vector<std::string> write_scene_samples(const SceneSampleOptions& o) {
   draw_scene_samples(batch, fmt::format("{}, seed {}, scenes {}..{}", o.dataset, o.seed, o.first,
                                         o.first + o.count - 1))
       .save_png(o.out);
+  if (!o.files.empty()) {
+    std::filesystem::create_directories(o.files);
+    const int s = static_cast<int>(batch.images.size(2));
+    for (int64_t i = 0; i < o.count; ++i) {
+      io::Image scene(s, s);
+      draw_tile(scene, 0, 0, ((batch.images[i] + 1) / 2).clamp(0, 1), 1);
+      scene.save_png(fmt::format("{}/scene_{}.png", o.files, o.first + i));
+    }
+  }
   std::vector<std::string> lines;
   for (int64_t i = 0; i < o.count; ++i) {
     auto line = fmt::format("scene {}: {} objects", o.first + i, batch.counts[i].item<int64_t>());
@@ -571,26 +581,45 @@ SlotTrainResult train_slot_experiment(const SlotExperimentConfig& c,
   return result;
 }
 
-nlohmann::json evaluate_slot_checkpoint(const std::string& checkpoint, const SlotEvalOptions& o,
-                                        const std::function<void(const std::string&)>& print) {
-  const auto info = read_checkpoint_info(checkpoint);
-  SlotExperimentConfig c;
+namespace {
+
+/// A `slots train` checkpoint rebuilt with the config it was trained with: `eval` and `predict`.
+struct LoadedSlotModel {
+  SlotExperimentConfig config;
+  SlotModel model;
+  Checkpoint info;
+};
+
+/// Reads the config from `checkpoint`, sets its evaluation fields from `o` (K and T at test
+/// time, out, device), checks it and loads the weights.
+LoadedSlotModel load_slot_checkpoint(const std::string& checkpoint,
+                                     const SlotCheckpointOptions& o) {
+  LoadedSlotModel loaded;
+  loaded.info = read_checkpoint_info(checkpoint);
   try {
-    c = nlohmann::json::parse(info.config).get<SlotExperimentConfig>();
+    loaded.config = nlohmann::json::parse(loaded.info.config).get<SlotExperimentConfig>();
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(
         fmt::format("{}: not a checkpoint of setformer slots train ({})", checkpoint, e.what()));
   }
-  c.test_slots = o.test_slots;
-  c.test_iterations = o.test_iterations;
-  c.out = o.out;
-  c.device = o.device;
+  loaded.config.test_slots = o.test_slots;
+  loaded.config.test_iterations = o.test_iterations;
+  loaded.config.out = o.out;
+  loaded.config.device = o.device;
+  check_config(loaded.config);
+  loaded.model = build_model(loaded.config, parse_device(loaded.config.device));
+  load_checkpoint(checkpoint, loaded.model.name, *loaded.model.module);
+  return loaded;
+}
+
+}  // namespace
+
+nlohmann::json evaluate_slot_checkpoint(const std::string& checkpoint, const SlotEvalOptions& o,
+                                        const std::function<void(const std::string&)>& print) {
+  auto [c, model, info] = load_slot_checkpoint(checkpoint, o);
   if (!o.row.empty()) c.row = o.row;
   if (!o.note.empty()) c.note = o.note;
-  check_config(c);
   const Task task{c, scene_options(c), parse_device(c.device)};
-  auto model = build_model(c, task.device);
-  load_checkpoint(checkpoint, model.name, *model.module);
   const auto [k, t] = slots_iterations_at_test(c);
   print(fmt::format("{} ({} steps) on {} test images with K = {}, T = {}", checkpoint, info.step,
                     c.test_images, k, t));
@@ -599,6 +628,110 @@ nlohmann::json evaluate_slot_checkpoint(const std::string& checkpoint, const Slo
   write_file_atomic(c.out + "/summary.json",
                     summary_json(c, model, metrics, info.step, info.train_seconds).dump(2) + "\n");
   return metrics;
+}
+
+torch::Tensor read_scene_images(const std::vector<std::string>& paths, int64_t image_size) {
+  SETFORMER_CHECK(!paths.empty(), "no images given");
+  SETFORMER_CHECK(image_size >= 1, "image size must be >= 1, got {}", image_size);
+  std::vector<torch::Tensor> images;
+  for (const auto& path : paths) {
+    auto image = io::read_rgb_image(path).to(torch::kFloat).unsqueeze(0);  // [1, 3, H, W]
+    if (image.size(2) != image_size || image.size(3) != image_size) {
+      // Area averaging loses no pixel when shrinking; bilinear is smoother when enlarging.
+      const bool shrink = image.size(2) >= image_size && image.size(3) >= image_size;
+      auto options = torch::nn::functional::InterpolateFuncOptions().size(
+          std::vector<int64_t>{image_size, image_size});
+      options =
+          shrink ? options.mode(torch::kArea) : options.mode(torch::kBilinear).align_corners(false);
+      image = torch::nn::functional::interpolate(image, options).clamp(0, 255);
+    }
+    images.push_back(image);
+  }
+  // The scenes' range (data/object_scenes.h).
+  return torch::cat(images) / 127.5 - 1;
+}
+
+std::vector<std::string> predict_slot_images(const std::string& checkpoint,
+                                             const std::vector<std::string>& paths,
+                                             const SlotPredictOptions& o) {
+  // Images are read first: a bad file is reported before the model is built.
+  for (const auto& path : paths) io::read_rgb_image(path);
+  auto [c, model, info] = load_slot_checkpoint(checkpoint, o);
+  const auto device = parse_device(c.device);
+  const int64_t size = scene_options(c).resolved().image_size();
+  const auto images = read_scene_images(paths, size);
+  const auto [k, t] = slots_iterations_at_test(c);
+  std::filesystem::create_directories(c.out);
+  torch::NoGradGuard no_grad;
+  model.module->eval();
+  // The slots' initial draw from the same fixed stream as evaluation: the same image gives the
+  // same answer every time.
+  SeededGenerator seeded(c.test_seed);
+  const std::string title = fmt::format("{} ({} steps), K = {}, T = {}",
+                                        c.row.empty() ? "model" : c.row, info.step, k, t);
+  nlohmann::json json{{"checkpoint", checkpoint},
+                      {"task", c.task},
+                      {"steps", info.step},
+                      {"slots", k},
+                      {"iterations", t},
+                      {"image_size", size},
+                      {"images", nlohmann::json::array()}};
+  std::vector<std::string> lines;
+  if (model.is_discovery()) {
+    const auto out = model.discovery->forward(images.to(device), c.test_slots, c.test_iterations);
+    const auto masks = out.masks.squeeze(2).cpu();  // [B, K, S, S]
+    const auto segments = masks.argmax(1);          // [B, S, S]
+    for (int64_t i = 0; i < images.size(0); ++i) {
+      const auto share =
+          torch::one_hot(segments[i].flatten(), k).to(torch::kDouble).mean(0);  // [K]
+      const std::string file = fmt::format("segments_{}.pgm", i);
+      io::write_pgm(c.out + "/" + file, segments[i].unsqueeze(0).to(torch::kUInt8));
+      nlohmann::json entry{{"file", paths[static_cast<size_t>(i)]}, {"segments", file}};
+      std::string line = paths[static_cast<size_t>(i)] + ":";
+      for (int64_t j = 0; j < k; ++j) {
+        const double v = share[j].item<double>();
+        entry["pixels"].push_back(v);
+        line += fmt::format("  slot {} {:.1f}%", j + 1, 100 * v);
+      }
+      json["images"].push_back(entry);
+      lines.push_back(line);
+    }
+    draw_slots(c.out + "/slots.png", title, images, out, images.size(0));
+    if (!out.grouped.attention.empty()) {
+      draw_attention(c.out + "/attention.png",
+                     fmt::format("attention of each slot per iteration ({})", paths.front()),
+                     images[0], out.grouped);
+    }
+  } else {
+    const auto predicted =
+        model.prediction->forward(images.to(device), c.test_slots, c.test_iterations).cpu();
+    for (int64_t i = 0; i < images.size(0); ++i) {
+      nlohmann::json entry{{"file", paths[static_cast<size_t>(i)]},
+                           {"objects", nlohmann::json::array()}};
+      std::vector<std::string> found;
+      // Most confident first, as AP ranks them.
+      const auto order = predicted[i].select(1, -1).argsort(0, /*descending=*/true);
+      for (int64_t r = 0; r < order.size(0); ++r) {
+        const auto row = predicted[i][order[r].item<int64_t>()];
+        const std::string words = data::describe_clevr_object(row);
+        if (words.empty()) continue;
+        const double confidence = row[-1].item<double>();
+        entry["objects"].push_back({{"description", words},
+                                    {"x", row[0].item<double>()},
+                                    {"y", row[1].item<double>()},
+                                    {"confidence", confidence}});
+        found.push_back(fmt::format("{} (confidence {:.2f})", words, confidence));
+      }
+      json["images"].push_back(entry);
+      lines.push_back(fmt::format("{}: {} objects{}{}", paths[static_cast<size_t>(i)], found.size(),
+                                  found.empty() ? "" : ": ", fmt::join(found, "; ")));
+    }
+    draw_set_predictions(c.out + "/predictions.png",
+                         title + ": crosses = predicted objects (confidence > 0.5)", images,
+                         predicted, {}, images.size(0));
+  }
+  write_file_atomic(c.out + "/predictions.json", json.dump(2) + "\n");
+  return lines;
 }
 
 nlohmann::json slot_paper_figures(const SlotExperimentConfig& c) {

@@ -103,12 +103,17 @@ SlotTrainResult train_slot_experiment(const SlotExperimentConfig& config,
 /// K and T at test time: `test_slots` and `test_iterations` when set, else the trained ones.
 std::pair<int64_t, int64_t> slots_iterations_at_test(const SlotExperimentConfig& config);
 
-struct SlotEvalOptions {
+/// How `slots eval` and `slots predict` run a checkpoint of `slots train`.
+struct SlotCheckpointOptions {
   int64_t test_slots = 0;       // K at test time (0: as trained)
   int64_t test_iterations = 0;  // T at test time (0: as trained)
-  std::string row, note;        // empty: the trained row's
-  std::string out = "runs/slots-eval";
+  std::string out;              // the folder written
   std::string device = "cpu";
+};
+
+struct SlotEvalOptions : SlotCheckpointOptions {
+  SlotEvalOptions() { out = "runs/slots-eval"; }
+  std::string row, note;  // empty: the trained row's
 };
 
 /// Evaluates a checkpoint of `slots train` on its test images with K and T changed (the paper's
@@ -117,6 +122,26 @@ struct SlotEvalOptions {
 nlohmann::json evaluate_slot_checkpoint(const std::string& checkpoint,
                                         const SlotEvalOptions& options,
                                         const std::function<void(const std::string&)>& print);
+
+struct SlotPredictOptions : SlotCheckpointOptions {
+  SlotPredictOptions() { out = "runs/slots-predict"; }
+};
+
+/// Image files (PNG, PPM or PGM) as a batch of scenes [B, 3, S, S] in [−1, 1], the range the
+/// models train on; images of another size are resized to S×S (area-averaged when shrinking,
+/// bilinear when enlarging). Throws naming the file when one cannot be read.
+torch::Tensor read_scene_images(const std::vector<std::string>& paths, int64_t image_size);
+
+/// Runs a checkpoint of `slots train` on image files (read_scene_images at the trained size),
+/// with the slots drawn from the evaluation's fixed stream so that an image always gives the same
+/// answer. Writes under options.out predictions.json and, for object discovery, slots.png (the
+/// paper's Figure 3, a row per image), attention.png (the first image) and segments_I.pgm (the
+/// slot each pixel of image I belongs to, 0..K−1); for set prediction, predictions.png. Returns
+/// one line per image: each slot's share of the pixels, or the objects found (confidence > 0.5,
+/// most confident first) in words.
+std::vector<std::string> predict_slot_images(const std::string& checkpoint,
+                                             const std::vector<std::string>& paths,
+                                             const SlotPredictOptions& options);
 
 /// The paper's figures for the model a run trained (Table 1 ARI in %; Table 3 AP in %), by its
 /// grouping: Slot Attention only as Algorithm 1 writes it, since the paper reports its ablations
@@ -143,11 +168,14 @@ struct SceneSampleOptions {
   uint64_t seed = kSlotTestSeed;                             // the test images
   int64_t first = 0, count = 8;
   std::string out = "scenes.png";
+  /// Non-empty: a folder where each scene is also written as its own PNG, scene_INDEX.png, one
+  /// pixel per pixel (8 bits per channel), for `slots predict`.
+  std::string files;
 };
 
 /// Draws scenes first .. first + count − 1 of the stream `seed` (draw_scene_samples) and writes
-/// the picture to options.out atomically; returns one line per scene: its index and objects
-/// (CLEVR-like: each object's properties in words).
+/// the picture to options.out atomically, and each scene to options.files when set; returns one
+/// line per scene: its index and objects (CLEVR-like: each object's properties in words).
 std::vector<std::string> write_scene_samples(const SceneSampleOptions& options);
 
 /// A markdown and JSON table of runs (their summary.json files) of one task and dataset, ours

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The checks that need a GPU (issue 8), prepared here and run in one go on a lent GPU machine,
 # whose device time is short (minutes): build against that machine's CUDA LibTorch, run the
-# CUDA tests, time SeT against softmax on the GPU, train one quick epoch with --device cuda.
+# CUDA tests, time SeT against softmax on the GPU, train one quick epoch with --device cuda, and
+# run the Slot Attention rows' configs briefly on CUDA.
 #
 #   scripts/gpu_check.sh prepare       here: stage into .gpu/ (git-ignored) what that machine
 #                                      lacks: Debian's packages of our header and small library
 #                                      dependencies, and the Fashion-MNIST files
 #   scripts/gpu_check.sh run OUT       there, from the repository root, with .gpu carried:
-#                                      writes build.log, tests.log, train.log and the bench
-#                                      table (bench_attention_cuda.{md,csv,json,png}) to OUT
+#                                      writes build.log, tests.log, train.log, the bench table
+#                                      (bench_attention_cuda.{md,csv,json,png}), the Slot
+#                                      Attention logs (slots_*.log) and slots_predict/ to OUT
 #
 # The GPU machine has CMake, Ninja, a compiler and python3 with a CUDA PyTorch, whose LibTorch
 # this builds against (CMake turns CUDA support on when it finds c10_cuda). The Debian packages
@@ -58,6 +60,22 @@ run() {
     --train-limit 10000 --test-limit 2000 --out /tmp/setformer-gpu-train 2>&1 |
     tr '\r' '\n' | tail -n 25 >"$out/train.log"
   tail -n 5 "$out/train.log"
+  # Slot Attention with --device cuda (issue 5): the Tetrominoes and CLEVR rows' configs for a few
+  # hundred steps each (their images/s and a first evaluation), then `slots predict` on CUDA with
+  # the Tetrominoes checkpoint.
+  local row name
+  for row in tetrominoes/slot_attention:500 clevr_properties/slot_attention:300; do
+    name=${row%%/*}
+    ./build-cuda/setformer slots train --config "configs/slots/${row%%:*}.toml" --device cuda \
+      --steps "${row##*:}" --eval-every 0 --checkpoint-every 0 --log-every 50 \
+      --out "/tmp/setformer-gpu-slots-$name" 2>&1 | tr '\r' '\n' | tail -n 20 >"$out/slots_$name.log"
+    tail -n 4 "$out/slots_$name.log"
+  done
+  ./build-cuda/setformer slots scenes --dataset tetrominoes --count 3 --out /tmp/setformer-gpu-scenes.png \
+    --files /tmp/setformer-gpu-scenes >/dev/null
+  ./build-cuda/setformer slots predict --device cuda \
+    --checkpoint /tmp/setformer-gpu-slots-tetrominoes/checkpoint.pt /tmp/setformer-gpu-scenes/*.png \
+    --out "$out/slots_predict" 2>&1 | tee "$out/slots_predict.log"
 }
 
 case ${1:-} in

@@ -181,13 +181,18 @@ TEST(SlotExperiment, PredictRunsACheckpointOnImageFiles) {
   EXPECT_EQ(lines[1].rfind(paths[1] + ":  slot 1 ", 0), 0u) << lines[1];
   EXPECT_NE(lines[1].find("slot 5 "), std::string::npos) << lines[1];
 
-  // The reference: the model rebuilt by hand, its slots drawn from the evaluation's seed.
+  // The reference: the model rebuilt by hand, each image's slots drawn from the evaluation's
+  // seed.
   models::ObjectDiscovery model(object_discovery_options(c));
   load_checkpoint(checkpoint, "slot-object-discovery", *model);
   model->eval();
   torch::NoGradGuard no_grad;
-  torch::manual_seed(c.test_seed);
-  const auto segments = model->forward(files, 5).masks.squeeze(2).argmax(1);  // [2, S, S]
+  std::vector<torch::Tensor> each;
+  for (int64_t i = 0; i < 2; ++i) {
+    torch::manual_seed(c.test_seed);
+    each.push_back(model->forward(files.slice(0, i, i + 1), 5).masks.squeeze(2).argmax(1));
+  }
+  const auto segments = torch::cat(each);  // [2, S, S]
   const auto json = nlohmann::json::parse(read_file(o.out + "/predictions.json"));
   ASSERT_EQ(json["images"].size(), 2u);
   for (int64_t i = 0; i < 2; ++i) {
@@ -205,8 +210,9 @@ TEST(SlotExperiment, PredictRunsACheckpointOnImageFiles) {
   }
   EXPECT_TRUE(std::filesystem::exists(o.out + "/slots.png"));
   EXPECT_TRUE(std::filesystem::exists(o.out + "/attention.png"));
-  // The same images give the same answer again.
+  // The same images give the same answer again, and an image alone the same as in company.
   EXPECT_EQ(predict_slot_images(checkpoint, paths, o), lines);
+  EXPECT_EQ(predict_slot_images(checkpoint, {paths[1]}, o), std::vector<std::string>{lines[1]});
 }
 
 TEST(SlotExperiment, PredictListsTheObjectsASetPredictorFinds) {

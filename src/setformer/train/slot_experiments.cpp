@@ -664,9 +664,17 @@ std::vector<std::string> predict_slot_images(const std::string& checkpoint,
   std::filesystem::create_directories(c.out);
   torch::NoGradGuard no_grad;
   model.module->eval();
-  // The slots' initial draw from the same fixed stream as evaluation: the same image gives the
-  // same answer every time.
-  SeededGenerator seeded(c.test_seed);
+  // One image at a time, each with its slots drawn from the start of the evaluation's stream: an
+  // image gets the same answer every time, whatever other images come with it.
+  const auto each_image = [&](const auto& forward) {
+    using Output = decltype(forward(images.slice(0, 0, 1)));
+    std::vector<Output> outputs;
+    for (int64_t i = 0; i < images.size(0); ++i) {
+      SeededGenerator seeded(c.test_seed);
+      outputs.push_back(forward(images.slice(0, i, i + 1).to(device)));
+    }
+    return outputs;
+  };
   const std::string title = fmt::format("{} ({} steps), K = {}, T = {}",
                                         c.row.empty() ? "model" : c.row, info.step, k, t);
   nlohmann::json json{{"checkpoint", checkpoint},
@@ -678,9 +686,22 @@ std::vector<std::string> predict_slot_images(const std::string& checkpoint,
                       {"images", nlohmann::json::array()}};
   std::vector<std::string> lines;
   if (model.is_discovery()) {
-    const auto out = model.discovery->forward(images.to(device), c.test_slots, c.test_iterations);
-    const auto masks = out.masks.squeeze(2).cpu();  // [B, K, S, S]
-    const auto segments = masks.argmax(1);          // [B, S, S]
+    const auto outputs = each_image([&](const torch::Tensor& image) {
+      return model.discovery->forward(image, c.test_slots, c.test_iterations);
+    });
+    std::vector<torch::Tensor> reconstructions, all_masks, pictures;
+    for (const auto& output : outputs) {
+      reconstructions.push_back(output.reconstruction.cpu());
+      all_masks.push_back(output.masks.cpu());
+      pictures.push_back(output.rgb.cpu());
+    }
+    models::ObjectDiscoveryOutput out;  // the batch, with the first image's attention
+    out.reconstruction = torch::cat(reconstructions);
+    out.masks = torch::cat(all_masks);
+    out.rgb = torch::cat(pictures);
+    out.grouped = outputs.front().grouped;
+    const auto masks = out.masks.squeeze(2);  // [B, K, S, S]
+    const auto segments = masks.argmax(1);    // [B, S, S]
     for (int64_t i = 0; i < images.size(0); ++i) {
       const auto share =
           torch::one_hot(segments[i].flatten(), k).to(torch::kDouble).mean(0);  // [K]
@@ -704,7 +725,9 @@ std::vector<std::string> predict_slot_images(const std::string& checkpoint,
     }
   } else {
     const auto predicted =
-        model.prediction->forward(images.to(device), c.test_slots, c.test_iterations).cpu();
+        torch::cat(each_image([&](const torch::Tensor& image) {
+          return model.prediction->forward(image, c.test_slots, c.test_iterations);
+        })).cpu();
     for (int64_t i = 0; i < images.size(0); ++i) {
       nlohmann::json entry{{"file", paths[static_cast<size_t>(i)]},
                            {"objects", nlohmann::json::array()}};

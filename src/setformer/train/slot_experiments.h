@@ -132,13 +132,14 @@ struct SlotPredictOptions : SlotCheckpointOptions {
 /// bilinear when enlarging). Throws naming the file when one cannot be read.
 torch::Tensor read_scene_images(const std::vector<std::string>& paths, int64_t image_size);
 
-/// Runs a checkpoint of `slots train` on image files (read_scene_images at the trained size),
-/// with the slots drawn from the evaluation's fixed stream so that an image always gives the same
-/// answer. Writes under options.out predictions.json and, for object discovery, slots.png (the
-/// paper's Figure 3, a row per image), attention.png (the first image) and segments_I.pgm (the
-/// slot each pixel of image I belongs to, 0..K−1); for set prediction, predictions.png. Returns
-/// one line per image: each slot's share of the pixels, or the objects found (confidence > 0.5,
-/// most confident first) in words.
+/// Runs a checkpoint of `slots train` on image files (read_scene_images at the trained size), one
+/// at a time, each with its slots drawn from the start of the evaluation's fixed stream, so that
+/// an image always gets the same answer, whatever other images come with it. Writes under
+/// options.out predictions.json and, for object discovery, slots.png (the paper's Figure 3, a row
+/// per image), attention.png (the first image) and segments_I.pgm (the slot each pixel of image I
+/// belongs to, 0..K−1); for set prediction, predictions.png. Returns one line per image: each
+/// slot's share of the pixels, or the objects found (confidence > 0.5, most confident first) in
+/// words.
 std::vector<std::string> predict_slot_images(const std::string& checkpoint,
                                              const std::vector<std::string>& paths,
                                              const SlotPredictOptions& options);

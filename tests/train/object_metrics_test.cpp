@@ -1,6 +1,6 @@
 // The adjusted Rand index against cases computed by hand and against the pair-counting
-// definition by brute force; foreground ARI ignores the background; average precision on cases
-// computed by hand.
+// definition by brute force; foreground ARI ignores the background; average precision and the
+// matched position errors on cases computed by hand.
 #include "setformer/train/object_metrics.h"
 
 #include "common/errors.h"
@@ -142,6 +142,30 @@ TEST(AveragePrecision, DistanceThresholdsAreInSceneUnits) {
   EXPECT_DOUBLE_EQ(average_precision(predicted, target, kLayout, 0.5), 0.0);
   testing::expect_invalid_argument(
       [&] { average_precision(predicted, target.slice(2, 0, 7), kLayout, 1.0); }, "target objects");
+}
+
+TEST(MatchedPositionErrors, DistancesToTheMatchedPredictionOfEachRealObject) {
+  // Image 0: objects at (0.2, 0.2) and (0.5, 0.9) and a padding row; image 1: one object at
+  // (0.1, 0.1). Predictions 0 and 2 of image 0 are matched to its objects (3-4-5 triangles of
+  // 0.05 and 0.1 of the image: 0.3 and 0.6 scene units), prediction 1 to the padding row
+  // (ignored); in image 1 one prediction is left unmatched (−1) and one sits on its object.
+  const auto pad = torch::zeros({8}, torch::kDouble);
+  const auto target =
+      torch::stack({torch::stack({object(0.2, 0.2, 0, 0, 1), object(0.5, 0.9, 1, 1, 1), pad}),
+                    torch::stack({object(0.1, 0.1, 0, 0, 1), pad, pad})});
+  const auto predicted =
+      torch::stack({torch::stack({object(0.23, 0.24, 0, 0, 0.9), object(0.9, 0.9, 1, 1, 0.1),
+                                  object(0.56, 0.98, 1, 1, 0.8)}),
+                    torch::stack({object(0.7, 0.7, 0, 0, 0.2), object(0.1, 0.1, 0, 0, 0.9), pad})});
+  const auto assignment = torch::tensor({0, 2, 1, -1, 0, 1}, torch::kLong).view({2, 3});
+  const auto errors = matched_position_errors(predicted, target, assignment, kLayout);
+  ASSERT_EQ(errors.numel(), 3);
+  EXPECT_NEAR(errors[0].item<double>(), 0.3, 1e-12);
+  EXPECT_NEAR(errors[1].item<double>(), 0.6, 1e-12);
+  EXPECT_NEAR(errors[2].item<double>(), 0.0, 1e-12);
+  testing::expect_invalid_argument(
+      [&] { matched_position_errors(predicted, target, assignment.slice(1, 0, 2), kLayout); },
+      "assignment");
 }
 
 }  // namespace

@@ -117,6 +117,13 @@ TEST(SlotExperiment, SetPredictionReportsAveragePrecisionPerThreshold) {
     EXPECT_GE(r.metrics[key].get<double>(), 0.0);
     EXPECT_LE(r.metrics[key].get<double>(), 1.0);
   }
+  // Every object has a prediction (K = 6 ≥ the objects); a distance in the 6-wide scene.
+  const double mean = r.metrics["test_position_error"].get<double>(),
+               median = r.metrics["test_position_error_median"].get<double>();
+  EXPECT_GT(mean, 0.0);
+  EXPECT_LE(mean, 6 * std::sqrt(2.0));
+  EXPECT_GT(median, 0.0);
+  EXPECT_LE(median, 6 * std::sqrt(2.0));
   EXPECT_TRUE(std::filesystem::exists(dir.root() / "clevr" / "predictions.png"));
   const auto md = write_slot_table({(dir.root() / "clevr" / "summary.json").string()},
                                    (dir.root() / "table").string(), "cmd");

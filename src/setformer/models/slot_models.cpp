@@ -289,16 +289,21 @@ double SetPredictionImpl::flops() const {
   return encoder->flops() + k * (d * h + h * f);
 }
 
+torch::Tensor pairwise_huber(const torch::Tensor& predicted, const torch::Tensor& target) {
+  check_shape(predicted, "predicted objects", {-1, -1, -1}, "[B, K, F]");
+  check_shape(target, "target objects", {predicted.size(0), -1, predicted.size(2)}, "[B, M, F]");
+  return torch::nn::functional::huber_loss(
+             predicted.unsqueeze(2).expand({-1, -1, target.size(1), -1}),
+             target.unsqueeze(1).expand({-1, predicted.size(1), -1, -1}),
+             torch::nn::functional::HuberLossFuncOptions().reduction(torch::kNone))
+      .sum(-1);
+}
+
 torch::Tensor matched_huber_loss(const torch::Tensor& predicted, const torch::Tensor& target) {
   check_shape(predicted, "predicted objects", {-1, -1, -1}, "[B, K, F]");
   check_shape(target, "target objects", {predicted.size(0), predicted.size(1), predicted.size(2)},
               "[B, K, F] (padded to the K slots)");
-  // cost[b, i, j]: Huber loss between prediction i and target j, summed over features.
-  const auto pairwise = torch::nn::functional::huber_loss(
-                            predicted.unsqueeze(2).expand({-1, -1, target.size(1), -1}),
-                            target.unsqueeze(1).expand({-1, predicted.size(1), -1, -1}),
-                            torch::nn::functional::HuberLossFuncOptions().reduction(torch::kNone))
-                            .sum(-1);
+  const auto pairwise = pairwise_huber(predicted, target);                   // [B, K, K]
   const auto assignment = hungarian_batch(pairwise).to(predicted.device());  // [B, K]
   return pairwise.gather(2, assignment.unsqueeze(-1)).mean();
 }

@@ -180,6 +180,11 @@ class SetPredictionImpl : public torch::nn::Module {
 };
 TORCH_MODULE(SetPrediction);
 
+/// The Huber loss (δ = 1) summed over features of every prediction against every target object:
+/// predicted [B, K, F], target [B, M, F] -> [B, K, M]. hungarian_batch of it is the matching of
+/// matched_huber_loss.
+torch::Tensor pairwise_huber(const torch::Tensor& predicted, const torch::Tensor& target);
+
 /// Huber loss (δ = 1) summed over features, between each target object and the prediction the
 /// Hungarian method assigns to it (minimum total loss), averaged over the K slots and the batch.
 /// Every slot is matched: targets are padded to K rows whose last feature (real object) is 0,

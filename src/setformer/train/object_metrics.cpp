@@ -10,6 +10,7 @@
 #include <map>
 #include <numeric>
 #include <utility>
+#include <vector>
 
 namespace setformer::train {
 
@@ -144,6 +145,36 @@ double average_precision(const torch::Tensor& predicted, const torch::Tensor& ta
     previous_recall = recall[i];
   }
   return area;
+}
+
+torch::Tensor matched_position_errors(const torch::Tensor& predicted, const torch::Tensor& target,
+                                      const torch::Tensor& assignment, const PropertyLayout& layout,
+                                      double coordinate_scale) {
+  const int64_t f = layout.features();
+  check_shape(predicted, "predicted objects", {-1, -1, f}, "[B, K, F]");
+  check_shape(target, "target objects", {predicted.size(0), -1, f}, "[B, M, F]");
+  check_shape(assignment, "assignment", {predicted.size(0), predicted.size(1)}, "[B, K]");
+  const auto p = predicted.detach().to(torch::kCPU, torch::kDouble).contiguous();
+  const auto t = target.detach().to(torch::kCPU, torch::kDouble).contiguous();
+  const auto a = assignment.to(torch::kCPU, torch::kLong).contiguous();
+  const auto pa = p.accessor<double, 3>();
+  const auto ta = t.accessor<double, 3>();
+  const auto aa = a.accessor<int64_t, 2>();
+  std::vector<double> errors;
+  for (int64_t b = 0; b < p.size(0); ++b) {
+    for (int64_t k = 0; k < p.size(1); ++k) {
+      const int64_t j = aa[b][k];
+      SETFORMER_CHECK(j < t.size(1), "assignment: target row {} of {}", j, t.size(1));
+      if (j < 0 || ta[b][j][f - 1] <= 0.5) continue;
+      double d2 = 0;
+      for (int64_t c = 0; c < layout.coordinates; ++c) {
+        const double d = (pa[b][k][c] - ta[b][j][c]) * coordinate_scale;
+        d2 += d * d;
+      }
+      errors.push_back(std::sqrt(d2));
+    }
+  }
+  return torch::tensor(errors, torch::kDouble);
 }
 
 }  // namespace setformer::train

@@ -2,6 +2,7 @@
 
 #include "setformer/core/error.h"
 #include "setformer/core/files.h"
+#include "setformer/core/hungarian.h"
 #include "setformer/core/runtime.h"
 #include "setformer/data/object_scenes.h"
 #include "setformer/io/image_file.h"
@@ -326,11 +327,12 @@ struct Task {
     return data::scene_batch(scenes, c.test_seed, first,
                              std::min(c.eval_batch_size, c.test_images - first));
   }
-  /// Targets [B, max_objects, F] padded with zero rows to [B, K, F].
-  torch::Tensor padded_targets(const data::SceneBatch& batch) const {
+  /// Targets [B, max_objects, F] padded with zero rows to [B, k, F] (k: the slots, the trained
+  /// ones by default); unchanged when there are k or fewer slots than objects.
+  torch::Tensor padded_targets(const data::SceneBatch& batch, int64_t k = 0) const {
     const auto t = batch.properties;
-    const int64_t missing = c.slots - t.size(1);
-    return missing == 0 ? t : torch::cat({t, torch::zeros({t.size(0), missing, t.size(2)})}, 1);
+    const int64_t missing = (k > 0 ? k : c.slots) - t.size(1);
+    return missing <= 0 ? t : torch::cat({t, torch::zeros({t.size(0), missing, t.size(2)})}, 1);
   }
 };
 
@@ -386,7 +388,7 @@ nlohmann::json evaluate_set_prediction(models::SetPrediction& model, const Task&
   const bool was_training = model->is_training();
   model->eval();
   SeededGenerator seeded(task.c.test_seed);
-  std::vector<torch::Tensor> predictions, targets;
+  std::vector<torch::Tensor> predictions, targets, position_errors;
   double loss_sum = 0, seconds = 0;
   int64_t images = 0;
   for (int64_t chunk = 0; chunk < task.test_chunks(); ++chunk) {
@@ -402,6 +404,13 @@ nlohmann::json evaluate_set_prediction(models::SetPrediction& model, const Task&
                       .item<double>() *
                   static_cast<double>(x.size(0));
     }
+    // The matching of the training loss (on targets padded to the slots at test time), to see
+    // how far each object's prediction lies from it.
+    const auto padded = task.padded_targets(batch, predicted.size(1));
+    position_errors.push_back(matched_position_errors(
+        predicted, padded,
+        hungarian_batch(models::pairwise_huber(predicted, padded.to(task.device))),
+        kClevrProperties));
     predictions.push_back(predicted.cpu());
     targets.push_back(batch.properties);
     if (chunk == 0 && !picture.empty()) {
@@ -417,6 +426,10 @@ nlohmann::json evaluate_set_prediction(models::SetPrediction& model, const Task&
   nlohmann::json metrics{{"images_per_second", static_cast<double>(images) / seconds},
                          {"test_images", images},
                          {"test_loss", loss_sum / static_cast<double>(images)}};
+  // In scene units, as AP's thresholds; NaN (null in JSON) without a matched object.
+  const auto errors = torch::cat(position_errors);
+  metrics["test_position_error"] = errors.numel() > 0 ? errors.mean().item<double>() : NAN;
+  metrics["test_position_error_median"] = errors.numel() > 0 ? errors.median().item<double>() : NAN;
   for (const auto& [threshold, key] : kApThresholds) {
     metrics["test_" + key] =
         average_precision(all_predicted, all_targets, kClevrProperties, threshold);

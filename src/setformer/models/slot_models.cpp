@@ -289,23 +289,31 @@ double SetPredictionImpl::flops() const {
   return encoder->flops() + k * (d * h + h * f);
 }
 
-torch::Tensor pairwise_huber(const torch::Tensor& predicted, const torch::Tensor& target) {
+ObjectMatching match_objects(const torch::Tensor& predicted, const torch::Tensor& target) {
   check_shape(predicted, "predicted objects", {-1, -1, -1}, "[B, K, F]");
   check_shape(target, "target objects", {predicted.size(0), -1, predicted.size(2)}, "[B, M, F]");
-  return torch::nn::functional::huber_loss(
-             predicted.unsqueeze(2).expand({-1, -1, target.size(1), -1}),
-             target.unsqueeze(1).expand({-1, predicted.size(1), -1, -1}),
-             torch::nn::functional::HuberLossFuncOptions().reduction(torch::kNone))
-      .sum(-1);
+  ObjectMatching m;
+  m.cost = torch::nn::functional::huber_loss(
+               predicted.unsqueeze(2).expand({-1, -1, target.size(1), -1}),
+               target.unsqueeze(1).expand({-1, predicted.size(1), -1, -1}),
+               torch::nn::functional::HuberLossFuncOptions().reduction(torch::kNone))
+               .sum(-1);
+  m.assignment = hungarian_batch(m.cost).to(predicted.device());
+  return m;
+}
+
+torch::Tensor ObjectMatching::loss() const {
+  SETFORMER_CHECK(cost.size(1) == cost.size(2),
+                  "matched loss: every slot needs a target, got {} slots and {} targets",
+                  cost.size(1), cost.size(2));
+  return cost.gather(2, assignment.unsqueeze(-1)).mean();
 }
 
 torch::Tensor matched_huber_loss(const torch::Tensor& predicted, const torch::Tensor& target) {
   check_shape(predicted, "predicted objects", {-1, -1, -1}, "[B, K, F]");
   check_shape(target, "target objects", {predicted.size(0), predicted.size(1), predicted.size(2)},
               "[B, K, F] (padded to the K slots)");
-  const auto pairwise = pairwise_huber(predicted, target);                   // [B, K, K]
-  const auto assignment = hungarian_batch(pairwise).to(predicted.device());  // [B, K]
-  return pairwise.gather(2, assignment.unsqueeze(-1)).mean();
+  return match_objects(predicted, target).loss();
 }
 
 }  // namespace setformer::models

@@ -180,10 +180,18 @@ class SetPredictionImpl : public torch::nn::Module {
 };
 TORCH_MODULE(SetPrediction);
 
-/// The Huber loss (δ = 1) summed over features of every prediction against every target object:
-/// predicted [B, K, F], target [B, M, F] -> [B, K, M]. hungarian_batch of it is the matching of
-/// matched_huber_loss.
-torch::Tensor pairwise_huber(const torch::Tensor& predicted, const torch::Tensor& target);
+/// Predictions matched to target objects (Slot Attention §2.3): the Huber loss (δ = 1) summed
+/// over features of every prediction against every target, and the Hungarian method's
+/// minimum-cost assignment under it.
+struct ObjectMatching {
+  torch::Tensor cost;        // [B, K, M]
+  torch::Tensor assignment;  // [B, K]: the target row of every prediction (−1: none, K > M)
+  /// The matched cost averaged over the K slots and the batch; needs K = M (every slot matched).
+  torch::Tensor loss() const;
+};
+
+/// predicted [B, K, F], target [B, M, F] -> the matching, on predicted's device.
+ObjectMatching match_objects(const torch::Tensor& predicted, const torch::Tensor& target);
 
 /// Huber loss (δ = 1) summed over features, between each target object and the prediction the
 /// Hungarian method assigns to it (minimum total loss), averaged over the K slots and the batch.

@@ -2,7 +2,6 @@
 
 #include "setformer/core/error.h"
 #include "setformer/core/files.h"
-#include "setformer/core/hungarian.h"
 #include "setformer/core/runtime.h"
 #include "setformer/data/object_scenes.h"
 #include "setformer/io/image_file.h"
@@ -399,18 +398,15 @@ nlohmann::json evaluate_set_prediction(models::SetPrediction& model, const Task&
     synchronize(task.device);
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     images += x.size(0);
+    // The training loss's matching, on targets padded to the slots at test time: the test loss
+    // (with the trained K only) and how far each object's prediction lies from it.
+    const auto padded = task.padded_targets(batch, predicted.size(1)).to(task.device);
+    const auto matching = models::match_objects(predicted, padded);
     if (task.c.test_slots == 0 || task.c.test_slots == task.c.slots) {
-      loss_sum += models::matched_huber_loss(predicted, task.padded_targets(batch).to(task.device))
-                      .item<double>() *
-                  static_cast<double>(x.size(0));
+      loss_sum += matching.loss().item<double>() * static_cast<double>(x.size(0));
     }
-    // The matching of the training loss (on targets padded to the slots at test time), to see
-    // how far each object's prediction lies from it.
-    const auto padded = task.padded_targets(batch, predicted.size(1));
-    position_errors.push_back(matched_position_errors(
-        predicted, padded,
-        hungarian_batch(models::pairwise_huber(predicted, padded.to(task.device))),
-        kClevrProperties));
+    position_errors.push_back(
+        matched_position_errors(predicted, padded, matching.assignment, kClevrProperties));
     predictions.push_back(predicted.cpu());
     targets.push_back(batch.properties);
     if (chunk == 0 && !picture.empty()) {
@@ -643,12 +639,15 @@ nlohmann::json evaluate_slot_checkpoint(const std::string& checkpoint, const Slo
   return metrics;
 }
 
-torch::Tensor read_scene_images(const std::vector<std::string>& paths, int64_t image_size) {
-  SETFORMER_CHECK(!paths.empty(), "no images given");
+namespace {
+
+/// RGB images uint8 [3, H, W] as a batch of scenes [B, 3, S, S] in [−1, 1] (read_scene_images).
+torch::Tensor to_scene_images(const std::vector<torch::Tensor>& rgb, int64_t image_size) {
+  SETFORMER_CHECK(!rgb.empty(), "no images given");
   SETFORMER_CHECK(image_size >= 1, "image size must be >= 1, got {}", image_size);
   std::vector<torch::Tensor> images;
-  for (const auto& path : paths) {
-    auto image = io::read_rgb_image(path).to(torch::kFloat).unsqueeze(0);  // [1, 3, H, W]
+  for (const auto& pixels : rgb) {
+    auto image = pixels.to(torch::kFloat).unsqueeze(0);  // [1, 3, H, W]
     if (image.size(2) != image_size || image.size(3) != image_size) {
       // Area averaging loses no pixel when shrinking; bilinear is smoother when enlarging.
       const bool shrink = image.size(2) >= image_size && image.size(3) >= image_size;
@@ -664,15 +663,25 @@ torch::Tensor read_scene_images(const std::vector<std::string>& paths, int64_t i
   return torch::cat(images) / 127.5 - 1;
 }
 
+}  // namespace
+
+torch::Tensor read_scene_images(const std::vector<std::string>& paths, int64_t image_size) {
+  std::vector<torch::Tensor> rgb;
+  for (const auto& path : paths) rgb.push_back(io::read_rgb_image(path));
+  return to_scene_images(rgb, image_size);
+}
+
 std::vector<std::string> predict_slot_images(const std::string& checkpoint,
                                              const std::vector<std::string>& paths,
                                              const SlotPredictOptions& o) {
-  // Images are read first: a bad file is reported before the model is built.
-  for (const auto& path : paths) io::read_rgb_image(path);
+  // Images are read first, so that a bad file is reported before the model is built; they are
+  // resized once the checkpoint gives the trained side.
+  std::vector<torch::Tensor> rgb;
+  for (const auto& path : paths) rgb.push_back(io::read_rgb_image(path));
   auto [c, model, info] = load_slot_checkpoint(checkpoint, o);
   const auto device = parse_device(c.device);
   const int64_t size = scene_options(c).resolved().image_size();
-  const auto images = read_scene_images(paths, size);
+  const auto images = to_scene_images(rgb, size);
   const auto [k, t] = slots_iterations_at_test(c);
   std::filesystem::create_directories(c.out);
   torch::NoGradGuard no_grad;

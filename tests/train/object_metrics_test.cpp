@@ -1,6 +1,6 @@
 // The adjusted Rand index against cases computed by hand and against the pair-counting
 // definition by brute force; foreground ARI ignores the background; average precision and the
-// matched position errors on cases computed by hand.
+// matched position errors and the slots' background shares on cases computed by hand.
 #include "setformer/train/object_metrics.h"
 
 #include "common/errors.h"
@@ -166,6 +166,31 @@ TEST(MatchedPositionErrors, DistancesToTheMatchedPredictionOfEachRealObject) {
   testing::expect_invalid_argument(
       [&] { matched_position_errors(predicted, target, assignment.slice(1, 0, 2), kLayout); },
       "assignment");
+}
+
+TEST(SlotBackgroundShares, AttentionWeightedBackgroundOfTheFeatureCells) {
+  // A 4×4 image on a 2×2 feature map: the cells' background fractions are 1 (top left), 0.5
+  // (top right), 0 (bottom left) and 0.25 (bottom right). Slot 0 weighs the top cells equally:
+  // (1 + 0.5) / 2 = 0.75; slot 1 weighs the bottom ones 0.2 and 0.6: 0.25 · 0.6 / 0.8 = 0.1875.
+  const auto instances = torch::tensor({0, 0, 1, 0,  //
+                                        0, 0, 2, 0,  //
+                                        1, 1, 3, 3,  //
+                                        1, 1, 0, 3},
+                                       torch::kLong)
+                             .view({1, 4, 4});
+  const auto attention =
+      torch::tensor({1.0, 0.0, 1.0, 0.0, 0.0, 0.2, 0.0, 0.6}, torch::kDouble).view({1, 4, 2});
+  const auto shares = slot_background_shares(attention, instances, 2, 2);
+  ASSERT_EQ(shares.sizes(), (std::vector<int64_t>{1, 2}));
+  EXPECT_NEAR(shares[0][0].item<double>(), 0.75, 1e-12);
+  EXPECT_NEAR(shares[0][1].item<double>(), 0.1875, 1e-12);
+  testing::expect_invalid_argument([&] { slot_background_shares(attention, instances, 3, 3); },
+                                   "attention");
+  testing::expect_invalid_argument(
+      [&] {
+        slot_background_shares(attention.view({1, 8, 1}), instances, 8, 1);
+      },
+      "cells");
 }
 
 }  // namespace

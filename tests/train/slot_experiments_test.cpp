@@ -124,7 +124,16 @@ TEST(SlotExperiment, SetPredictionReportsAveragePrecisionPerThreshold) {
   EXPECT_LE(mean, 6 * std::sqrt(2.0));
   EXPECT_GT(median, 0.0);
   EXPECT_LE(median, 6 * std::sqrt(2.0));
+  // Background shares of the slots matched to objects, of the spare ones (images have fewer
+  // objects than the 6 slots, so both occur) and of uniform weights.
+  for (const char* key :
+       {"test_object_slot_background", "test_spare_slot_background", "test_background_fraction"}) {
+    ASSERT_TRUE(r.metrics[key].is_number()) << key;
+    EXPECT_GE(r.metrics[key].get<double>(), 0.0) << key;
+    EXPECT_LE(r.metrics[key].get<double>(), 1.0) << key;
+  }
   EXPECT_TRUE(std::filesystem::exists(dir.root() / "clevr" / "predictions.png"));
+  EXPECT_TRUE(std::filesystem::exists(dir.root() / "clevr" / "attention.png"));
   const auto md = write_slot_table({(dir.root() / "clevr" / "summary.json").string()},
                                    (dir.root() / "table").string(), "cmd");
   EXPECT_NE(md.find("| 94.3 "), std::string::npos) << md;  // Table 3, AP∞ of Slot Attention
@@ -261,6 +270,7 @@ TEST(SlotExperiment, PredictListsTheObjectsASetPredictorFinds) {
     EXPECT_TRUE(match.any().item<bool>()) << object.dump();
   }
   EXPECT_TRUE(std::filesystem::exists(o.out + "/predictions.png"));
+  EXPECT_TRUE(std::filesystem::exists(o.out + "/attention.png"));
 }
 
 TEST(SlotExperiment, SceneSamplesShowEachImageAboveItsInstanceMap) {

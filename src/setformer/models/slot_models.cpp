@@ -278,7 +278,15 @@ SetPredictionImpl::SetPredictionImpl(const SetPredictionOptions& options_) : opt
 
 torch::Tensor SetPredictionImpl::forward(const torch::Tensor& images, int64_t num_slots,
                                          int64_t iterations) {
-  return head->forward(encoder->forward(images, num_slots, iterations).slots);
+  return predict(images, num_slots, iterations).objects;
+}
+
+SetPredictionOutput SetPredictionImpl::predict(const torch::Tensor& images, int64_t num_slots,
+                                               int64_t iterations) {
+  SetPredictionOutput out;
+  out.grouped = encoder->forward(images, num_slots, iterations);
+  out.objects = head->forward(out.grouped.slots);
+  return out;
 }
 
 double SetPredictionImpl::flops() const {

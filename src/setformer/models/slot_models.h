@@ -167,11 +167,19 @@ struct SetPredictionOptions {
   TORCH_ARG(int64_t, outputs) = 18;
 };
 
+struct SetPredictionOutput {
+  torch::Tensor objects;  // [B, K, outputs] in (0, 1)
+  Grouped grouped;        // the slots the head read, with Slot Attention's weights
+};
+
 /// Set prediction (§2.3): images [B, 3, S, S] -> [B, K, outputs] in (0, 1).
 class SetPredictionImpl : public torch::nn::Module {
  public:
   explicit SetPredictionImpl(const SetPredictionOptions& options);
   torch::Tensor forward(const torch::Tensor& images, int64_t num_slots = 0, int64_t iterations = 0);
+  /// forward, keeping the slots and the attention for figures and diagnostics.
+  SetPredictionOutput predict(const torch::Tensor& images, int64_t num_slots = 0,
+                              int64_t iterations = 0);
   double flops() const;
 
   SetPredictionOptions options;

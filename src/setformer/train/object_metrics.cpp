@@ -177,4 +177,19 @@ torch::Tensor matched_position_errors(const torch::Tensor& predicted, const torc
   return torch::tensor(errors, torch::kDouble);
 }
 
+torch::Tensor slot_background_shares(const torch::Tensor& attention, const torch::Tensor& instances,
+                                     int64_t h, int64_t w) {
+  check_shape(instances, "instances", {-1, -1, -1}, "[B, S, S]");
+  check_shape(attention, "attention", {instances.size(0), h * w, -1}, "[B, h·w, K]");
+  const int64_t s = instances.size(1);
+  SETFORMER_CHECK(instances.size(2) == s && h > 0 && w > 0 && s % h == 0 && s % w == 0,
+                  "slot background shares: the {}×{} instances must split into {}×{} cells",
+                  instances.size(1), instances.size(2), h, w);
+  const auto background = (instances == 0).to(torch::kDouble).unsqueeze(1);     // [B, 1, S, S]
+  const auto cells = torch::avg_pool2d(background, {s / h, s / w}).flatten(1);  // [B, h·w]
+  const auto a = attention.detach().to(torch::kCPU, torch::kDouble);
+  const auto weight = a.sum(1).clamp_min(1e-300);  // [B, K]
+  return (a * cells.to(torch::kCPU).unsqueeze(2)).sum(1) / weight;
+}
+
 }  // namespace setformer::train

@@ -54,4 +54,12 @@ torch::Tensor matched_position_errors(const torch::Tensor& predicted, const torc
                                       const torch::Tensor& assignment, const PropertyLayout& layout,
                                       double coordinate_scale = 6.0);
 
+/// How much of each slot's weighted mean (Algorithm 1, line 8, without its ε) comes from the
+/// background: Σ_i b_i A_ik / Σ_i A_ik, where b_i is the background fraction of input i's cell
+/// when the image's instances are averaged down to the h × w feature map (row-major, as the
+/// encoder flattens it). attention [B, N = h·w, K] (one iteration's weights), instances [B, S, S]
+/// with 0 = background and S divisible by h and w -> [B, K] double in [0, 1].
+torch::Tensor slot_background_shares(const torch::Tensor& attention, const torch::Tensor& instances,
+                                     int64_t h, int64_t w);
+
 }  // namespace setformer::train

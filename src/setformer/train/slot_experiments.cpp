@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <numeric>
 #include <tuple>
 #include <utility>
 
@@ -382,19 +383,21 @@ nlohmann::json evaluate_discovery(models::ObjectDiscovery& model, const Task& ta
 }
 
 nlohmann::json evaluate_set_prediction(models::SetPrediction& model, const Task& task,
-                                       const std::string& picture) {
+                                       const std::string& pictures_prefix) {
   torch::NoGradGuard no_grad;
   const bool was_training = model->is_training();
   model->eval();
   SeededGenerator seeded(task.c.test_seed);
   std::vector<torch::Tensor> predictions, targets, position_errors;
+  std::vector<double> object_background, spare_background, background_fraction;
   double loss_sum = 0, seconds = 0;
   int64_t images = 0;
   for (int64_t chunk = 0; chunk < task.test_chunks(); ++chunk) {
     const auto batch = task.test(chunk);
     const auto x = batch.images.to(task.device);
     const auto start = std::chrono::steady_clock::now();
-    const auto predicted = model->forward(x, task.c.test_slots, task.c.test_iterations);
+    const auto out = model->predict(x, task.c.test_slots, task.c.test_iterations);
+    const auto& predicted = out.objects;
     synchronize(task.device);
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     images += x.size(0);
@@ -407,14 +410,44 @@ nlohmann::json evaluate_set_prediction(models::SetPrediction& model, const Task&
     }
     position_errors.push_back(
         matched_position_errors(predicted, padded, matching.assignment, kClevrProperties));
+    if (!out.grouped.attention.empty()) {
+      // Whether the slots that carry objects average background into them (which pulls their
+      // positions toward the middle), and whether the spare slots take it instead.
+      const auto shares = slot_background_shares(out.grouped.attention.back(), batch.instances,
+                                                 out.grouped.feature_height,
+                                                 out.grouped.feature_width);  // [B, K]
+      const auto real = padded.select(2, -1)
+                            .gather(1, matching.assignment.clamp_min(0))
+                            .cpu()
+                            .gt(0.5)
+                            .logical_and(matching.assignment.cpu().ge(0));  // [B, K]
+      for (int64_t b = 0; b < shares.size(0); ++b) {
+        for (int64_t j = 0; j < shares.size(1); ++j) {
+          (real[b][j].item<bool>() ? object_background : spare_background)
+              .push_back(shares[b][j].item<double>());
+        }
+      }
+      // The share a slot that weighed every input alike would have: the scale of the two above.
+      const auto uniform = slot_background_shares(
+          torch::ones({x.size(0), out.grouped.attention.back().size(1), 1}, torch::kDouble),
+          batch.instances, out.grouped.feature_height, out.grouped.feature_width);
+      for (int64_t b = 0; b < uniform.size(0); ++b) {
+        background_fraction.push_back(uniform[b][0].item<double>());
+      }
+    }
     predictions.push_back(predicted.cpu());
     targets.push_back(batch.properties);
-    if (chunk == 0 && !picture.empty()) {
-      draw_set_predictions(picture,
+    if (chunk == 0 && !pictures_prefix.empty()) {
+      draw_set_predictions(pictures_prefix + "predictions.png",
                            fmt::format("{}: crosses = predicted objects (confidence > 0.5), white "
                                        "squares = true centres",
                                        task.c.row.empty() ? "model" : task.c.row),
                            x.cpu(), predicted.cpu(), batch.properties, 6);
+      if (!out.grouped.attention.empty()) {
+        draw_attention(pictures_prefix + "attention.png",
+                       fmt::format("attention of each slot per iteration ({})", task.c.dataset),
+                       x[0].cpu(), out.grouped);
+      }
     }
   }
   if (was_training) model->train();
@@ -426,6 +459,15 @@ nlohmann::json evaluate_set_prediction(models::SetPrediction& model, const Task&
   const auto errors = torch::cat(position_errors);
   metrics["test_position_error"] = errors.numel() > 0 ? errors.mean().item<double>() : NAN;
   metrics["test_position_error_median"] = errors.numel() > 0 ? errors.median().item<double>() : NAN;
+  // Slot Attention only (NaN, null in JSON, for the Slot MLP): the mean background share of the
+  // weighted mean of the slots matched to real objects, of the others, and of uniform weights.
+  const auto mean = [](const std::vector<double>& v) {
+    return v.empty() ? NAN
+                     : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+  };
+  metrics["test_object_slot_background"] = mean(object_background);
+  metrics["test_spare_slot_background"] = mean(spare_background);
+  metrics["test_background_fraction"] = mean(background_fraction);
   for (const auto& [threshold, key] : kApThresholds) {
     metrics["test_" + key] =
         average_precision(all_predicted, all_targets, kClevrProperties, threshold);
@@ -454,8 +496,7 @@ struct SlotModel {
   /// Metrics on the test images; with a non-empty prefix, the pictures too.
   nlohmann::json evaluate(const Task& task, const std::string& prefix) {
     return is_discovery() ? evaluate_discovery(discovery, task, prefix)
-                          : evaluate_set_prediction(
-                                prediction, task, prefix.empty() ? "" : prefix + "predictions.png");
+                          : evaluate_set_prediction(prediction, task, prefix);
   }
   std::string picture() const { return is_discovery() ? "slots.png" : "predictions.png"; }
 };
@@ -746,10 +787,12 @@ std::vector<std::string> predict_slot_images(const std::string& checkpoint,
                      images[0], out.grouped);
     }
   } else {
-    const auto predicted =
-        torch::cat(each_image([&](const torch::Tensor& image) {
-          return model.prediction->forward(image, c.test_slots, c.test_iterations);
-        })).cpu();
+    const auto outputs = each_image([&](const torch::Tensor& image) {
+      return model.prediction->predict(image, c.test_slots, c.test_iterations);
+    });
+    std::vector<torch::Tensor> objects;
+    for (const auto& output : outputs) objects.push_back(output.objects.cpu());
+    const auto predicted = torch::cat(objects);
     for (int64_t i = 0; i < images.size(0); ++i) {
       nlohmann::json entry{{"file", paths[static_cast<size_t>(i)]},
                            {"objects", nlohmann::json::array()}};
@@ -774,6 +817,11 @@ std::vector<std::string> predict_slot_images(const std::string& checkpoint,
     draw_set_predictions(c.out + "/predictions.png",
                          title + ": crosses = predicted objects (confidence > 0.5)", images,
                          predicted, {}, images.size(0));
+    if (!outputs.front().grouped.attention.empty()) {
+      draw_attention(c.out + "/attention.png",
+                     fmt::format("attention of each slot per iteration ({})", paths.front()),
+                     images[0], outputs.front().grouped);
+    }
   }
   write_file_atomic(c.out + "/predictions.json", json.dump(2) + "\n");
   return lines;

@@ -184,13 +184,31 @@ TEST(SlotBackgroundShares, AttentionWeightedBackgroundOfTheFeatureCells) {
   ASSERT_EQ(shares.sizes(), (std::vector<int64_t>{1, 2}));
   EXPECT_NEAR(shares[0][0].item<double>(), 0.75, 1e-12);
   EXPECT_NEAR(shares[0][1].item<double>(), 0.1875, 1e-12);
-  testing::expect_invalid_argument([&] { slot_background_shares(attention, instances, 3, 3); },
+  testing::expect_invalid_argument([&] { slot_background_shares(attention, instances, 1, 2); },
                                    "attention");
   testing::expect_invalid_argument(
       [&] {
         slot_background_shares(attention.view({1, 8, 1}), instances, 8, 1);
       },
       "cells");
+}
+
+TEST(MajorityInstances, EachCellTakesTheLabelMostOfItsPixelsHave) {
+  // 4×4 on 2×2: top left all background (0); top right two background pixels against one of
+  // objects 1 and 2 (0); bottom left a tie of objects 1 and 4 (the lower, 1); bottom right
+  // three pixels of object 3 (3).
+  const auto instances = torch::tensor({0, 0, 1, 0,  //
+                                        0, 0, 2, 0,  //
+                                        4, 1, 3, 3,  //
+                                        4, 1, 0, 3},
+                                       torch::kLong)
+                             .view({1, 4, 4});
+  const auto cells = majority_instances(instances, 2, 2);
+  ASSERT_EQ(cells.sizes(), (std::vector<int64_t>{1, 4}));
+  EXPECT_TRUE(torch::equal(cells, torch::tensor({0, 0, 1, 3}, torch::kLong).view({1, 4}))) << cells;
+  // One cell per pixel leaves the map as it is.
+  EXPECT_TRUE(torch::equal(majority_instances(instances, 4, 4), instances.flatten(1)));
+  testing::expect_invalid_argument([&] { majority_instances(instances, 3, 3); }, "cells");
 }
 
 }  // namespace

@@ -132,11 +132,16 @@ TEST(SlotExperiment, SetPredictionReportsAveragePrecisionPerThreshold) {
     EXPECT_GE(r.metrics[key].get<double>(), 0.0) << key;
     EXPECT_LE(r.metrics[key].get<double>(), 1.0) << key;
   }
+  ASSERT_TRUE(r.metrics["test_attention_ari"].is_number());
+  EXPECT_GE(r.metrics["test_attention_ari"].get<double>(), -1.0);
+  EXPECT_LE(r.metrics["test_attention_ari"].get<double>(), 1.0);
   EXPECT_TRUE(std::filesystem::exists(dir.root() / "clevr" / "predictions.png"));
   EXPECT_TRUE(std::filesystem::exists(dir.root() / "clevr" / "attention.png"));
   const auto md = write_slot_table({(dir.root() / "clevr" / "summary.json").string()},
                                    (dir.root() / "table").string(), "cmd");
   EXPECT_NE(md.find("| 94.3 "), std::string::npos) << md;  // Table 3, AP∞ of Slot Attention
+  EXPECT_NE(md.find("attention ARI %"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 78.0 "), std::string::npos) << md;  // §4.2, its attention maps' ARI
 }
 
 /// A scene [3, S, S] in [−1, 1] as 8-bit RGB, each pixel a zoom×zoom square; returns what the

@@ -177,14 +177,37 @@ torch::Tensor matched_position_errors(const torch::Tensor& predicted, const torc
   return torch::tensor(errors, torch::kDouble);
 }
 
-torch::Tensor slot_background_shares(const torch::Tensor& attention, const torch::Tensor& instances,
-                                     int64_t h, int64_t w) {
+namespace {
+
+/// instances [B, S, S] must split into h × w cells of whole pixels.
+void check_cells(const torch::Tensor& instances, int64_t h, int64_t w, const char* what) {
   check_shape(instances, "instances", {-1, -1, -1}, "[B, S, S]");
-  check_shape(attention, "attention", {instances.size(0), h * w, -1}, "[B, h·w, K]");
   const int64_t s = instances.size(1);
   SETFORMER_CHECK(instances.size(2) == s && h > 0 && w > 0 && s % h == 0 && s % w == 0,
-                  "slot background shares: the {}×{} instances must split into {}×{} cells",
-                  instances.size(1), instances.size(2), h, w);
+                  "{}: the {}×{} instances must split into {}×{} cells", what, instances.size(1),
+                  instances.size(2), h, w);
+}
+
+}  // namespace
+
+torch::Tensor majority_instances(const torch::Tensor& instances, int64_t h, int64_t w) {
+  check_cells(instances, h, w, "majority instances");
+  const int64_t s = instances.size(1);
+  const auto labels = instances.to(torch::kCPU, torch::kLong);
+  SETFORMER_CHECK(labels.numel() == 0 || labels.min().item<int64_t>() >= 0,
+                  "majority instances: labels must be >= 0, got {}", labels.min().item<int64_t>());
+  const int64_t classes = labels.numel() == 0 ? 1 : labels.max().item<int64_t>() + 1;
+  // Pixel counts per label and cell; argmax returns the first maximum, the lowest label.
+  const auto counts = torch::avg_pool2d(
+      torch::one_hot(labels, classes).permute({0, 3, 1, 2}).to(torch::kDouble), {s / h, s / w});
+  return counts.argmax(1).flatten(1);
+}
+
+torch::Tensor slot_background_shares(const torch::Tensor& attention, const torch::Tensor& instances,
+                                     int64_t h, int64_t w) {
+  check_cells(instances, h, w, "slot background shares");
+  check_shape(attention, "attention", {instances.size(0), h * w, -1}, "[B, h·w, K]");
+  const int64_t s = instances.size(1);
   const auto background = (instances == 0).to(torch::kDouble).unsqueeze(1);     // [B, 1, S, S]
   const auto cells = torch::avg_pool2d(background, {s / h, s / w}).flatten(1);  // [B, h·w]
   const auto a = attention.detach().to(torch::kCPU, torch::kDouble);

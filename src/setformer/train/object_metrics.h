@@ -54,6 +54,12 @@ torch::Tensor matched_position_errors(const torch::Tensor& predicted, const torc
                                       const torch::Tensor& assignment, const PropertyLayout& layout,
                                       double coordinate_scale = 6.0);
 
+/// Instance maps averaged down to an h × w feature map: each cell takes the label most of its
+/// pixels have (the lowest label on a tie), as the paper downscales CLEVR's masks to score the
+/// attention maps of set prediction (§4.2). instances [B, S, S] integer, S divisible by h and w
+/// -> [B, h·w] int64, row-major as the encoder flattens its features.
+torch::Tensor majority_instances(const torch::Tensor& instances, int64_t h, int64_t w);
+
 /// How much of each slot's weighted mean (Algorithm 1, line 8, without its ε) comes from the
 /// background: Σ_i b_i A_ik / Σ_i A_ik, where b_i is the background fraction of input i's cell
 /// when the image's instances are averaged down to the h × w feature map (row-major, as the

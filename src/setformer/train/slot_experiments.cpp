@@ -20,7 +20,6 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
-#include <numeric>
 #include <tuple>
 #include <utility>
 
@@ -382,6 +381,46 @@ nlohmann::json evaluate_discovery(models::ObjectDiscovery& model, const Task& ta
           {"test_images", images}};
 }
 
+/// What set prediction's attention does, gathered over the test batches (Slot Attention only; the
+/// metrics are NaN, null in JSON, for the Slot MLP): the foreground ARI of the last iteration's
+/// attention maps against the masks at their resolution (§4.2), and how much of the slots'
+/// weighted means comes from the background, for the slots matched to real objects, the others,
+/// and uniform weights. A slot that averages background into an object's features also averages
+/// the background's positions into its own, which pulls them toward the middle.
+struct AttentionDiagnostics {
+  std::vector<torch::Tensor> object_background, spare_background, background_fraction, ari;
+
+  /// grouped: one batch's slots and attention; instances [B, S, S]; padded [B, K, F] the targets
+  /// the predictions were matched to; assignment [B, K] the matching (match_objects).
+  void add(const models::Grouped& grouped, const torch::Tensor& instances,
+           const torch::Tensor& padded, const torch::Tensor& assignment) {
+    const int64_t h = grouped.feature_height, w = grouped.feature_width;
+    const auto attention = grouped.attention.back().to(torch::kCPU);         // [B, N, K]
+    const auto shares = slot_background_shares(attention, instances, h, w);  // [B, K]
+    const auto matched = assignment.cpu();
+    const auto real = padded.select(2, -1).cpu().gather(1, matched.clamp_min(0)).gt(0.5) &
+                      matched.ge(0);  // [B, K]
+    object_background.push_back(shares.masked_select(real));
+    spare_background.push_back(shares.masked_select(real.logical_not()));
+    background_fraction.push_back(slot_background_shares(
+        torch::ones({attention.size(0), attention.size(1), 1}, torch::kDouble), instances, h, w));
+    const auto scores =
+        foreground_ari(majority_instances(instances, h, w), attention.transpose(1, 2));
+    ari.push_back(scores.masked_select(torch::isfinite(scores)));
+  }
+
+  void write(nlohmann::json& metrics) const {
+    const auto mean = [](const std::vector<torch::Tensor>& parts) {
+      const auto all = parts.empty() ? torch::empty({0}, torch::kDouble) : torch::cat(parts);
+      return all.numel() > 0 ? all.mean().item<double>() : NAN;
+    };
+    metrics["test_object_slot_background"] = mean(object_background);
+    metrics["test_spare_slot_background"] = mean(spare_background);
+    metrics["test_background_fraction"] = mean(background_fraction);
+    metrics["test_attention_ari"] = mean(ari);
+  }
+};
+
 nlohmann::json evaluate_set_prediction(models::SetPrediction& model, const Task& task,
                                        const std::string& pictures_prefix) {
   torch::NoGradGuard no_grad;
@@ -389,7 +428,7 @@ nlohmann::json evaluate_set_prediction(models::SetPrediction& model, const Task&
   model->eval();
   SeededGenerator seeded(task.c.test_seed);
   std::vector<torch::Tensor> predictions, targets, position_errors;
-  std::vector<double> object_background, spare_background, background_fraction, attention_ari;
+  AttentionDiagnostics diagnostics;
   double loss_sum = 0, seconds = 0;
   int64_t images = 0;
   for (int64_t chunk = 0; chunk < task.test_chunks(); ++chunk) {
@@ -411,38 +450,7 @@ nlohmann::json evaluate_set_prediction(models::SetPrediction& model, const Task&
     position_errors.push_back(
         matched_position_errors(predicted, padded, matching.assignment, kClevrProperties));
     if (!out.grouped.attention.empty()) {
-      // Whether the slots that carry objects average background into them (which pulls their
-      // positions toward the middle), and whether the spare slots take it instead.
-      const auto shares = slot_background_shares(out.grouped.attention.back(), batch.instances,
-                                                 out.grouped.feature_height,
-                                                 out.grouped.feature_width);  // [B, K]
-      const auto real = padded.select(2, -1)
-                            .gather(1, matching.assignment.clamp_min(0))
-                            .cpu()
-                            .gt(0.5)
-                            .logical_and(matching.assignment.cpu().ge(0));  // [B, K]
-      for (int64_t b = 0; b < shares.size(0); ++b) {
-        for (int64_t j = 0; j < shares.size(1); ++j) {
-          (real[b][j].item<bool>() ? object_background : spare_background)
-              .push_back(shares[b][j].item<double>());
-        }
-      }
-      // The share a slot that weighed every input alike would have: the scale of the two above.
-      const auto uniform = slot_background_shares(
-          torch::ones({x.size(0), out.grouped.attention.back().size(1), 1}, torch::kDouble),
-          batch.instances, out.grouped.feature_height, out.grouped.feature_width);
-      for (int64_t b = 0; b < uniform.size(0); ++b) {
-        background_fraction.push_back(uniform[b][0].item<double>());
-      }
-      // §4.2: the attention maps scored as segmentations, against masks at their resolution.
-      const auto ari =
-          foreground_ari(majority_instances(batch.instances, out.grouped.feature_height,
-                                            out.grouped.feature_width),
-                         out.grouped.attention.back().transpose(1, 2).to(torch::kCPU));
-      for (int64_t b = 0; b < ari.size(0); ++b) {
-        const double v = ari[b].item<double>();
-        if (std::isfinite(v)) attention_ari.push_back(v);
-      }
+      diagnostics.add(out.grouped, batch.instances, padded, matching.assignment);
     }
     predictions.push_back(predicted.cpu());
     targets.push_back(batch.properties);
@@ -468,17 +476,7 @@ nlohmann::json evaluate_set_prediction(models::SetPrediction& model, const Task&
   const auto errors = torch::cat(position_errors);
   metrics["test_position_error"] = errors.numel() > 0 ? errors.mean().item<double>() : NAN;
   metrics["test_position_error_median"] = errors.numel() > 0 ? errors.median().item<double>() : NAN;
-  // Slot Attention only (NaN, null in JSON, for the Slot MLP): the mean background share of the
-  // weighted mean of the slots matched to real objects, of the others, and of uniform weights;
-  // the foreground ARI of the last iteration's attention.
-  const auto mean = [](const std::vector<double>& v) {
-    return v.empty() ? NAN
-                     : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
-  };
-  metrics["test_object_slot_background"] = mean(object_background);
-  metrics["test_spare_slot_background"] = mean(spare_background);
-  metrics["test_background_fraction"] = mean(background_fraction);
-  metrics["test_attention_ari"] = mean(attention_ari);
+  diagnostics.write(metrics);
   for (const auto& [threshold, key] : kApThresholds) {
     metrics["test_" + key] =
         average_precision(all_predicted, all_targets, kClevrProperties, threshold);
@@ -929,8 +927,7 @@ std::string write_slot_table(const std::vector<std::string>& files, const std::s
         row.push_back(paper_percent(paper, key));
       }
       // null where the run has no attention (Slot MLP) or predates the metric.
-      const auto& attention_ari =
-          m.contains("test_attention_ari") ? m["test_attention_ari"] : nlohmann::json();
+      const auto attention_ari = m.value("test_attention_ari", nlohmann::json());
       row.push_back(percent(attention_ari.is_number() ? attention_ari.get<double>() : NAN));
       row.push_back(paper_percent(paper, "attention_ari"));
       row.insert(row.end(), {params, steps, time});

@@ -211,5 +211,31 @@ TEST(MajorityInstances, EachCellTakesTheLabelMostOfItsPixelsHave) {
   testing::expect_invalid_argument([&] { majority_instances(instances, 3, 3); }, "cells");
 }
 
+TEST(SlotCentroids, WeightedAndSegmentCentroidsOfTheFeatureCells) {
+  // A 2×2 map, cells at x, y in {0.25, 0.75}, in row-major order: (0.25, 0.25), (0.75, 0.25),
+  // (0.25, 0.75), (0.75, 0.75). Slot 0 has the largest weight in cells 0, 1 and 3 (a tie there:
+  // the lower slot), slot 1 in cell 2, slot 2 nowhere and with no weight at all.
+  const auto attention =
+      torch::tensor({0.9, 0.1, 0.0, 0.8, 0.2, 0.0, 0.3, 0.7, 0.0, 0.5, 0.5, 0.0}, torch::kDouble)
+          .view({1, 4, 3});
+  const auto c = slot_centroids(attention, 2, 2);
+  ASSERT_EQ(c.weighted.sizes(), (std::vector<int64_t>{1, 3, 2}));
+  ASSERT_EQ(c.segment.sizes(), (std::vector<int64_t>{1, 3, 2}));
+  // Weighted: slot 0 by 0.9, 0.8, 0.3, 0.5 (x = 1.275 / 2.5, y = 1.025 / 2.5); slot 1 by 0.1,
+  // 0.2, 0.7, 0.5 (x = 0.725 / 1.5, y = 0.975 / 1.5).
+  EXPECT_NEAR(c.weighted[0][0][0].item<double>(), 0.51, 1e-12);
+  EXPECT_NEAR(c.weighted[0][0][1].item<double>(), 0.41, 1e-12);
+  EXPECT_NEAR(c.weighted[0][1][0].item<double>(), 0.725 / 1.5, 1e-12);
+  EXPECT_NEAR(c.weighted[0][1][1].item<double>(), 0.65, 1e-12);
+  EXPECT_TRUE(std::isnan(c.weighted[0][2][0].item<double>()));
+  // Segments: slot 0 owns cells 0, 1, 3; slot 1 cell 2; slot 2 none.
+  EXPECT_NEAR(c.segment[0][0][0].item<double>(), 1.75 / 3, 1e-12);
+  EXPECT_NEAR(c.segment[0][0][1].item<double>(), 1.25 / 3, 1e-12);
+  EXPECT_NEAR(c.segment[0][1][0].item<double>(), 0.25, 1e-12);
+  EXPECT_NEAR(c.segment[0][1][1].item<double>(), 0.75, 1e-12);
+  EXPECT_TRUE(std::isnan(c.segment[0][2][1].item<double>()));
+  testing::expect_invalid_argument([&] { slot_centroids(attention, 1, 2); }, "attention");
+}
+
 }  // namespace
 }  // namespace setformer::train

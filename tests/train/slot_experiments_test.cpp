@@ -132,6 +132,12 @@ TEST(SlotExperiment, SetPredictionReportsAveragePrecisionPerThreshold) {
     EXPECT_GE(r.metrics[key].get<double>(), 0.0) << key;
     EXPECT_LE(r.metrics[key].get<double>(), 1.0) << key;
   }
+  for (const char* key :
+       {"test_attention_mean_position_error", "test_attention_segment_position_error"}) {
+    ASSERT_TRUE(r.metrics[key].is_number()) << key;
+    EXPECT_GE(r.metrics[key].get<double>(), 0.0) << key;
+    EXPECT_LE(r.metrics[key].get<double>(), 6 * std::sqrt(2.0)) << key;
+  }
   ASSERT_TRUE(r.metrics["test_attention_ari"].is_number());
   EXPECT_GE(r.metrics["test_attention_ari"].get<double>(), -1.0);
   EXPECT_LE(r.metrics["test_attention_ari"].get<double>(), 1.0);

@@ -215,4 +215,23 @@ torch::Tensor slot_background_shares(const torch::Tensor& attention, const torch
   return (a * cells.to(torch::kCPU).unsqueeze(2)).sum(1) / weight;
 }
 
+SlotCentroids slot_centroids(const torch::Tensor& attention, int64_t h, int64_t w) {
+  SETFORMER_CHECK(h > 0 && w > 0, "slot centroids: need h, w > 0, got {}×{}", h, w);
+  check_shape(attention, "attention", {-1, h * w, -1}, "[B, h·w, K]");
+  const auto a = attention.detach().to(torch::kCPU, torch::kDouble);
+  const auto options = torch::TensorOptions().dtype(torch::kDouble);
+  const auto x = ((torch::arange(w, options) + 0.5) / static_cast<double>(w)).repeat({h});
+  const auto y = ((torch::arange(h, options) + 0.5) / static_cast<double>(h)).repeat_interleave(w);
+  const auto cells = torch::stack({x, y}, 1);  // [N, 2]
+  // weights [B, N, K] -> [B, K, 2], NaN where a slot's weights sum to zero.
+  const auto centroid = [&](const torch::Tensor& weights) {
+    const auto total = weights.sum(1).unsqueeze(2);  // [B, K, 1]
+    const auto sums = torch::matmul(weights.transpose(1, 2), cells);
+    return torch::where(total > 0, sums / total.clamp_min(1e-300),
+                        torch::full_like(sums, std::numeric_limits<double>::quiet_NaN()));
+  };
+  const auto own = torch::one_hot(a.argmax(2), a.size(2)).to(torch::kDouble);  // [B, N, K]
+  return {centroid(a), centroid(own)};
+}
+
 }  // namespace setformer::train

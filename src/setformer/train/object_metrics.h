@@ -68,4 +68,15 @@ torch::Tensor majority_instances(const torch::Tensor& instances, int64_t h, int6
 torch::Tensor slot_background_shares(const torch::Tensor& attention, const torch::Tensor& instances,
                                      int64_t h, int64_t w);
 
+/// Where attention puts each slot, in the image's [0, 1] coordinates (x to the right, y down,
+/// each feature cell at its centre ((j + ½) / w, (i + ½) / h)).
+struct SlotCentroids {
+  torch::Tensor weighted;  // [B, K, 2]: the cells weighed as the slot's weighted mean weighs them
+  torch::Tensor segment;   // [B, K, 2]: the cells where the slot has the largest weight
+};
+
+/// attention [B, N = h·w, K] (row-major cells) -> the centroids, double; NaN for a slot with no
+/// weight or no cell of its own (the lowest slot takes a cell on a tie).
+SlotCentroids slot_centroids(const torch::Tensor& attention, int64_t h, int64_t w);
+
 }  // namespace setformer::train

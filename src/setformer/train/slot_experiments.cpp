@@ -386,9 +386,12 @@ nlohmann::json evaluate_discovery(models::ObjectDiscovery& model, const Task& ta
 /// attention maps against the masks at their resolution (§4.2), and how much of the slots'
 /// weighted means comes from the background, for the slots matched to real objects, the others,
 /// and uniform weights. A slot that averages background into an object's features also averages
-/// the background's positions into its own, which pulls them toward the middle.
+/// the background's positions into its own, which pulls them toward the middle; the distance
+/// from each object to its slot's attention centroids (weighted, and of the cells it wins) says
+/// how far.
 struct AttentionDiagnostics {
-  std::vector<torch::Tensor> object_background, spare_background, background_fraction, ari;
+  std::vector<torch::Tensor> object_background, spare_background, background_fraction, ari,
+      weighted_position_error, segment_position_error;
 
   /// grouped: one batch's slots and attention; instances [B, S, S]; padded [B, K, F] the targets
   /// the predictions were matched to; assignment [B, K] the matching (match_objects).
@@ -407,6 +410,17 @@ struct AttentionDiagnostics {
     const auto scores =
         foreground_ari(majority_instances(instances, h, w), attention.transpose(1, 2));
     ari.push_back(scores.masked_select(torch::isfinite(scores)));
+    // Where the attention alone would place each object: at its slot's weighted centroid (what
+    // line 8 passes on) or at the centroid of the cells its slot wins (what the maps segment).
+    const auto centroids = slot_centroids(attention, h, w);
+    const auto errors = [&](const torch::Tensor& xy) {
+      auto at = torch::zeros({xy.size(0), xy.size(1), kClevrProperties.features()}, torch::kDouble);
+      at.slice(2, 0, kClevrProperties.coordinates).copy_(xy);
+      const auto e = matched_position_errors(at, padded, assignment, kClevrProperties);
+      return e.masked_select(torch::isfinite(e));
+    };
+    weighted_position_error.push_back(errors(centroids.weighted));
+    segment_position_error.push_back(errors(centroids.segment));
   }
 
   void write(nlohmann::json& metrics) const {
@@ -418,6 +432,8 @@ struct AttentionDiagnostics {
     metrics["test_spare_slot_background"] = mean(spare_background);
     metrics["test_background_fraction"] = mean(background_fraction);
     metrics["test_attention_ari"] = mean(ari);
+    metrics["test_attention_mean_position_error"] = mean(weighted_position_error);
+    metrics["test_attention_segment_position_error"] = mean(segment_position_error);
   }
 };
 

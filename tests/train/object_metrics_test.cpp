@@ -168,16 +168,23 @@ TEST(MatchedPositionErrors, DistancesToTheMatchedPredictionOfEachRealObject) {
       "assignment");
 }
 
+/// A 4×4 instance map for a 2×2 feature map. Top left: all background; top right: two
+/// background pixels, one of object 1, one of object 2; bottom left: two pixels each of objects 4
+/// and 1 (a tie); bottom right: three of object 3 and one background pixel. The cells'
+/// background fractions are 1, 0.5, 0 and 0.25.
+torch::Tensor four_by_four_instances() {
+  return torch::tensor({0, 0, 1, 0,  //
+                        0, 0, 2, 0,  //
+                        4, 1, 3, 3,  //
+                        4, 1, 0, 3},
+                       torch::kLong)
+      .view({1, 4, 4});
+}
+
 TEST(SlotBackgroundShares, AttentionWeightedBackgroundOfTheFeatureCells) {
-  // A 4×4 image on a 2×2 feature map: the cells' background fractions are 1 (top left), 0.5
-  // (top right), 0 (bottom left) and 0.25 (bottom right). Slot 0 weighs the top cells equally:
-  // (1 + 0.5) / 2 = 0.75; slot 1 weighs the bottom ones 0.2 and 0.6: 0.25 · 0.6 / 0.8 = 0.1875.
-  const auto instances = torch::tensor({0, 0, 1, 0,  //
-                                        0, 0, 2, 0,  //
-                                        1, 1, 3, 3,  //
-                                        1, 1, 0, 3},
-                                       torch::kLong)
-                             .view({1, 4, 4});
+  // Slot 0 weighs the top cells equally: (1 + 0.5) / 2 = 0.75; slot 1 weighs the bottom ones 0.2
+  // and 0.6: 0.25 · 0.6 / 0.8 = 0.1875.
+  const auto instances = four_by_four_instances();
   const auto attention =
       torch::tensor({1.0, 0.0, 1.0, 0.0, 0.0, 0.2, 0.0, 0.6}, torch::kDouble).view({1, 4, 2});
   const auto shares = slot_background_shares(attention, instances, 2, 2);
@@ -194,15 +201,9 @@ TEST(SlotBackgroundShares, AttentionWeightedBackgroundOfTheFeatureCells) {
 }
 
 TEST(MajorityInstances, EachCellTakesTheLabelMostOfItsPixelsHave) {
-  // 4×4 on 2×2: top left all background (0); top right two background pixels against one of
-  // objects 1 and 2 (0); bottom left a tie of objects 1 and 4 (the lower, 1); bottom right
-  // three pixels of object 3 (3).
-  const auto instances = torch::tensor({0, 0, 1, 0,  //
-                                        0, 0, 2, 0,  //
-                                        4, 1, 3, 3,  //
-                                        4, 1, 0, 3},
-                                       torch::kLong)
-                             .view({1, 4, 4});
+  // Top left background (0); top right two background pixels against one each of objects 1 and
+  // 2 (0); bottom left the tie of objects 1 and 4 (the lower, 1); bottom right object 3.
+  const auto instances = four_by_four_instances();
   const auto cells = majority_instances(instances, 2, 2);
   ASSERT_EQ(cells.sizes(), (std::vector<int64_t>{1, 4}));
   EXPECT_TRUE(torch::equal(cells, torch::tensor({0, 0, 1, 3}, torch::kLong).view({1, 4}))) << cells;

@@ -73,7 +73,10 @@ int64_t PropertyLayout::features() const {
 double average_precision(const torch::Tensor& predicted, const torch::Tensor& target,
                          const PropertyLayout& layout, double threshold, double coordinate_scale) {
   const int64_t f = layout.features();
-  check_shape(predicted, "predicted objects", {-1, -1, f}, "[B, K, F]");
+  check_shape(predicted, "predicted objects", {-1, -1, -1}, "[B, K, F]");
+  SETFORMER_CHECK(predicted.size(2) >= layout.coordinates,
+                  "predicted objects: need the {} coordinates, got {} features", layout.coordinates,
+                  predicted.size(2));
   check_shape(target, "target objects", {predicted.size(0), -1, f}, "[B, M, F]");
   const auto pred = predicted.detach().to(torch::kCPU, torch::kDouble).contiguous();
   const auto true_objects = target.detach().to(torch::kCPU, torch::kDouble).contiguous();
@@ -151,7 +154,10 @@ torch::Tensor matched_position_errors(const torch::Tensor& predicted, const torc
                                       const torch::Tensor& assignment, const PropertyLayout& layout,
                                       double coordinate_scale) {
   const int64_t f = layout.features();
-  check_shape(predicted, "predicted objects", {-1, -1, f}, "[B, K, F]");
+  check_shape(predicted, "predicted objects", {-1, -1, -1}, "[B, K, F]");
+  SETFORMER_CHECK(predicted.size(2) >= layout.coordinates,
+                  "predicted objects: need the {} coordinates, got {} features", layout.coordinates,
+                  predicted.size(2));
   check_shape(target, "target objects", {predicted.size(0), -1, f}, "[B, M, F]");
   check_shape(assignment, "assignment", {predicted.size(0), predicted.size(1)}, "[B, K]");
   const auto p = predicted.detach().to(torch::kCPU, torch::kDouble).contiguous();

@@ -47,9 +47,10 @@ double average_precision(const torch::Tensor& predicted, const torch::Tensor& ta
 
 /// How far set prediction places the objects: for every real target object, the distance in
 /// scene units (coordinates × coordinate_scale) to the prediction `assignment` matches to it.
-/// predicted [B, K, F], target [B, M, F] (padding rows have flag 0), assignment [B, K]: the target
-/// row of every prediction, −1 for none (as hungarian_batch gives it). -> [n] double, one per
-/// real object with a prediction, in image order.
+/// predicted [B, K, F] or any [B, K, C'] whose first layout.coordinates features are positions
+/// (only those are read), target [B, M, F] (padding rows have flag 0), assignment [B, K]: the
+/// target row of every prediction, −1 for none (as hungarian_batch gives it). -> [n] double, one
+/// per real object with a prediction, in image order.
 torch::Tensor matched_position_errors(const torch::Tensor& predicted, const torch::Tensor& target,
                                       const torch::Tensor& assignment, const PropertyLayout& layout,
                                       double coordinate_scale = 6.0);

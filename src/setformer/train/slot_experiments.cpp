@@ -414,9 +414,7 @@ struct AttentionDiagnostics {
     // line 8 passes on) or at the centroid of the cells its slot wins (what the maps segment).
     const auto centroids = slot_centroids(attention, h, w);
     const auto errors = [&](const torch::Tensor& xy) {
-      auto at = torch::zeros({xy.size(0), xy.size(1), kClevrProperties.features()}, torch::kDouble);
-      at.slice(2, 0, kClevrProperties.coordinates).copy_(xy);
-      const auto e = matched_position_errors(at, padded, assignment, kClevrProperties);
+      const auto e = matched_position_errors(xy, padded, assignment, kClevrProperties);
       return e.masked_select(torch::isfinite(e));
     };
     weighted_position_error.push_back(errors(centroids.weighted));

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Usage: interrupt_resume.sh SETFORMER CONFIG WORKDIR [FLAG...]
-# Trains CONFIG (plus the train flags given) twice: once straight, once interrupted with Ctrl-C
-# (SIGINT) after its first progress record and then resumed with --resume. The interrupted run
-# must exit 130 leaving a checkpoint; the resumed run must end with the same test loss and
-# accuracy, to the last digit, as the straight one (same weights).
+# Usage: [SIGNAL=INT|TERM] interrupt_resume.sh SETFORMER CONFIG WORKDIR [FLAG...]
+# Trains CONFIG (plus the train flags given) twice: once straight, once interrupted with SIGNAL
+# (default INT, Ctrl-C; TERM is what schedulers send) after its first progress record and then
+# resumed with --resume. The interrupted run must exit 128 + the signal's number (130, 143)
+# leaving a checkpoint; the resumed run must end with the same test loss and accuracy, to the
+# last digit, as the straight one (same weights).
 set -euo pipefail
 setformer=$1
 config=$2
@@ -21,13 +22,15 @@ for _ in $(seq 1 600); do
   if grep -q '"kind":"train"' "$work/resumed/log.jsonl" 2>/dev/null; then break; fi
   sleep 0.05
 done
-kill -INT "$pid"
+signal=${SIGNAL:-INT}
+kill "-$signal" "$pid"
 set +e
 wait "$pid"
 code=$?
 set -e
-if [ "$code" -ne 130 ]; then
-  echo "FAIL: the interrupted run exited $code, expected 130"
+expected=$((128 + $(kill -l "$signal")))
+if [ "$code" -ne "$expected" ]; then
+  echo "FAIL: the interrupted run exited $code, expected $expected (SIG$signal)"
   cat "$work/interrupted.log"
   exit 1
 fi

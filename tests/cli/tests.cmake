@@ -61,6 +61,11 @@ add_test(NAME cli.train_interrupt_and_resume
 add_test(NAME cli.train_interrupt_and_resume_batch_shards
          COMMAND ${PROJECT_SOURCE_DIR}/tests/cli/interrupt_resume.sh $<TARGET_FILE:setformer>
                  ${FIXTURES}/tiny_train.toml ${CLI_OUT}/resume_shards --threads 2 --parallel batch)
+# SIGTERM, as a scheduler or a session's end sends it, saves the exact step as Ctrl-C does.
+add_test(NAME cli.train_terminate_and_resume
+         COMMAND ${PROJECT_SOURCE_DIR}/tests/cli/interrupt_resume.sh $<TARGET_FILE:setformer>
+                 ${FIXTURES}/tiny_train.toml ${CLI_OUT}/terminate)
+set_tests_properties(cli.train_terminate_and_resume PROPERTIES ENVIRONMENT SIGNAL=TERM)
 add_test(NAME cli.eval_checkpoint_batch_shards
          COMMAND setformer eval --checkpoint ${CLI_OUT}/train/checkpoint.pt --limit 200 --threads 2
                  --out ${CLI_OUT}/eval_shards)

@@ -52,8 +52,8 @@ void print_train_result(const Result& result, const std::string& out, const std:
 }
 
 /// `<parent> <name>` (default `train`): options declared by `declare` over `defaults`,
-/// `--dry-run` printing `describe(config)`, else `run(config, print)` with Ctrl-C saving a
-/// checkpoint (exit 130) and the metrics printed.
+/// `--dry-run` printing `describe(config)`, else `run(config, print)` with Ctrl-C or SIGTERM
+/// saving a checkpoint (exit 130 or 143) and the metrics printed.
 template <class Config, class Result>
 void add_experiment_train(
     CLI::App& parent, const std::string& help,
@@ -78,7 +78,7 @@ void add_experiment_train(
     train::install_interrupt_handler();
     const Result result =
         run(config, [](const std::string& line) { std::cerr << line << std::endl; });
-    if (result.summary.interrupted) std::exit(130);
+    if (result.summary.interrupted) std::exit(train::interrupted_exit_code());
     print_train_result(result, config.out, files);
   });
 }

@@ -117,7 +117,7 @@ void add_train(CLI::App& app) {
     train::install_interrupt_handler();
     const auto result = train::train_image_classifier(
         config, [](const std::string& line) { std::cerr << line << std::endl; });
-    if (result.summary.interrupted) std::exit(130);
+    if (result.summary.interrupted) std::exit(train::interrupted_exit_code());
     fmt::print("test accuracy: {:.4f} on {} images\n", result.test.confusion.accuracy(),
                result.test.confusion.total());
     fmt::print("parameters: {:.3f} M, FLOPs: {:.1f} M per image\n",

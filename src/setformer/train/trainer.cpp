@@ -14,10 +14,12 @@ namespace setformer::train {
 namespace {
 
 std::atomic<bool> g_interrupted{false};
+std::atomic<int> g_signal{0};
 
-extern "C" void on_interrupt(int) {
+extern "C" void on_interrupt(int signal) {
   g_interrupted = true;
-  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C stops at once
+  g_signal = signal;
+  std::signal(signal, SIG_DFL);  // a second Ctrl-C (or SIGTERM) stops at once
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -28,7 +30,14 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 void install_interrupt_handler() {
   g_interrupted = false;
+  g_signal = 0;
   std::signal(SIGINT, on_interrupt);
+  // Schedulers and session managers stop jobs with SIGTERM: save the exact step then as well.
+  std::signal(SIGTERM, on_interrupt);
+}
+
+int interrupted_exit_code() {
+  return 128 + (g_signal != 0 ? g_signal.load() : SIGINT);
 }
 
 void apply_weights(torch::nn::Module& model, const std::map<std::string, torch::Tensor>& weights,

@@ -140,8 +140,11 @@ class Trainer {
 void apply_weights(torch::nn::Module& model, const std::map<std::string, torch::Tensor>& weights,
                    const std::string& source);
 
-/// Installs a SIGINT handler that asks the running loop to checkpoint and stop; a second Ctrl-C
-/// kills the process as usual.
+/// Installs a SIGINT and SIGTERM handler that asks the running loop to checkpoint and stop; a
+/// second signal kills the process as usual.
 void install_interrupt_handler();
+
+/// The shell's code for the signal that stopped the loop: 130 for SIGINT, 143 for SIGTERM.
+int interrupted_exit_code();
 
 }  // namespace setformer::train

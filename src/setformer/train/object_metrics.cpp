@@ -185,40 +185,39 @@ torch::Tensor matched_position_errors(const torch::Tensor& predicted, const torc
 
 namespace {
 
-/// instances [B, S, S] must split into h × w cells of whole pixels.
-void check_cells(const torch::Tensor& instances, int64_t h, int64_t w, const char* what) {
+/// instances [B, S, S] integer labels >= 0, split into h × w cells of whole pixels
+/// -> [B, L, h·w] double on the CPU: the share of each cell's pixels that have each label
+/// (L = the largest label + 1), cells row-major as the encoder flattens its features.
+torch::Tensor cell_label_shares(const torch::Tensor& instances, int64_t h, int64_t w,
+                                const char* what) {
   check_shape(instances, "instances", {-1, -1, -1}, "[B, S, S]");
   const int64_t s = instances.size(1);
   SETFORMER_CHECK(instances.size(2) == s && h > 0 && w > 0 && s % h == 0 && s % w == 0,
                   "{}: the {}×{} instances must split into {}×{} cells", what, instances.size(1),
                   instances.size(2), h, w);
+  const auto labels = instances.to(torch::kCPU, torch::kLong);
+  SETFORMER_CHECK(labels.numel() == 0 || labels.min().item<int64_t>() >= 0,
+                  "{}: labels must be >= 0, got {}", what, labels.min().item<int64_t>());
+  const int64_t classes = labels.numel() == 0 ? 1 : labels.max().item<int64_t>() + 1;
+  return torch::avg_pool2d(torch::one_hot(labels, classes).permute({0, 3, 1, 2}).to(torch::kDouble),
+                           {s / h, s / w})
+      .flatten(2);
 }
 
 }  // namespace
 
 torch::Tensor majority_instances(const torch::Tensor& instances, int64_t h, int64_t w) {
-  check_cells(instances, h, w, "majority instances");
-  const int64_t s = instances.size(1);
-  const auto labels = instances.to(torch::kCPU, torch::kLong);
-  SETFORMER_CHECK(labels.numel() == 0 || labels.min().item<int64_t>() >= 0,
-                  "majority instances: labels must be >= 0, got {}", labels.min().item<int64_t>());
-  const int64_t classes = labels.numel() == 0 ? 1 : labels.max().item<int64_t>() + 1;
-  // Pixel counts per label and cell; argmax returns the first maximum, the lowest label.
-  const auto counts = torch::avg_pool2d(
-      torch::one_hot(labels, classes).permute({0, 3, 1, 2}).to(torch::kDouble), {s / h, s / w});
-  return counts.argmax(1).flatten(1);
+  // argmax returns the first maximum, the lowest label.
+  return cell_label_shares(instances, h, w, "majority instances").argmax(1);
 }
 
 torch::Tensor slot_background_shares(const torch::Tensor& attention, const torch::Tensor& instances,
                                      int64_t h, int64_t w) {
-  check_cells(instances, h, w, "slot background shares");
+  const auto cells = cell_label_shares(instances, h, w, "slot background shares").select(1, 0);
   check_shape(attention, "attention", {instances.size(0), h * w, -1}, "[B, h·w, K]");
-  const int64_t s = instances.size(1);
-  const auto background = (instances == 0).to(torch::kDouble).unsqueeze(1);     // [B, 1, S, S]
-  const auto cells = torch::avg_pool2d(background, {s / h, s / w}).flatten(1);  // [B, h·w]
   const auto a = attention.detach().to(torch::kCPU, torch::kDouble);
   const auto weight = a.sum(1).clamp_min(1e-300);  // [B, K]
-  return (a * cells.to(torch::kCPU).unsqueeze(2)).sum(1) / weight;
+  return (a * cells.unsqueeze(2)).sum(1) / weight;
 }
 
 SlotCentroids slot_centroids(const torch::Tensor& attention, int64_t h, int64_t w) {

@@ -1,6 +1,7 @@
 // The adjusted Rand index against cases computed by hand and against the pair-counting
 // definition by brute force; foreground ARI ignores the background; average precision and the
-// matched position errors and the slots' background shares on cases computed by hand.
+// matched position errors and property hits and the slots' background shares on cases computed by
+// hand.
 #include "setformer/train/object_metrics.h"
 
 #include "common/errors.h"
@@ -166,6 +167,29 @@ TEST(MatchedPositionErrors, DistancesToTheMatchedPredictionOfEachRealObject) {
   testing::expect_invalid_argument(
       [&] { matched_position_errors(predicted, target, assignment.slice(1, 0, 2), kLayout); },
       "assignment");
+}
+
+TEST(MatchedPropertyHits, EachGroupOfTheMatchedPredictionAgainstItsObject) {
+  // Image 0: prediction 0 matched to object 0 with both groups right; prediction 2 matched to
+  // object 1 with the first group wrong (0 for 1); prediction 1 on the padding row (ignored).
+  // Image 1: prediction 1 matched to its object with the second group wrong (2 for 0), prediction
+  // 0 unmatched. Rows in image order, then prediction order.
+  const auto pad = torch::zeros({8}, torch::kDouble);
+  const auto target =
+      torch::stack({torch::stack({object(0.2, 0.2, 0, 1, 1), object(0.5, 0.9, 1, 2, 1), pad}),
+                    torch::stack({object(0.1, 0.1, 1, 0, 1), pad, pad})});
+  const auto predicted =
+      torch::stack({torch::stack({object(0.9, 0.9, 0, 1, 0.9), object(0.2, 0.2, 0, 1, 0.1),
+                                  object(0.5, 0.9, 0, 2, 0.8)}),
+                    torch::stack({object(0.1, 0.1, 1, 0, 0.2), object(0.1, 0.1, 1, 2, 0.9), pad})});
+  const auto assignment = torch::tensor({0, 2, 1, -1, 0, 1}, torch::kLong).view({2, 3});
+  const auto hits = matched_property_hits(predicted, target, assignment, kLayout);
+  ASSERT_EQ(hits.sizes(), (std::vector<int64_t>{3, 2}));
+  const auto expected = torch::tensor({1, 1, 0, 1, 1, 0}, torch::kBool).view({3, 2});
+  EXPECT_TRUE(torch::equal(hits, expected)) << hits;
+  testing::expect_invalid_argument(
+      [&] { matched_property_hits(predicted.slice(2, 0, 7), target, assignment, kLayout); },
+      "predicted objects");
 }
 
 /// A 4×4 instance map for a 2×2 feature map. Top left: all background; top right: two

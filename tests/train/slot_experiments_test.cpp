@@ -138,6 +138,15 @@ TEST(SlotExperiment, SetPredictionReportsAveragePrecisionPerThreshold) {
     EXPECT_GE(r.metrics[key].get<double>(), 0.0) << key;
     EXPECT_LE(r.metrics[key].get<double>(), 6 * std::sqrt(2.0)) << key;
   }
+  // Per-property accuracies of the matched predictions; all four right is rarer than any one.
+  const double all = r.metrics["test_property_accuracy"].get<double>();
+  EXPECT_GE(all, 0.0);
+  for (const char* key : {"test_size_accuracy", "test_material_accuracy", "test_shape_accuracy",
+                          "test_colour_accuracy"}) {
+    ASSERT_TRUE(r.metrics[key].is_number()) << key;
+    EXPECT_LE(r.metrics[key].get<double>(), 1.0) << key;
+    EXPECT_LE(all, r.metrics[key].get<double>()) << key;
+  }
   ASSERT_TRUE(r.metrics["test_attention_ari"].is_number());
   EXPECT_GE(r.metrics["test_attention_ari"].get<double>(), -1.0);
   EXPECT_LE(r.metrics["test_attention_ari"].get<double>(), 1.0);

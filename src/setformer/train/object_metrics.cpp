@@ -150,37 +150,60 @@ double average_precision(const torch::Tensor& predicted, const torch::Tensor& ta
   return area;
 }
 
+namespace {
+
+/// The real target objects that `assignment` gives a prediction, in image order then prediction
+/// order: image, prediction and target indices, [n] int64 each. target [B, M, F], assignment
+/// [B, K] (target row per prediction, −1 for none).
+struct MatchedObjects {
+  torch::Tensor image, prediction, target;
+};
+
+MatchedObjects matched_objects(const torch::Tensor& target, const torch::Tensor& assignment,
+                               const PropertyLayout& layout) {
+  check_shape(target, "target objects", {assignment.size(0), -1, layout.features()}, "[B, M, F]");
+  const auto a = assignment.to(torch::kCPU, torch::kLong);
+  SETFORMER_CHECK(a.numel() == 0 || a.max().item<int64_t>() < target.size(1),
+                  "assignment: target row {} of {}", a.max().item<int64_t>(), target.size(1));
+  const auto flags = target.detach().select(2, -1).to(torch::kCPU, torch::kDouble);  // [B, M]
+  const auto real = flags.gather(1, a.clamp_min(0)).gt(0.5) & a.ge(0);               // [B, K]
+  const auto where = real.nonzero();  // [n, 2], row-major: image order, then prediction order
+  const auto image = where.select(1, 0), prediction = where.select(1, 1);
+  return {image, prediction, a.index({image, prediction})};
+}
+
+}  // namespace
+
 torch::Tensor matched_position_errors(const torch::Tensor& predicted, const torch::Tensor& target,
                                       const torch::Tensor& assignment, const PropertyLayout& layout,
                                       double coordinate_scale) {
-  const int64_t f = layout.features();
+  const int64_t c = layout.coordinates;
   check_shape(predicted, "predicted objects", {-1, -1, -1}, "[B, K, F]");
-  SETFORMER_CHECK(predicted.size(2) >= layout.coordinates,
-                  "predicted objects: need the {} coordinates, got {} features", layout.coordinates,
+  SETFORMER_CHECK(predicted.size(2) >= c,
+                  "predicted objects: need the {} coordinates, got {} features", c,
                   predicted.size(2));
-  check_shape(target, "target objects", {predicted.size(0), -1, f}, "[B, M, F]");
   check_shape(assignment, "assignment", {predicted.size(0), predicted.size(1)}, "[B, K]");
-  const auto p = predicted.detach().to(torch::kCPU, torch::kDouble).contiguous();
-  const auto t = target.detach().to(torch::kCPU, torch::kDouble).contiguous();
-  const auto a = assignment.to(torch::kCPU, torch::kLong).contiguous();
-  const auto pa = p.accessor<double, 3>();
-  const auto ta = t.accessor<double, 3>();
-  const auto aa = a.accessor<int64_t, 2>();
-  std::vector<double> errors;
-  for (int64_t b = 0; b < p.size(0); ++b) {
-    for (int64_t k = 0; k < p.size(1); ++k) {
-      const int64_t j = aa[b][k];
-      SETFORMER_CHECK(j < t.size(1), "assignment: target row {} of {}", j, t.size(1));
-      if (j < 0 || ta[b][j][f - 1] <= 0.5) continue;
-      double d2 = 0;
-      for (int64_t c = 0; c < layout.coordinates; ++c) {
-        const double d = (pa[b][k][c] - ta[b][j][c]) * coordinate_scale;
-        d2 += d * d;
-      }
-      errors.push_back(std::sqrt(d2));
-    }
+  const auto m = matched_objects(target, assignment, layout);
+  const auto p = predicted.detach().to(torch::kCPU, torch::kDouble).index({m.image, m.prediction});
+  const auto t = target.detach().to(torch::kCPU, torch::kDouble).index({m.image, m.target});
+  const auto d = (p.slice(1, 0, c) - t.slice(1, 0, c)) * coordinate_scale;  // [n, c]
+  return d.pow(2).sum(1).sqrt();
+}
+
+torch::Tensor matched_property_hits(const torch::Tensor& predicted, const torch::Tensor& target,
+                                    const torch::Tensor& assignment, const PropertyLayout& layout) {
+  check_shape(predicted, "predicted objects", {-1, -1, layout.features()}, "[B, K, F]");
+  check_shape(assignment, "assignment", {predicted.size(0), predicted.size(1)}, "[B, K]");
+  const auto m = matched_objects(target, assignment, layout);
+  const auto p = predicted.detach().to(torch::kCPU).index({m.image, m.prediction});
+  const auto t = target.detach().to(torch::kCPU).index({m.image, m.target});
+  std::vector<torch::Tensor> hits;
+  int64_t at = layout.coordinates;
+  for (const int64_t size : layout.groups) {
+    hits.push_back(p.slice(1, at, at + size).argmax(1) == t.slice(1, at, at + size).argmax(1));
+    at += size;
   }
-  return torch::tensor(errors, torch::kDouble);
+  return hits.empty() ? torch::ones({p.size(0), 0}, torch::kBool) : torch::stack(hits, 1);
 }
 
 namespace {

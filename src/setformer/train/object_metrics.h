@@ -55,6 +55,13 @@ torch::Tensor matched_position_errors(const torch::Tensor& predicted, const torc
                                       const torch::Tensor& assignment, const PropertyLayout& layout,
                                       double coordinate_scale = 6.0);
 
+/// Which properties set prediction gets right: for every real target object with a prediction
+/// (rows as matched_position_errors gives them), whether the prediction's argmax in each one-hot
+/// group of `layout` is the object's. predicted and target [B, K, F] / [B, M, F], assignment
+/// [B, K] as there. -> [n, groups] bool.
+torch::Tensor matched_property_hits(const torch::Tensor& predicted, const torch::Tensor& target,
+                                    const torch::Tensor& assignment, const PropertyLayout& layout);
+
 /// Instance maps averaged down to an h × w feature map: each cell takes the label most of its
 /// pixels have (the lowest label on a tie), as the paper downscales CLEVR's masks to score the
 /// attention maps of set prediction (§4.2). instances [B, S, S] integer, S divisible by h and w

@@ -40,6 +40,8 @@ using attention::parse_enum;
 const PropertyLayout kClevrProperties{data::ClevrLayout::kCoordinates,
                                       {data::ClevrLayout::kSizes, data::ClevrLayout::kMaterials,
                                        data::ClevrLayout::kShapes, data::ClevrLayout::kColours}};
+// The names of kClevrProperties' groups, in its order, for the per-property accuracies.
+const std::vector<std::string> kClevrPropertyNames{"size", "material", "shape", "colour"};
 // AP thresholds of Table 3 (−1: ∞), in CLEVR's units (the scene is 6 wide).
 const std::vector<std::pair<double, std::string>> kApThresholds{
     {-1, "ap_inf"}, {1, "ap_1"}, {0.5, "ap_0.5"}, {0.25, "ap_0.25"}, {0.125, "ap_0.125"}};
@@ -441,7 +443,7 @@ nlohmann::json evaluate_set_prediction(models::SetPrediction& model, const Task&
   const bool was_training = model->is_training();
   model->eval();
   SeededGenerator seeded(task.c.test_seed);
-  std::vector<torch::Tensor> predictions, targets, position_errors;
+  std::vector<torch::Tensor> predictions, targets, position_errors, property_hits;
   AttentionDiagnostics diagnostics;
   double loss_sum = 0, seconds = 0;
   int64_t images = 0;
@@ -463,6 +465,8 @@ nlohmann::json evaluate_set_prediction(models::SetPrediction& model, const Task&
     }
     position_errors.push_back(
         matched_position_errors(predicted, padded, matching.assignment, kClevrProperties));
+    property_hits.push_back(
+        matched_property_hits(predicted, padded, matching.assignment, kClevrProperties));
     if (!out.grouped.attention.empty()) {
       diagnostics.add(out.grouped, batch.instances, padded, matching.assignment);
     }
@@ -490,6 +494,17 @@ nlohmann::json evaluate_set_prediction(models::SetPrediction& model, const Task&
   const auto errors = torch::cat(position_errors);
   metrics["test_position_error"] = errors.numel() > 0 ? errors.mean().item<double>() : NAN;
   metrics["test_position_error_median"] = errors.numel() > 0 ? errors.median().item<double>() : NAN;
+  // Which properties the matched predictions get right, each alone and all four together: what
+  // AP∞ asks of a prediction, without its ranking by confidence.
+  const auto hits = torch::cat(property_hits).to(torch::kDouble);
+  const auto accuracy = [&](const torch::Tensor& h) {
+    return h.numel() > 0 ? h.mean().item<double>() : NAN;
+  };
+  for (size_t g = 0; g < kClevrPropertyNames.size(); ++g) {
+    metrics["test_" + kClevrPropertyNames[g] + "_accuracy"] =
+        accuracy(hits.select(1, static_cast<int64_t>(g)));
+  }
+  metrics["test_property_accuracy"] = accuracy(std::get<0>(hits.min(1)));
   diagnostics.write(metrics);
   for (const auto& [threshold, key] : kApThresholds) {
     metrics["test_" + key] =

@@ -145,50 +145,48 @@ TEST(AveragePrecision, DistanceThresholdsAreInSceneUnits) {
       [&] { average_precision(predicted, target.slice(2, 0, 7), kLayout, 1.0); }, "target objects");
 }
 
-TEST(MatchedPositionErrors, DistancesToTheMatchedPredictionOfEachRealObject) {
-  // Image 0: objects at (0.2, 0.2) and (0.5, 0.9) and a padding row; image 1: one object at
-  // (0.1, 0.1). Predictions 0 and 2 of image 0 are matched to its objects (3-4-5 triangles of
-  // 0.05 and 0.1 of the image: 0.3 and 0.6 scene units), prediction 1 to the padding row
-  // (ignored); in image 1 one prediction is left unmatched (−1) and one sits on its object.
+/// Two images matched as the loss matches them. Image 0: objects at (0.2, 0.2) and (0.5, 0.9) and
+/// a padding row; predictions 0 and 2 are matched to its objects (3-4-5 triangles of 0.05 and 0.1
+/// of the image: 0.3 and 0.6 scene units), prediction 0 with both groups right and prediction 2
+/// with the first group wrong (0 for 1); prediction 1 is matched to the padding row (ignored).
+/// Image 1: one object at (0.1, 0.1); prediction 0 is unmatched (−1), prediction 1 sits on the
+/// object with the second group wrong (2 for 0).
+struct MatchedCase {
+  torch::Tensor target, predicted, assignment;
+};
+
+MatchedCase matched_case() {
   const auto pad = torch::zeros({8}, torch::kDouble);
-  const auto target =
-      torch::stack({torch::stack({object(0.2, 0.2, 0, 0, 1), object(0.5, 0.9, 1, 1, 1), pad}),
-                    torch::stack({object(0.1, 0.1, 0, 0, 1), pad, pad})});
-  const auto predicted =
-      torch::stack({torch::stack({object(0.23, 0.24, 0, 0, 0.9), object(0.9, 0.9, 1, 1, 0.1),
-                                  object(0.56, 0.98, 1, 1, 0.8)}),
-                    torch::stack({object(0.7, 0.7, 0, 0, 0.2), object(0.1, 0.1, 0, 0, 0.9), pad})});
-  const auto assignment = torch::tensor({0, 2, 1, -1, 0, 1}, torch::kLong).view({2, 3});
-  const auto errors = matched_position_errors(predicted, target, assignment, kLayout);
+  return {
+      torch::stack({torch::stack({object(0.2, 0.2, 0, 1, 1), object(0.5, 0.9, 1, 2, 1), pad}),
+                    torch::stack({object(0.1, 0.1, 1, 0, 1), pad, pad})}),
+      torch::stack({torch::stack({object(0.23, 0.24, 0, 1, 0.9), object(0.9, 0.9, 1, 1, 0.1),
+                                  object(0.56, 0.98, 0, 2, 0.8)}),
+                    torch::stack({object(0.7, 0.7, 0, 0, 0.2), object(0.1, 0.1, 1, 2, 0.9), pad})}),
+      torch::tensor({0, 2, 1, -1, 0, 1}, torch::kLong).view({2, 3})};
+}
+
+TEST(MatchedPositionErrors, DistancesToTheMatchedPredictionOfEachRealObject) {
+  const auto m = matched_case();
+  const auto errors = matched_position_errors(m.predicted, m.target, m.assignment, kLayout);
   ASSERT_EQ(errors.numel(), 3);
   EXPECT_NEAR(errors[0].item<double>(), 0.3, 1e-12);
   EXPECT_NEAR(errors[1].item<double>(), 0.6, 1e-12);
   EXPECT_NEAR(errors[2].item<double>(), 0.0, 1e-12);
   testing::expect_invalid_argument(
-      [&] { matched_position_errors(predicted, target, assignment.slice(1, 0, 2), kLayout); },
+      [&] { matched_position_errors(m.predicted, m.target, m.assignment.slice(1, 0, 2), kLayout); },
       "assignment");
 }
 
 TEST(MatchedPropertyHits, EachGroupOfTheMatchedPredictionAgainstItsObject) {
-  // Image 0: prediction 0 matched to object 0 with both groups right; prediction 2 matched to
-  // object 1 with the first group wrong (0 for 1); prediction 1 on the padding row (ignored).
-  // Image 1: prediction 1 matched to its object with the second group wrong (2 for 0), prediction
-  // 0 unmatched. Rows in image order, then prediction order.
-  const auto pad = torch::zeros({8}, torch::kDouble);
-  const auto target =
-      torch::stack({torch::stack({object(0.2, 0.2, 0, 1, 1), object(0.5, 0.9, 1, 2, 1), pad}),
-                    torch::stack({object(0.1, 0.1, 1, 0, 1), pad, pad})});
-  const auto predicted =
-      torch::stack({torch::stack({object(0.9, 0.9, 0, 1, 0.9), object(0.2, 0.2, 0, 1, 0.1),
-                                  object(0.5, 0.9, 0, 2, 0.8)}),
-                    torch::stack({object(0.1, 0.1, 1, 0, 0.2), object(0.1, 0.1, 1, 2, 0.9), pad})});
-  const auto assignment = torch::tensor({0, 2, 1, -1, 0, 1}, torch::kLong).view({2, 3});
-  const auto hits = matched_property_hits(predicted, target, assignment, kLayout);
+  // Rows in image order, then prediction order, as the position errors.
+  const auto m = matched_case();
+  const auto hits = matched_property_hits(m.predicted, m.target, m.assignment, kLayout);
   ASSERT_EQ(hits.sizes(), (std::vector<int64_t>{3, 2}));
   const auto expected = torch::tensor({1, 1, 0, 1, 1, 0}, torch::kBool).view({3, 2});
   EXPECT_TRUE(torch::equal(hits, expected)) << hits;
   testing::expect_invalid_argument(
-      [&] { matched_property_hits(predicted.slice(2, 0, 7), target, assignment, kLayout); },
+      [&] { matched_property_hits(m.predicted.slice(2, 0, 7), m.target, m.assignment, kLayout); },
       "predicted objects");
 }
 

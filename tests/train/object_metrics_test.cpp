@@ -166,6 +166,22 @@ MatchedCase matched_case() {
       torch::tensor({0, 2, 1, -1, 0, 1}, torch::kLong).view({2, 3})};
 }
 
+TEST(MatchedToRealObjects, PredictionsMatchedToARealRow) {
+  // Image 0: predictions 0 and 2 on objects, 1 on the padding row; image 1: prediction 1 only.
+  const auto m = matched_case();
+  const auto real = matched_to_real_objects(m.target, m.assignment, kLayout);
+  const auto expected = torch::tensor({1, 0, 1, 0, 1, 0}, torch::kBool).view({2, 3});
+  EXPECT_TRUE(torch::equal(real, expected)) << real;
+}
+
+TEST(AveragePrecision, RejectsPredictionsWithoutEveryFeature) {
+  // AP reads the groups and the confidence of every prediction, not just its coordinates.
+  const auto m = matched_case();
+  testing::expect_invalid_argument(
+      [&] { average_precision(m.predicted.slice(2, 0, 2), m.target, kLayout, -1); },
+      "predicted objects");
+}
+
 TEST(MatchedPositionErrors, DistancesToTheMatchedPredictionOfEachRealObject) {
   const auto m = matched_case();
   const auto errors = matched_position_errors(m.predicted, m.target, m.assignment, kLayout);

@@ -73,10 +73,8 @@ int64_t PropertyLayout::features() const {
 double average_precision(const torch::Tensor& predicted, const torch::Tensor& target,
                          const PropertyLayout& layout, double threshold, double coordinate_scale) {
   const int64_t f = layout.features();
-  check_shape(predicted, "predicted objects", {-1, -1, -1}, "[B, K, F]");
-  SETFORMER_CHECK(predicted.size(2) >= layout.coordinates,
-                  "predicted objects: need the {} coordinates, got {} features", layout.coordinates,
-                  predicted.size(2));
+  // Every feature is read: the groups' argmax and the confidence in the last column.
+  check_shape(predicted, "predicted objects", {-1, -1, f}, "[B, K, F]");
   check_shape(target, "target objects", {predicted.size(0), -1, f}, "[B, M, F]");
   const auto pred = predicted.detach().to(torch::kCPU, torch::kDouble).contiguous();
   const auto true_objects = target.detach().to(torch::kCPU, torch::kDouble).contiguous();
@@ -150,26 +148,31 @@ double average_precision(const torch::Tensor& predicted, const torch::Tensor& ta
   return area;
 }
 
+torch::Tensor matched_to_real_objects(const torch::Tensor& target, const torch::Tensor& assignment,
+                                      const PropertyLayout& layout) {
+  check_shape(assignment, "assignment", {-1, -1}, "[B, K]");
+  check_shape(target, "target objects", {assignment.size(0), -1, layout.features()}, "[B, M, F]");
+  const auto a = assignment.to(torch::kCPU, torch::kLong);
+  SETFORMER_CHECK(a.numel() == 0 || a.max().item<int64_t>() < target.size(1),
+                  "assignment: target row {} of {}", a.max().item<int64_t>(), target.size(1));
+  const auto flags = target.detach().select(2, -1).to(torch::kCPU, torch::kDouble);  // [B, M]
+  return flags.gather(1, a.clamp_min(0)).gt(0.5) & a.ge(0);
+}
+
 namespace {
 
 /// The real target objects that `assignment` gives a prediction, in image order then prediction
-/// order: image, prediction and target indices, [n] int64 each. target [B, M, F], assignment
-/// [B, K] (target row per prediction, −1 for none).
+/// order: image, prediction and target indices, [n] int64 each.
 struct MatchedObjects {
   torch::Tensor image, prediction, target;
 };
 
 MatchedObjects matched_objects(const torch::Tensor& target, const torch::Tensor& assignment,
                                const PropertyLayout& layout) {
-  check_shape(target, "target objects", {assignment.size(0), -1, layout.features()}, "[B, M, F]");
-  const auto a = assignment.to(torch::kCPU, torch::kLong);
-  SETFORMER_CHECK(a.numel() == 0 || a.max().item<int64_t>() < target.size(1),
-                  "assignment: target row {} of {}", a.max().item<int64_t>(), target.size(1));
-  const auto flags = target.detach().select(2, -1).to(torch::kCPU, torch::kDouble);  // [B, M]
-  const auto real = flags.gather(1, a.clamp_min(0)).gt(0.5) & a.ge(0);               // [B, K]
-  const auto where = real.nonzero();  // [n, 2], row-major: image order, then prediction order
+  // [n, 2], row-major: image order, then prediction order.
+  const auto where = matched_to_real_objects(target, assignment, layout).nonzero();
   const auto image = where.select(1, 0), prediction = where.select(1, 1);
-  return {image, prediction, a.index({image, prediction})};
+  return {image, prediction, assignment.to(torch::kCPU, torch::kLong).index({image, prediction})};
 }
 
 }  // namespace

@@ -45,6 +45,12 @@ double average_precision(const torch::Tensor& predicted, const torch::Tensor& ta
                          const PropertyLayout& layout, double threshold,
                          double coordinate_scale = 6.0);
 
+/// Which predictions `assignment` matches to a real target object: target [B, M, F] (padding rows
+/// have flag 0), assignment [B, K] the target row of every prediction, −1 for none (as
+/// hungarian_batch gives it) -> [B, K] bool on the CPU.
+torch::Tensor matched_to_real_objects(const torch::Tensor& target, const torch::Tensor& assignment,
+                                      const PropertyLayout& layout);
+
 /// How far set prediction places the objects: for every real target object, the distance in
 /// scene units (coordinates × coordinate_scale) to the prediction `assignment` matches to it.
 /// predicted [B, K, F] or any [B, K, C'] whose first layout.coordinates features are positions

@@ -400,11 +400,9 @@ struct AttentionDiagnostics {
   void add(const models::Grouped& grouped, const torch::Tensor& instances,
            const torch::Tensor& padded, const torch::Tensor& assignment) {
     const int64_t h = grouped.feature_height, w = grouped.feature_width;
-    const auto attention = grouped.attention.back().to(torch::kCPU);         // [B, N, K]
-    const auto shares = slot_background_shares(attention, instances, h, w);  // [B, K]
-    const auto matched = assignment.cpu();
-    const auto real = padded.select(2, -1).cpu().gather(1, matched.clamp_min(0)).gt(0.5) &
-                      matched.ge(0);  // [B, K]
+    const auto attention = grouped.attention.back().to(torch::kCPU);                  // [B, N, K]
+    const auto shares = slot_background_shares(attention, instances, h, w);           // [B, K]
+    const auto real = matched_to_real_objects(padded, assignment, kClevrProperties);  // [B, K]
     object_background.push_back(shares.masked_select(real));
     spare_background.push_back(shares.masked_select(real.logical_not()));
     background_fraction.push_back(slot_background_shares(

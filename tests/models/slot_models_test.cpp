@@ -137,6 +137,28 @@ TEST(SlotModels, SetPredictionOutputsOneVectorPerSlot) {
   EXPECT_LT(out.max().item<float>(), 1.0f);
 }
 
+TEST(SlotModels, SetPredictionReadsTheSlotsOfEveryIteration) {
+  torch::manual_seed(3);
+  SetPrediction model{SetPredictionOptions()};
+  const auto images = torch::rand({2, 3, 64, 64});
+  torch::manual_seed(5);
+  const auto every = model->predict_every_iteration(images, 0, 4);
+  torch::manual_seed(5);  // the same slot draws
+  const auto grouped = model->encoder->forward(images, 0, 4);
+  ASSERT_EQ(every.size(), 4u);
+  for (size_t t = 0; t < every.size(); ++t) {
+    EXPECT_LT(max_abs_diff(every[t], model->head->forward(grouped.iterates[t])), 1e-6) << t;
+  }
+  // The last is what forward predicts with T = 4.
+  torch::manual_seed(5);
+  EXPECT_LT(max_abs_diff(every.back(), model->forward(images, 0, 4)), 1e-6);
+  auto options = SetPredictionOptions();
+  options.encoder().grouping(Grouping::slot_mlp).mlp_resize(4);
+  SetPrediction mlp{options};
+  testing::expect_invalid_argument([&] { mlp->predict_every_iteration(images); },
+                                   "only Slot Attention");
+}
+
 TEST(SlotModels, ChannelsLastConvolutionsMatchNchwWithGradients) {
   // The same weights (construction does not depend on the layout) and the same slot draws.
   auto run = [](bool channels_last) {

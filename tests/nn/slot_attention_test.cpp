@@ -168,6 +168,23 @@ TEST(SlotAttention, SlotsAndIterationsChangeAtTestTime) {
   EXPECT_LT(max_abs_diff(many.std(0), sa->log_sigma.exp()), 0.05);
 }
 
+TEST(SlotAttention, KeepsTheSlotsOfEveryIteration) {
+  auto sa = small_module();
+  const auto inputs = torch::randn({2, 9, 6}, torch::kDouble);
+  const auto slots = sa->sample_slots(2, 4);
+  const auto out = sa->forward(inputs, slots, {}, 4);
+  ASSERT_EQ(out.iterates.size(), 4u);
+  EXPECT_TRUE(out.iterates.back().equal(out.slots));
+  // The slots after iteration t are Algorithm 1 run for t iterations from the same slots.
+  for (int64_t t = 1; t <= 4; ++t) {
+    EXPECT_LT(max_abs_diff(out.iterates[static_cast<size_t>(t - 1)][0],
+                           algorithm1(*sa, inputs[0], slots[0], t)),
+              1e-12)
+        << "t = " << t;
+  }
+  EXPECT_GT(max_abs_diff(out.iterates[0], out.iterates[1]), 1e-3);
+}
+
 TEST(SlotAttention, AblationsFollowTheirDefinitions) {
   torch::manual_seed(4);
   const auto inputs = torch::randn({2, 9, 6}, torch::kDouble);

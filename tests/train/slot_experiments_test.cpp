@@ -159,6 +159,40 @@ TEST(SlotExperiment, SetPredictionReportsAveragePrecisionPerThreshold) {
   EXPECT_NE(md.find("| 78.0 "), std::string::npos) << md;  // §4.2, its attention maps' ARI
 }
 
+TEST(SlotExperiment, SetPredictionLossVariantsFollowTheirDefinitions) {
+  auto c = tiny_set_prediction("unused");
+  torch::manual_seed(2);
+  models::SetPrediction model(set_prediction_options(c));
+  const auto images = torch::rand({2, 3, 64, 64}) * 2 - 1;
+  const auto targets = torch::rand({2, 6, data::ClevrLayout::kFeatures});
+  // Each loss from the same slot draws.
+  const auto loss = [&](const SlotExperimentConfig& config) {
+    torch::manual_seed(7);
+    return set_prediction_loss(model, images, targets, config).item<double>();
+  };
+  const auto matched = [&](int64_t iterations, double scale) {
+    torch::manual_seed(7);
+    auto predicted = model->forward(images, 0, iterations).clone();
+    auto target = targets.clone();
+    predicted.narrow(2, 0, 2).mul_(scale);
+    target.narrow(2, 0, 2).mul_(scale);
+    return models::matched_huber_loss(predicted, target).item<double>();
+  };
+  // §2.3: the last iteration's matched loss.
+  EXPECT_NEAR(loss(c), matched(3, 1.0), 1e-6);
+  // Coordinates on [0, 3]: position weighs more, so the loss grows.
+  auto scaled = c;
+  scaled.coordinate_scale = 3;
+  EXPECT_NEAR(loss(scaled), matched(3, 3.0), 1e-6);
+  EXPECT_GT(loss(scaled), loss(c) + 1e-3);
+  // The mean of the losses after one, two and three iterations, each matched on its own.
+  auto every = c;
+  every.loss_every_iteration = true;
+  EXPECT_NEAR(loss(every), (matched(1, 1.0) + matched(2, 1.0) + matched(3, 1.0)) / 3, 1e-6);
+  every.coordinate_scale = 3;
+  EXPECT_NEAR(loss(every), (matched(1, 3.0) + matched(2, 3.0) + matched(3, 3.0)) / 3, 1e-6);
+}
+
 /// A scene [3, S, S] in [−1, 1] as 8-bit RGB, each pixel a zoom×zoom square; returns what the
 /// file holds, back in [−1, 1].
 torch::Tensor save_scene_png(const torch::Tensor& scene, const std::string& path, int zoom = 1) {
@@ -416,7 +450,24 @@ TEST(SlotExperiment, ConfigErrorsNameTheField) {
   c.slots = 4;
   testing::expect_invalid_argument([&] { train_slot_experiment(c, [](const std::string&) {}); },
                                    "model.slots = 4");
+  c.slots = 10;
+  c.coordinate_scale = 0;
+  testing::expect_invalid_argument([&] { describe_slot_experiment(c); },
+                                   "loss.coordinate_scale must be > 0, got 0");
+  c.coordinate_scale = 1;
+  c.grouping = "slot_mlp";
+  c.loss_every_iteration = true;
+  testing::expect_invalid_argument([&] { describe_slot_experiment(c); },
+                                   "loss.every_iteration needs");
+  c.grouping = "slot_attention";
   c.task = "object_discovery";
+  testing::expect_invalid_argument([&] { describe_slot_experiment(c); },
+                                   "loss.every_iteration needs");
+  c.loss_every_iteration = false;
+  c.coordinate_scale = 2;
+  testing::expect_invalid_argument([&] { describe_slot_experiment(c); },
+                                   "loss.coordinate_scale applies to set_prediction only");
+  c.coordinate_scale = 1;
   c.normalisation = "columns";
   testing::expect_invalid_argument([&] { object_discovery_options(c); },
                                    "model.normalisation = 'columns'");
@@ -431,7 +482,9 @@ TEST(SlotExperiment, PaperFiguresOnlyForTheModelsThePaperTrained) {
            [](SlotExperimentConfig& a) { a.normalisation = "inputs"; },
            [](SlotExperimentConfig& a) { a.weighted_mean = false; },
            [](SlotExperimentConfig& a) { a.gru = false; },
-           [](SlotExperimentConfig& a) { a.residual_mlp = false; }}) {
+           [](SlotExperimentConfig& a) { a.residual_mlp = false; },
+           [](SlotExperimentConfig& a) { a.loss_every_iteration = true; },
+           [](SlotExperimentConfig& a) { a.coordinate_scale = 3; }}) {
     SlotExperimentConfig a = c;
     ablate(a);
     EXPECT_TRUE(slot_paper_figures(a).empty()) << nlohmann::json(a).dump();

@@ -59,6 +59,11 @@ void declare_slot_options(ConfigurableOptions<Config>& o) {
         "5x5 decoder layers before the output layer");
   o.add("--head-hidden", "model.head_hidden", &Config::head_hidden,
         "Set prediction: hidden width of the MLP per slot");
+  // set prediction's loss (the supplement's variants, Figure 23)
+  o.add("--loss-every-iteration", "loss.every_iteration", &Config::loss_every_iteration,
+        "Set prediction: the loss after every iteration, averaged (default: after the last)");
+  o.add("--coordinate-scale", "loss.coordinate_scale", &Config::coordinate_scale,
+        "Set prediction: coordinates scaled to [0, scale] in the loss and its matching");
   // evaluation
   o.add("--test-slots", "eval.slots", &Config::test_slots, "K at test time (0: as trained)");
   o.add("--test-iterations", "eval.iterations", &Config::test_iterations,

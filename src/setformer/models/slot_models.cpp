@@ -120,6 +120,7 @@ Grouped SlotEncoderImpl::forward(const torch::Tensor& images, int64_t num_slots,
   auto result = slot_attention->forward(inputs, initial, {}, iterations);
   out.slots = result.slots;
   out.attention = std::move(result.attention);
+  out.iterates = std::move(result.iterates);
   return out;
 }
 
@@ -287,6 +288,17 @@ SetPredictionOutput SetPredictionImpl::predict(const torch::Tensor& images, int6
   out.grouped = encoder->forward(images, num_slots, iterations);
   out.objects = head->forward(out.grouped.slots);
   return out;
+}
+
+std::vector<torch::Tensor> SetPredictionImpl::predict_every_iteration(const torch::Tensor& images,
+                                                                      int64_t num_slots,
+                                                                      int64_t iterations) {
+  SETFORMER_CHECK(encoder->options.grouping() == Grouping::slot_attention,
+                  "set prediction: only Slot Attention has iterations to predict after");
+  const auto grouped = encoder->forward(images, num_slots, iterations);
+  std::vector<torch::Tensor> objects;
+  for (const auto& slots : grouped.iterates) objects.push_back(head->forward(slots));
+  return objects;
 }
 
 double SetPredictionImpl::flops() const {

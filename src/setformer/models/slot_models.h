@@ -79,6 +79,7 @@ struct SlotEncoderOptions {
 struct Grouped {
   torch::Tensor slots;                   // [B, K, D]
   std::vector<torch::Tensor> attention;  // Slot Attention: [B, N, K] per iteration; else empty
+  std::vector<torch::Tensor> iterates;   // Slot Attention: the slots after every iteration
   int64_t feature_height = 0, feature_width = 0;
 };
 
@@ -180,6 +181,10 @@ class SetPredictionImpl : public torch::nn::Module {
   /// forward, keeping the slots and the attention for figures and diagnostics.
   SetPredictionOutput predict(const torch::Tensor& images, int64_t num_slots = 0,
                               int64_t iterations = 0);
+  /// The head read after every iteration, [B, K, outputs] each, the last being forward's: what
+  /// the supplement's loss at every iteration trains (Figure 23). Slot Attention only.
+  std::vector<torch::Tensor> predict_every_iteration(const torch::Tensor& images,
+                                                     int64_t num_slots = 0, int64_t iterations = 0);
   double flops() const;
 
   SetPredictionOptions options;

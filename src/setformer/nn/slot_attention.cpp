@@ -126,6 +126,7 @@ SlotAttentionOutput SlotAttentionImpl::forward(const torch::Tensor& inputs,
                                 .view({batch, k, d})
                           : updates;
     if (options.mlp()) slots = slots + mlp2(torch::relu(mlp1(norm_mlp(slots))));
+    out.iterates.push_back(slots);
   }
   out.slots = slots;
   return out;

@@ -78,6 +78,9 @@ struct SlotAttentionOutput {
   /// The weights of every iteration, after normalisation and before the weighted mean, [B, N, K]
   /// each (for the `slots` normalisation every row sums to one).
   std::vector<torch::Tensor> attention;
+  /// The slots after every iteration, [B, K, D] each; the last is `slots`. A loss on each (the
+  /// supplement's loss at every iteration, Figure 23) reads them.
+  std::vector<torch::Tensor> iterates;
 };
 
 class SlotAttentionImpl : public torch::nn::Module {

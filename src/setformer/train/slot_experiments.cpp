@@ -30,8 +30,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     batch_size, test_images, eval_batch_size, test_seed, grouping, channels, strides, slots,
     iterations, slot_dim, slot_mlp_hidden, normalisation, transport_iterations, weighted_mean, gru,
     residual_mlp, mlp_hidden, decoder_resolution, decoder_channels, decoder_layers, head_hidden,
-    test_slots, test_iterations, steps, lr, warmup_steps, decay_steps, decay_rate, clip_norm, seed,
-    threads, device, out, checkpoint_every, log_every, eval_every, resume)
+    loss_every_iteration, coordinate_scale, test_slots, test_iterations, steps, lr, warmup_steps,
+    decay_steps, decay_rate, clip_norm, seed, threads, device, out, checkpoint_every, log_every,
+    eval_every, resume)
 
 namespace {
 
@@ -68,6 +69,15 @@ void check_config(const SlotExperimentConfig& c) {
   SETFORMER_CHECK(c.batch_size >= 1 && c.test_images >= 1 && c.eval_batch_size >= 1,
                   "data.batch_size, data.test_images and data.eval_batch_size must be >= 1");
   SETFORMER_CHECK(c.steps >= 1, "optim.steps must be >= 1, got {}", c.steps);
+  SETFORMER_CHECK(c.coordinate_scale > 0, "loss.coordinate_scale must be > 0, got {}",
+                  c.coordinate_scale);
+  SETFORMER_CHECK(
+      !c.loss_every_iteration || (c.task == "set_prediction" && c.grouping == "slot_attention"),
+      "loss.every_iteration needs task.name = set_prediction and model.grouping = "
+      "slot_attention (got {} and {})",
+      c.task, c.grouping);
+  SETFORMER_CHECK(c.coordinate_scale == 1.0 || c.task == "set_prediction",
+                  "loss.coordinate_scale applies to set_prediction only (task.name = {})", c.task);
   SETFORMER_CHECK(c.test_slots >= 0 && c.test_iterations >= 0,
                   "eval.slots and eval.iterations must be >= 0 (0: as trained)");
 }
@@ -526,8 +536,7 @@ struct SlotModel {
   torch::Tensor loss(const Task& task, const data::SceneBatch& batch) {
     const auto x = batch.images.to(task.device);
     if (is_discovery()) return (discovery->forward(x).reconstruction - x).pow(2).mean();
-    return models::matched_huber_loss(prediction->forward(x),
-                                      task.padded_targets(batch).to(task.device));
+    return set_prediction_loss(prediction, x, task.padded_targets(batch).to(task.device), task.c);
   }
   /// Metrics on the test images; with a non-empty prefix, the pictures too.
   nlohmann::json evaluate(const Task& task, const std::string& prefix) {
@@ -551,6 +560,27 @@ models::ObjectDiscoveryOptions object_discovery_options(const SlotExperimentConf
       .decoder_resolution(c.decoder_resolution)
       .decoder_channels(c.decoder_channels)
       .decoder_layers(c.decoder_layers);
+}
+
+torch::Tensor set_prediction_loss(models::SetPrediction& model, const torch::Tensor& images,
+                                  const torch::Tensor& targets, const SlotExperimentConfig& c) {
+  // Scaling both sides is the supplement's [0, scale] normalisation of the targets with outputs
+  // read on the same scale; the sigmoid keeps the head's range, so nothing else changes.
+  const auto scaled = [&](const torch::Tensor& objects) {
+    if (c.coordinate_scale == 1.0) return objects;
+    const int64_t n = kClevrProperties.coordinates;
+    return torch::cat(
+        {objects.narrow(2, 0, n) * c.coordinate_scale, objects.narrow(2, n, objects.size(2) - n)},
+        2);
+  };
+  const auto target = scaled(targets);
+  if (!c.loss_every_iteration)
+    return models::matched_huber_loss(scaled(model->forward(images)), target);
+  // Each iteration is matched on its own: a slot may stand for another object early on.
+  const auto objects = model->predict_every_iteration(images);
+  auto total = torch::zeros({}, images.options());
+  for (const auto& o : objects) total = total + models::matched_huber_loss(scaled(o), target);
+  return total / static_cast<double>(objects.size());
 }
 
 models::SetPredictionOptions set_prediction_options(const SlotExperimentConfig& c) {
@@ -864,7 +894,9 @@ std::vector<std::string> predict_slot_images(const std::string& checkpoint,
 }
 
 nlohmann::json slot_paper_figures(const SlotExperimentConfig& c) {
-  const bool algorithm_1 = c.normalisation == "slots" && c.weighted_mean && c.gru && c.residual_mlp;
+  // The paper's figures are for its module trained with §2.3's loss.
+  const bool algorithm_1 = c.normalisation == "slots" && c.weighted_mean && c.gru &&
+                           c.residual_mlp && !c.loss_every_iteration && c.coordinate_scale == 1.0;
   const std::string model = c.grouping == "slot_mlp"                        ? "Slot MLP"
                             : c.grouping == "slot_attention" && algorithm_1 ? "Slot Attention"
                                                                             : "";

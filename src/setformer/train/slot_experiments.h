@@ -55,6 +55,13 @@ struct SlotExperimentConfig {
   int64_t decoder_channels = 32;
   int64_t decoder_layers = 3;
   int64_t head_hidden = 64;  // set prediction: the MLP per slot
+  // --- set prediction's loss: the supplement's variants (Figure 23); the defaults are §2.3's ---
+  /// The matched loss after every iteration, averaged over the iterations, instead of after the
+  /// last only.
+  bool loss_every_iteration = false;
+  /// Coordinates scaled from [0, 1] to [0, scale] in the loss and its matching, so that position
+  /// weighs more against the properties' one-hot features.
+  double coordinate_scale = 1.0;
   // --- evaluation: K and T at test time (0: as trained; the paper's Figure 2) ---
   int64_t test_slots = 0;
   int64_t test_iterations = 0;
@@ -82,6 +89,13 @@ void from_json(const nlohmann::json& j, SlotExperimentConfig& c);
 /// The options of the model `config` describes; throws naming the field when one is invalid.
 models::ObjectDiscoveryOptions object_discovery_options(const SlotExperimentConfig& config);
 models::SetPredictionOptions set_prediction_options(const SlotExperimentConfig& config);
+
+/// Set prediction's training loss (§2.3): the Huber loss of the objects `model` predicts for
+/// images [B, 3, S, S], matched to targets [B, K, F] (padded to the K slots) by the Hungarian
+/// method, with config's variants: coordinates × coordinate_scale, and the mean over the
+/// iterations of the loss after each when loss_every_iteration. -> scalar.
+torch::Tensor set_prediction_loss(models::SetPrediction& model, const torch::Tensor& images,
+                                  const torch::Tensor& targets, const SlotExperimentConfig& config);
 
 struct SlotTrainResult {
   TrainSummary summary;

@@ -174,8 +174,8 @@ TEST(SlotExperiment, SetPredictionLossVariantsFollowTheirDefinitions) {
     torch::manual_seed(7);
     auto predicted = model->forward(images, 0, iterations).clone();
     auto target = targets.clone();
-    predicted.narrow(2, 0, 2).mul_(scale);
-    target.narrow(2, 0, 2).mul_(scale);
+    predicted.narrow(2, 0, data::ClevrLayout::kCoordinates).mul_(scale);
+    target.narrow(2, 0, data::ClevrLayout::kCoordinates).mul_(scale);
     return models::matched_huber_loss(predicted, target).item<double>();
   };
   // §2.3: the last iteration's matched loss.

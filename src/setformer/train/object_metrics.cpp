@@ -169,10 +169,12 @@ struct MatchedObjects {
 
 MatchedObjects matched_objects(const torch::Tensor& target, const torch::Tensor& assignment,
                                const PropertyLayout& layout) {
+  // Converted once: matched_to_real_objects then takes it as it is.
+  const auto a = assignment.to(torch::kCPU, torch::kLong);
   // [n, 2], row-major: image order, then prediction order.
-  const auto where = matched_to_real_objects(target, assignment, layout).nonzero();
+  const auto where = matched_to_real_objects(target, a, layout).nonzero();
   const auto image = where.select(1, 0), prediction = where.select(1, 1);
-  return {image, prediction, assignment.to(torch::kCPU, torch::kLong).index({image, prediction})};
+  return {image, prediction, a.index({image, prediction})};
 }
 
 }  // namespace

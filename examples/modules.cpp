@@ -1,7 +1,8 @@
 // The library's modules as a C++ user calls them: SeT attention over padded sequences, a Set
 // Transformer (ISAB encoder, PMA pooling) over sets of different sizes, Slot Attention with K
-// changed at test time, and the object-discovery model. The README's library snippets are taken
-// from this file, and CTest builds and runs it (examples.modules), so they cannot go stale.
+// changed at test time, and the object-discovery model. The library guide's snippets
+// (docs/library.md) are taken from this file, and CTest builds and runs it (examples.modules), so
+// they cannot go stale.
 #include "setformer/attention/attention.h"
 #include "setformer/models/slot_models.h"
 #include "setformer/nn/set_blocks.h"

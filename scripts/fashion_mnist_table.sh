@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Trains the rows of the README's Fashion-MNIST table (configs/fashion_mnist/<row>.toml, the same
-# budget for every row) and writes results/fashion_mnist.{md,json,png} with `setformer
+# Trains the rows of the Fashion-MNIST table of docs/results/setformer_vision.md
+# (configs/fashion_mnist/<row>.toml, the same budget for every row) and writes results/fashion_mnist.{md,json,png} with `setformer
 # summarize`. A row with a summary.json is kept; a row with only a checkpoint (an interrupted
 # run) is resumed, so the table can be built over several sessions. Each row's progress lines
 # go to results/fashion_mnist/<row>/train.log.
@@ -30,4 +30,4 @@ for row in "${all_rows[@]}"; do
 done
 ./build/setformer summarize --title "Fashion-MNIST, test accuracy per epoch" \
   --out results/fashion_mnist "${summaries[@]}"
-./scripts/update_readme.sh
+./scripts/update_docs.sh

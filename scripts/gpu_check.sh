@@ -61,19 +61,19 @@ run() {
     tr '\r' '\n' | tail -n 25 >"$out/train.log"
   tail -n 5 "$out/train.log"
   # Slot Attention with --device cuda (issue 5): the Tetrominoes and CLEVR rows' configs for a few
-  # hundred steps each (their images/s and a first evaluation), then `slots predict` on CUDA with
+  # hundred steps each (their images/s and a first evaluation), then `predict` on CUDA with
   # the Tetrominoes checkpoint.
   local row name
   for row in tetrominoes/slot_attention:500 clevr_properties/slot_attention:300; do
     name=${row%%/*}
-    ./build-cuda/setformer slots train --config "configs/slots/${row%%:*}.toml" --device cuda \
+    ./build-cuda/setformer train --config "configs/slots/${row%%:*}.toml" --device cuda \
       --steps "${row##*:}" --eval-every 0 --checkpoint-every 0 --log-every 50 \
       --out "/tmp/setformer-gpu-slots-$name" 2>&1 | tr '\r' '\n' | tail -n 20 >"$out/slots_$name.log"
     tail -n 4 "$out/slots_$name.log"
   done
   ./build-cuda/setformer slots scenes --dataset tetrominoes --count 3 --out /tmp/setformer-gpu-scenes.png \
     --files /tmp/setformer-gpu-scenes >/dev/null
-  ./build-cuda/setformer slots predict --device cuda \
+  ./build-cuda/setformer predict --device cuda \
     --checkpoint /tmp/setformer-gpu-slots-tetrominoes/checkpoint.pt /tmp/setformer-gpu-scenes/*.png \
     --out "$out/slots_predict" 2>&1 | tee "$out/slots_predict.log"
 }

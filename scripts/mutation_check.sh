@@ -86,7 +86,7 @@ mutate $S/window.cpp "grid = torch::roll(grid, {l.shift_rows, l.shift_cols}, {1,
 mutate $S/kmeans.cpp "const auto worst = best.argsort().slice(0, 0, empty.numel());" "const auto worst = best.argsort().slice(0, 0, 0);" "k-means leaves empty clusters empty"
 
 B=src/setformer/nn/set_blocks.cpp
-E=src/setformer/train/set_experiments.cpp
+E=src/setformer/tasks/sets.cpp
 mutate $B "return x.masked_fill(pad, 0.0).sum(1) / count;" "return x.sum(1) / count;" "mean pooling sums padded rows"
 mutate $B "auto out = h + torch::relu(ff(h));" "auto out = h + ff(h);" "MAB's rFF without its ReLU"
 mutate $B "return zero_padding(out, x_padding);" "return out;" "MAB leaves padded rows non-zero"
@@ -98,7 +98,7 @@ mutate src/setformer/nn/slot_attention.cpp "const auto attn = torch::softmax(log
 mutate src/setformer/nn/slot_attention.cpp "if (options.weighted_mean()) weights = weights / weights.sum(1, /*keepdim=*/true);" "(void)0;" "Slot Attention sums instead of averaging"
 mutate src/setformer/nn/slot_attention.cpp "return plan * valid.view({-1, 1, 1});" "return plan;" "transport slots without the N scaling"
 mutate src/setformer/core/hungarian.cpp "u[owner[j]] += delta;" "u[owner[j]] += 0;" "Hungarian without the row potentials"
-mutate src/setformer/train/object_metrics.cpp "if (t[i] == 0) continue;" "(void)0;" "foreground ARI keeps the background"
+mutate src/setformer/tasks/object_metrics.cpp "if (t[i] == 0) continue;" "(void)0;" "foreground ARI keeps the background"
 mutate src/setformer/attention/linear.cpp "numerator / denominator.clamp_min(1e-6)" "numerator" "linear attention without its normaliser"
 mutate src/setformer/attention/performer.cpp "auto exponent = projected - 0.5 * xs.pow(2).sum(-1, /*keepdim=*/true);" "auto exponent = projected;" "Performer features without the -|x|^2/2 term"
 mutate $S/nystrom.cpp "13 * eye" "12 * eye" "Nystrom pseudo-inverse iteration with a wrong coefficient"

@@ -4,6 +4,32 @@ set(FIXTURES ${PROJECT_SOURCE_DIR}/tests/fixtures)
 set(EXPECT_ERROR ${PROJECT_SOURCE_DIR}/tests/cli/expect_error.sh)
 
 add_test(NAME cli.help COMMAND setformer --help)
+add_test(NAME cli.help_all COMMAND setformer help)
+set_tests_properties(cli.help_all PROPERTIES PASS_REGULAR_EXPRESSION
+                     "Usage: setformer train .*Usage: setformer bench attention .*Usage: setformer help")
+# docs/cli.md is generated from the binary's own help; it fails when the page is stale.
+add_test(NAME cli.docs_cli_md
+         COMMAND ${PROJECT_SOURCE_DIR}/tests/cli/check_generated.sh ${PROJECT_SOURCE_DIR}/docs/cli.md
+                 $<TARGET_FILE:setformer> help --markdown)
+# Every relative link and picture of the README and docs/ names a file of the tree.
+add_test(NAME docs.links COMMAND ${PROJECT_SOURCE_DIR}/tests/cli/check_links.sh ${PROJECT_SOURCE_DIR})
+set_tests_properties(docs.links PROPERTIES PASS_REGULAR_EXPRESSION "[1-9][0-9]* links checked, 0 broken")
+# The README stays a newcomer's page (docs/ holds the rest).
+add_test(NAME docs.readme_length
+         COMMAND ${CMAKE_COMMAND} -DFILE=${PROJECT_SOURCE_DIR}/README.md -DMAX_LINES=250
+                 -P ${PROJECT_SOURCE_DIR}/tests/cli/count_lines.cmake)
+# train --help shows the options of the task's family: --task or the config's task.name picks it.
+add_test(NAME cli.train_help_follows_task COMMAND setformer train --task clustering --help)
+set_tests_properties(cli.train_help_follows_task PROPERTIES PASS_REGULAR_EXPRESSION
+                     "--inducing-points.*options of family sets")
+add_test(NAME cli.train_help_follows_config
+         COMMAND setformer train --config ${PROJECT_SOURCE_DIR}/configs/slots/tetrominoes/slot_attention.toml --help)
+set_tests_properties(cli.train_help_follows_config PROPERTIES PASS_REGULAR_EXPRESSION
+                     "--slot-dim.*options of family slots")
+# --dry-run: the resolved task, model, parameters and data source, without training.
+add_test(NAME cli.train_dry_run COMMAND setformer train --config ${FIXTURES}/tiny_train.toml --dry-run)
+set_tests_properties(cli.train_dry_run PROPERTIES PASS_REGULAR_EXPRESSION
+                     "task: image_classification \\(image_classification\\)\nmodel: setformer-fmnist: 0\\.[0-9]+ M parameters.*\ndata: Fashion-MNIST IDX files in .* \\(the first 512 training images, the first 200 test images\\)\nout: ")
 add_test(NAME cli.version COMMAND setformer version)
 add_test(NAME cli.info_miny COMMAND setformer info --model setformer-miny)
 add_test(NAME cli.info_transformer_base COMMAND setformer info --model transformer-base)
@@ -80,9 +106,9 @@ add_test(NAME cli.bench_infer_rows
 set_tests_properties(cli.bench_infer_rows PROPERTIES FIXTURES_REQUIRED trained PASS_REGULAR_EXPRESSION
                      "\\| tiny_train +\\| set +\\| initial +\\| [0-9.]+ M .*1\\.00x.*\n\\| train +\\| set +\\| trained .*[0-9.]+x.*\n\\| tiny_train-2 +\\| set +\\| initial .*bench_infer.json")
 
-# sets train and sets table: a short clustering row and its table beside the paper's figures.
+# train (a set task) and sets table: a short clustering row and its table beside the paper's figures.
 add_test(NAME cli.sets_train_quick
-         COMMAND setformer sets train --task clustering --row "ISAB (16) + PMA" --encoder isab,isab
+         COMMAND setformer train --task clustering --row "ISAB (16) + PMA" --encoder isab,isab
                  --decoder-sabs 1 --dim 16 --min-size 20 --max-size 30 --steps 20 --batch-size 4
                  --test-sets 20 --threads 1 --out ${CLI_OUT}/sets)
 set_tests_properties(cli.sets_train_quick PROPERTIES FIXTURES_SETUP sets_trained
@@ -92,15 +118,15 @@ add_test(NAME cli.sets_table
 set_tests_properties(cli.sets_table PROPERTIES FIXTURES_REQUIRED sets_trained
                      PASS_REGULAR_EXPRESSION "\\| Oracle \\(true parameters\\) +\\| -1\\.[0-9]+ .*\\| -1\\.4726 .*\\| ISAB \\(16\\) \\+ PMA +\\| .*-1\\.5009")
 add_test(NAME cli.sets_resume
-         COMMAND setformer sets train --task clustering --row "ISAB (16) + PMA" --encoder isab,isab
+         COMMAND setformer train --task clustering --row "ISAB (16) + PMA" --encoder isab,isab
                  --decoder-sabs 1 --dim 16 --min-size 20 --max-size 30 --steps 30 --batch-size 4
                  --test-sets 20 --threads 1 --out ${CLI_OUT}/sets --resume)
 set_tests_properties(cli.sets_resume PROPERTIES FIXTURES_REQUIRED sets_trained
                      PASS_REGULAR_EXPRESSION "test_ll0")
 
-# slots train and slots table: a short object-discovery row and its table beside the paper's.
+# train (object discovery) and slots table: a short row and its table beside the paper's.
 add_test(NAME cli.slots_train_quick
-         COMMAND setformer slots train --row "Slot Attention" --dataset tetrominoes --channels 8
+         COMMAND setformer train --task object_discovery --row "Slot Attention" --dataset tetrominoes --channels 8
                  --slot-dim 16 --decoder-channels 8 --decoder-layers 1 --steps 4 --warmup-steps 1
                  --batch-size 4 --test-images 8 --threads 1 --out ${CLI_OUT}/slots)
 set_tests_properties(cli.slots_train_quick PROPERTIES FIXTURES_SETUP slots_trained
@@ -108,7 +134,7 @@ set_tests_properties(cli.slots_train_quick PROPERTIES FIXTURES_SETUP slots_train
 add_test(NAME cli.slots_table
          COMMAND setformer slots table --out ${CLI_OUT}/slots_table ${CLI_OUT}/slots/summary.json)
 add_test(NAME cli.slots_eval_more_slots
-         COMMAND setformer slots eval --checkpoint ${CLI_OUT}/slots/checkpoint.pt --test-slots 6
+         COMMAND setformer eval --checkpoint ${CLI_OUT}/slots/checkpoint.pt --test-slots 6
                  --test-iterations 5 --row "Slot Attention, K = 6, T = 5" --out ${CLI_OUT}/slots_k6)
 set_tests_properties(cli.slots_eval_more_slots PROPERTIES FIXTURES_REQUIRED slots_trained
                      FIXTURES_SETUP slots_evaluated
@@ -120,9 +146,9 @@ set_tests_properties(cli.slots_table_with_eval PROPERTIES FIXTURES_REQUIRED slot
                      PASS_REGULAR_EXPRESSION "\\| Slot Attention, K = 6, T = 5 +\\| 6 / 5 +\\| -?[0-9.]+ +\\| 99\\.5 ")
 set_tests_properties(cli.slots_table PROPERTIES FIXTURES_REQUIRED slots_trained
                      PASS_REGULAR_EXPRESSION "\\| Slot Attention +\\| 4 / 3 +\\| -?[0-9.]+ +\\| 99\\.5 ")
-# slots predict: the trained row on an image file of another size and kind (grey, 28×28).
+# predict: the trained slots row on an image file of another size and kind (grey, 28×28).
 add_test(NAME cli.slots_predict
-         COMMAND setformer slots predict --checkpoint ${CLI_OUT}/slots/checkpoint.pt
+         COMMAND setformer predict --checkpoint ${CLI_OUT}/slots/checkpoint.pt
                  ${FIXTURES}/ankle_boot.pgm --out ${CLI_OUT}/slots_predict)
 set_tests_properties(cli.slots_predict PROPERTIES FIXTURES_REQUIRED slots_trained
                      PASS_REGULAR_EXPRESSION "ankle_boot.pgm:  slot 1 [0-9.]+%  slot 2 [0-9.]+%  slot 3 [0-9.]+%  slot 4 [0-9.]+%\nwrote .*slots_predict/predictions.json")
@@ -132,10 +158,10 @@ add_test(NAME cli.slots_scenes
 set_tests_properties(cli.slots_scenes PROPERTIES PASS_REGULAR_EXPRESSION
                      "scene 2: [3-6] objects: (small|large) (rubber|metal) [a-z]+ (cube|sphere|cylinder) at \\(0\\.[0-9]+, 0\\.[0-9]+\\).*wrote .*scenes.png")
 
-# seq2seq train, table and translate: a few steps of a tiny reverse model, then its checkpoint
+# train, seq2seq table, eval and predict: a few steps of a tiny reverse model, then its checkpoint
 # decodes lines from a file (the answers are not expected to be right after 30 steps).
 add_test(NAME cli.seq2seq_train_quick
-         COMMAND setformer seq2seq train --task reverse --row "tiny reverse" --symbols 5
+         COMMAND setformer train --task reverse --row "tiny reverse" --symbols 5
                  --min-length 3 --max-length 6 --dim 16 --heads 2 --ffn-dim 32 --encoder-layers 1
                  --decoder-layers 1 --steps 30 --warmup-steps 10 --batch-size 8
                  --test-examples 10 --beam 2 --threads 1 --out ${CLI_OUT}/seq2seq)
@@ -146,13 +172,13 @@ add_test(NAME cli.seq2seq_table
 set_tests_properties(cli.seq2seq_table PROPERTIES FIXTURES_REQUIRED seq2seq_trained
                      PASS_REGULAR_EXPRESSION "\\| reverse +\\| tiny reverse +\\| [0-9.]+% +\\| [0-9.]+% \\(k = 2\\)")
 add_test(NAME cli.seq2seq_eval
-         COMMAND setformer seq2seq eval --checkpoint ${CLI_OUT}/seq2seq/checkpoint.pt
+         COMMAND setformer eval --checkpoint ${CLI_OUT}/seq2seq/checkpoint.pt
                  --out ${CLI_OUT}/seq2seq_eval --threads 1)
 set_tests_properties(cli.seq2seq_eval PROPERTIES FIXTURES_REQUIRED seq2seq_trained
                      PASS_REGULAR_EXPRESSION "30 steps.*test_exact_match_beam: [0-9.]+")
 add_test(NAME cli.translate_lines
-         COMMAND setformer translate --checkpoint ${CLI_OUT}/seq2seq/checkpoint.pt
-                 --input ${FIXTURES}/reverse_lines.txt --beam 2 --output ${CLI_OUT}/translated.txt)
+         COMMAND sh -c "\"$0\" predict --checkpoint ${CLI_OUT}/seq2seq/checkpoint.pt --beam 2 ${FIXTURES}/reverse_lines.txt > ${CLI_OUT}/translated.txt"
+                 $<TARGET_FILE:setformer>)
 set_tests_properties(cli.translate_lines PROPERTIES FIXTURES_REQUIRED seq2seq_trained
                      FIXTURES_SETUP seq2seq_translated)
 add_test(NAME cli.translate_writes_one_line_per_input
@@ -161,19 +187,19 @@ add_test(NAME cli.translate_writes_one_line_per_input
 set_tests_properties(cli.translate_writes_one_line_per_input PROPERTIES FIXTURES_REQUIRED
                      seq2seq_translated)
 
-# pretrain, finetune --init and classify on the installed text corpora (scripts/setup.sh): a few
+# train (mlm), train (classify, --init) and predict on the installed text corpora (scripts/setup.sh): a few
 # steps of a tiny encoder with a small BPE vocabulary, its tokenizer carried through checkpoints.
 set(TEXT_DATA ${PROJECT_SOURCE_DIR}/data/text/node_modules/@stdlib)
 set(TINY_TEXT --kernel set --dim 16 --heads 2 --depth 1 --m 8 --batch-size 4 --steps 6
               --warmup-steps 2 --threads 1 --eval-every 0 --data-dir ${TEXT_DATA}
               --splits-dir ${CLI_OUT}/splits)
 add_test(NAME cli.pretrain_quick
-         COMMAND setformer pretrain ${TINY_TEXT} --length 32 --eval-sequences 8 --vocab-size 300
+         COMMAND setformer train --task mlm ${TINY_TEXT} --length 32 --eval-sequences 8 --vocab-size 300
                  --tokenizer-corpora moby_dick --out ${CLI_OUT}/pretrain)
 set_tests_properties(cli.pretrain_quick PROPERTIES FIXTURES_SETUP pretrained
                      PASS_REGULAR_EXPRESSION "bpe \\(300 tokens\\).*valid_mlm_accuracy: [0-9.]+.*summary.json")
 add_test(NAME cli.finetune_from_pretrained
-         COMMAND setformer finetune ${TINY_TEXT} --length 64 --eval-sequences 16
+         COMMAND setformer train --task classify ${TINY_TEXT} --length 64 --eval-sequences 16
                  --init ${CLI_OUT}/pretrain/checkpoint.pt --out ${CLI_OUT}/finetune)
 set_tests_properties(cli.finetune_from_pretrained PROPERTIES FIXTURES_REQUIRED pretrained
                      FIXTURES_SETUP finetuned
@@ -183,20 +209,20 @@ add_test(NAME cli.finetune_lists_errors COMMAND ${CMAKE_COMMAND} -E cat ${CLI_OU
 set_tests_properties(cli.finetune_lists_errors PROPERTIES FIXTURES_REQUIRED finetuned
                      PASS_REGULAR_EXPRESSION "\"test_errors\": *\\[[ \n]*(\\]|\"[^\"]+/[^\"]+\")")
 add_test(NAME cli.classify_files
-         COMMAND setformer classify --checkpoint ${CLI_OUT}/finetune/checkpoint.pt
+         COMMAND setformer predict --checkpoint ${CLI_OUT}/finetune/checkpoint.pt
                  ${PROJECT_SOURCE_DIR}/README.md ${FIXTURES}/reverse_lines.txt)
 set_tests_properties(cli.classify_files PROPERTIES FIXTURES_REQUIRED finetuned
                      PASS_REGULAR_EXPRESSION "README.md\t(spam|ham)\tp\\(spam\\) = [0-9.]+\n.*reverse_lines.txt\t(spam|ham)")
 
-# language eval repeats the run's last evaluation from its checkpoint, into eval.json.
+# eval repeats a language run's last evaluation from its checkpoint, into eval.json.
 add_test(NAME cli.language_eval
-         COMMAND setformer language eval --checkpoint ${CLI_OUT}/finetune/checkpoint.pt
-                 --out ${CLI_OUT}/finetune_eval.json --threads 1)
+         COMMAND setformer eval --checkpoint ${CLI_OUT}/finetune/checkpoint.pt
+                 --out ${CLI_OUT}/finetune_eval --threads 1)
 set_tests_properties(cli.language_eval PROPERTIES FIXTURES_REQUIRED finetuned
-                     PASS_REGULAR_EXPRESSION "\\(classify\\) at step 6\ntest_accuracy: [0-9.]+\ntest_errors: [0-9]+ .*test_f1: [0-9.]+\nwrote .*finetune_eval.json")
+                     PASS_REGULAR_EXPRESSION "\\(classify\\) at step 6\ntest_accuracy: [0-9.]+\ntest_errors: [0-9]+ .*test_f1: [0-9.]+\nwrote .*finetune_eval/eval.json")
 
 add_test(NAME cli.listops_quick
-         COMMAND setformer finetune --task listops ${TINY_TEXT} --eval-sequences 16
+         COMMAND setformer train --task listops ${TINY_TEXT} --eval-sequences 16
                  --listops-min-length 30 --listops-max-length 120 --out ${CLI_OUT}/listops)
 set_tests_properties(cli.listops_quick PROPERTIES FIXTURES_SETUP listops_trained
                      PASS_REGULAR_EXPRESSION "test_accuracy: [0-9.]+.*summary.json")
@@ -215,13 +241,102 @@ add_test(NAME cli.bench_language_rows
 set_tests_properties(cli.bench_language_rows PROPERTIES PASS_REGULAR_EXPRESSION
                      "\\| set_2048 +\\| set +\\| 64 +\\| 2 +\\| .*1\\.00x +\\| 1\\.00x +\\|\n\\| softmax_2048 +\\| softmax +\\| 64 +\\| 2 .*bench_language.json")
 
-# Every committed experiment config loads and builds its model.
-foreach(kind sets slots seq2seq language)
-  add_test(NAME cli.configs_${kind}
-           COMMAND ${PROJECT_SOURCE_DIR}/tests/cli/check_configs.sh $<TARGET_FILE:setformer>
-                   ${PROJECT_SOURCE_DIR}/configs ${kind})
-  set_tests_properties(cli.configs_${kind} PROPERTIES PASS_REGULAR_EXPRESSION "[1-9][0-9]* configs checked, 0 failed")
+# One command shape for every task: a tiny run of each task not trained above, then `eval` and
+# `predict` of every task's checkpoint, each told nothing but the checkpoint (and its inputs).
+set(EXPECT_LINES ${PROJECT_SOURCE_DIR}/tests/cli/expect_lines.sh)
+set(TINY_SETS --dim 16 --heads 2 --steps 4 --batch-size 4 --test-sets 8 --eval-batch-size 4
+              --threads 1 --eval-every 0)
+foreach(task max_regression clustering_large unique_count)
+  set(sizes)
+  if(task STREQUAL "clustering_large")
+    set(sizes --min-size 30 --max-size 40)
+  endif()
+  add_test(NAME cli.train_${task}
+           COMMAND setformer train --task ${task} ${TINY_SETS} ${sizes} --out ${CLI_OUT}/${task})
+  set_tests_properties(cli.train_${task} PROPERTIES FIXTURES_SETUP trained_${task})
 endforeach()
+add_test(NAME cli.train_set_prediction
+         COMMAND setformer train --task set_prediction --dataset clevr --slots 6 --channels 8
+                 --slot-dim 16 --head-hidden 16 --steps 3 --warmup-steps 1 --batch-size 2
+                 --test-images 4 --eval-batch-size 2 --threads 1 --out ${CLI_OUT}/set_prediction)
+set_tests_properties(cli.train_set_prediction PROPERTIES FIXTURES_SETUP trained_set_prediction)
+foreach(task copy sort addition)
+  add_test(NAME cli.train_${task}
+           COMMAND setformer train --task ${task} --symbols 5 --min-length 3 --max-length 6
+                   --digits 3 --dim 16 --heads 2 --ffn-dim 32 --encoder-layers 1
+                   --decoder-layers 1 --steps 4 --warmup-steps 2 --batch-size 4
+                   --test-examples 4 --threads 1 --out ${CLI_OUT}/${task})
+  set_tests_properties(cli.train_${task} PROPERTIES FIXTURES_SETUP trained_${task})
+endforeach()
+
+# eval: each checkpoint's held-out metrics, written beside it or into --out.
+function(cli_eval name fixture checkpoint pattern)
+  add_test(NAME cli.eval_${name} COMMAND setformer eval --checkpoint ${checkpoint} --threads 1
+                                         ${ARGN})
+  set_tests_properties(cli.eval_${name} PROPERTIES FIXTURES_REQUIRED ${fixture}
+                       PASS_REGULAR_EXPRESSION "${pattern}")
+endfunction()
+cli_eval(max_regression trained_max_regression ${CLI_OUT}/max_regression/checkpoint.pt
+         "test_mae: [0-9.]+.*wrote .*max_regression/eval.json")
+cli_eval(clustering sets_trained ${CLI_OUT}/sets/checkpoint.pt
+         "oracle_ll: -1\\.[0-9]+.*test_ll0: -[0-9.]+.*wrote .*sets_eval/eval.json"
+         --out ${CLI_OUT}/sets_eval)
+cli_eval(clustering_large trained_clustering_large ${CLI_OUT}/clustering_large/checkpoint.pt
+         "test_ll1: -[0-9.]+")
+cli_eval(unique_count trained_unique_count ${CLI_OUT}/unique_count/checkpoint.pt
+         "test_accuracy: [0-9.]+.*test_poisson_nll")
+cli_eval(object_discovery slots_trained ${CLI_OUT}/slots/checkpoint.pt
+         "K = 4, T = 3.*test_ari: -?[0-9.]+" --out ${CLI_OUT}/slots_eval)
+cli_eval(set_prediction trained_set_prediction ${CLI_OUT}/set_prediction/checkpoint.pt
+         "test_ap_inf: [0-9.]+" --out ${CLI_OUT}/set_prediction_eval)
+foreach(task copy sort addition)
+  cli_eval(${task} trained_${task} ${CLI_OUT}/${task}/checkpoint.pt "test_exact_match: [0-9.]+")
+endforeach()
+cli_eval(mlm pretrained ${CLI_OUT}/pretrain/checkpoint.pt
+         "\\(mlm\\) at step 6\n.*valid_mlm_accuracy: [0-9.]+")
+cli_eval(listops listops_trained ${CLI_OUT}/listops/checkpoint.pt
+         "\\(listops\\) at step 6\ntest_accuracy: [0-9.]+")
+
+# predict: each task's kind of input, one answer per input.
+function(cli_predict name fixture pattern)
+  add_test(NAME cli.predict_${name} COMMAND setformer predict --threads 1 ${ARGN})
+  set_tests_properties(cli.predict_${name} PROPERTIES FIXTURES_REQUIRED ${fixture}
+                       PASS_REGULAR_EXPRESSION "${pattern}")
+endfunction()
+cli_predict(max_regression trained_max_regression
+            "set_reals.json: 4 elements, predicted maximum -?[0-9.]+"
+            --checkpoint ${CLI_OUT}/max_regression/checkpoint.pt ${FIXTURES}/set_reals.json)
+cli_predict(clustering sets_trained
+            "set_points.json: 6 points, 4 components:  weight 0\\.[0-9]+ mean \\(-?[0-9.]+, -?[0-9.]+\\) std \\([0-9.]+, [0-9.]+\\)  weight 0\\.[0-9]+ mean \\(-?[0-9.]+, -?[0-9.]+\\) std \\([0-9.]+, [0-9.]+\\)  weight 0\\.[0-9]+ mean \\(-?[0-9.]+, -?[0-9.]+\\) std \\([0-9.]+, [0-9.]+\\)  weight 0\\.[0-9]+ mean \\(-?[0-9.]+, -?[0-9.]+\\) std \\([0-9.]+, [0-9.]+\\)\n"
+            --checkpoint ${CLI_OUT}/sets/checkpoint.pt ${FIXTURES}/set_points.json)
+cli_predict(clustering_large trained_clustering_large "set_points.json: 6 points, 6 components:"
+            --checkpoint ${CLI_OUT}/clustering_large/checkpoint.pt ${FIXTURES}/set_points.json)
+cli_predict(unique_count trained_unique_count "^3 images: [0-9]+ distinct classes \\(Poisson rate [0-9.]+\\)"
+            --checkpoint ${CLI_OUT}/unique_count/checkpoint.pt ${FIXTURES}/ankle_boot.pgm
+            ${FIXTURES}/pullover.pgm ${FIXTURES}/ankle_boot.pgm)
+cli_predict(set_prediction trained_set_prediction "pullover.pgm:.*wrote .*set_prediction_predict/predictions.json"
+            --checkpoint ${CLI_OUT}/set_prediction/checkpoint.pt ${FIXTURES}/pullover.pgm
+            --out ${CLI_OUT}/set_prediction_predict)
+cli_predict(mlm pretrained "masked.txt:  \\[MASK\\] 1: '[^']*' 0\\.[0-9]+ '[^']*' 0\\.[0-9]+  \\[MASK\\] 2: "
+            --checkpoint ${CLI_OUT}/pretrain/checkpoint.pt --top 2 ${FIXTURES}/masked.txt)
+cli_predict(listops listops_trained "listops.txt line 1: [0-9] \\(evaluates to 9\\)\n.*listops.txt line 3: [0-9] \\(evaluates to 6\\)"
+            --checkpoint ${CLI_OUT}/listops/checkpoint.pt ${FIXTURES}/listops.txt)
+foreach(task copy sort)
+  add_test(NAME cli.predict_${task}
+           COMMAND ${EXPECT_LINES} 3 $<TARGET_FILE:setformer> predict --threads 1
+                   --checkpoint ${CLI_OUT}/${task}/checkpoint.pt ${FIXTURES}/reverse_lines.txt)
+  set_tests_properties(cli.predict_${task} PROPERTIES FIXTURES_REQUIRED trained_${task})
+endforeach()
+add_test(NAME cli.predict_addition
+         COMMAND ${EXPECT_LINES} 2 $<TARGET_FILE:setformer> predict --threads 1 --beam 2
+                 --checkpoint ${CLI_OUT}/addition/checkpoint.pt ${FIXTURES}/addition_lines.txt)
+set_tests_properties(cli.predict_addition PROPERTIES FIXTURES_REQUIRED trained_addition)
+
+# Every committed config loads and builds its model (--dry-run), whatever its task.
+add_test(NAME cli.configs_dry_run
+         COMMAND ${PROJECT_SOURCE_DIR}/tests/cli/check_configs.sh $<TARGET_FILE:setformer>
+                 ${PROJECT_SOURCE_DIR}/configs)
+set_tests_properties(cli.configs_dry_run PROPERTIES PASS_REGULAR_EXPRESSION "[1-9][0-9]* configs checked, 0 failed")
 # Bad input: non-zero exit and one line on stderr naming the culprit.
 function(cli_error name fragment)
   add_test(NAME cli.error.${name} COMMAND ${EXPECT_ERROR} "${fragment}" $<TARGET_FILE:setformer> ${ARGN})
@@ -232,7 +347,8 @@ cli_error(unknown_model "unknown model 'setformer-huge'" info --model setformer-
 cli_error(unknown_bench_variant "bench train: unknown variant 'fast'; expected one of: fused"
           bench train --variants fast)
 cli_error(slots_predict_missing_image "missing.png: image not found"
-          slots predict --checkpoint ${FIXTURES}/ankle_boot.pgm missing.png)
+          predict --checkpoint ${CLI_OUT}/slots/checkpoint.pt missing.png)
+set_tests_properties(cli.error.slots_predict_missing_image PROPERTIES FIXTURES_REQUIRED slots_trained)
 cli_error(bench_infer_row "ankle_boot.pgm' is neither a .toml configuration nor a .pt checkpoint"
           bench infer ${FIXTURES}/ankle_boot.pgm)
 cli_error(bench_language_mlm_row "is an mlm configuration; the benchmark trains a classification head"
@@ -253,33 +369,38 @@ cli_error(missing_dataset "dataset-fashion-mnist"
           train --data-dir ${CLI_OUT}/no-such-folder --out ${CLI_OUT}/never)
 cli_error(not_a_checkpoint "bad_bench.toml: not a setformer checkpoint"
           eval --checkpoint ${FIXTURES}/bad_bench.toml)
-cli_error(sets_bad_task "task.name = 'sorting' is not a set task"
-          sets train --task sorting --out ${CLI_OUT}/never)
+cli_error(bad_task_flag "--task: task 'sorting' is not a setformer task; expected one of: image_classification, max_regression"
+          train --task sorting --out ${CLI_OUT}/never)
+cli_error(bad_task_key "bad_task.toml: task.name: task 'sorting' is not a setformer task"
+          train --config ${FIXTURES}/bad_task.toml --dry-run)
+cli_error(moved_command "'setformer sets train' is now 'setformer train --config C"
+          sets train --config ${FIXTURES}/bad_key_sets.toml)
 cli_error(sets_bad_layer "model.encoder[1] = 'lstm' is not a layer"
-          sets train --encoder sab,lstm --out ${CLI_OUT}/never)
+          train --task max_regression --encoder sab,lstm --out ${CLI_OUT}/never)
 cli_error(slots_bad_dataset "data.dataset = 'clevr6' is not valid; expected tetrominoes"
-          slots train --dataset clevr6 --out ${CLI_OUT}/never)
+          train --task object_discovery --dataset clevr6 --out ${CLI_OUT}/never)
 cli_error(slots_scenes_bad_count "--count = 0 must be 1..64"
           slots scenes --count 0 --out ${CLI_OUT}/never.png)
 cli_error(slots_too_few_slots "model.slots = 4 cannot predict scenes of up to 6 objects"
-          slots train --task set_prediction --dataset clevr --slots 4 --out ${CLI_OUT}/never)
+          train --task set_prediction --dataset clevr --slots 4 --out ${CLI_OUT}/never)
 cli_error(sets_dry_run_bad_key "bad_key_sets.toml: unknown key 'model.encdoer'"
-          sets train --config ${FIXTURES}/bad_key_sets.toml --dry-run)
+          train --config ${FIXTURES}/bad_key_sets.toml --dry-run)
 cli_error(missing_image "no-such.png: image not found"
-          predict --checkpoint ${FIXTURES}/bad_bench.toml ${FIXTURES}/no-such.png)
-cli_error(seq2seq_bad_task "task.name = 'rotate' is not a task; expected copy | reverse"
-          seq2seq train --task rotate --out ${CLI_OUT}/never)
+          predict --checkpoint ${CLI_OUT}/train/checkpoint.pt ${FIXTURES}/no-such.png)
+set_tests_properties(cli.error.missing_image PROPERTIES FIXTURES_REQUIRED trained)
+cli_error(seq2seq_bad_task "--task: task 'rotate' is not a setformer task"
+          train --task rotate --out ${CLI_OUT}/never)
 cli_error(seq2seq_causal_kernel "decoder self-attention kernel 'set' does not support causal"
-          seq2seq train --decoder-kernel set --dry-run)
+          train --task reverse --decoder-kernel set --dry-run)
 cli_error(translate_bad_character "bad_reverse_lines.txt line 2: character 'z' at position 3"
-          translate --checkpoint ${CLI_OUT}/seq2seq/checkpoint.pt --input ${FIXTURES}/bad_reverse_lines.txt)
+          predict --checkpoint ${CLI_OUT}/seq2seq/checkpoint.pt ${FIXTURES}/bad_reverse_lines.txt)
 set_tests_properties(cli.error.translate_bad_character PROPERTIES FIXTURES_REQUIRED seq2seq_trained)
 cli_error(finetune_bad_corpus "data.corpora must be [\"spam_assassin\"] for task classify"
-          finetune --corpora moby_dick --out ${CLI_OUT}/never)
-cli_error(classify_not_a_classifier "not a checkpoint of setformer pretrain or finetune"
-          classify --checkpoint ${CLI_OUT}/seq2seq/checkpoint.pt ${PROJECT_SOURCE_DIR}/README.md)
-set_tests_properties(cli.error.classify_not_a_classifier PROPERTIES FIXTURES_REQUIRED seq2seq_trained)
-cli_error(language_eval_not_a_language_checkpoint "not a checkpoint of setformer pretrain or finetune"
-          language eval --checkpoint ${CLI_OUT}/seq2seq/checkpoint.pt)
-set_tests_properties(cli.error.language_eval_not_a_language_checkpoint PROPERTIES
-                     FIXTURES_REQUIRED seq2seq_trained)
+          train --task classify --corpora moby_dick --out ${CLI_OUT}/never)
+# An option of another task's checkpoints is an error, not silently ignored.
+cli_error(predict_option_of_another_task "--top applies to image_classification and mlm checkpoints; "
+          predict --checkpoint ${CLI_OUT}/seq2seq/checkpoint.pt --top 2 ${FIXTURES}/reverse_lines.txt)
+set_tests_properties(cli.error.predict_option_of_another_task PROPERTIES FIXTURES_REQUIRED seq2seq_trained)
+cli_error(eval_option_of_another_task "--limit applies to image_classification checkpoints"
+          eval --checkpoint ${CLI_OUT}/seq2seq/checkpoint.pt --limit 10)
+set_tests_properties(cli.error.eval_option_of_another_task PROPERTIES FIXTURES_REQUIRED seq2seq_trained)

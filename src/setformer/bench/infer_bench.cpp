@@ -40,15 +40,15 @@ struct Contender {
 
 Contender load_row(
     const std::string& file, const InferBenchOptions& o,
-    const std::function<train::ImageClassifierConfig(const std::string&)>& load_config,
+    const std::function<tasks::ImageClassifierConfig(const std::string&)>& load_config,
     const torch::Device& device) {
   namespace fs = std::filesystem;
   const fs::path path(file);
   Contender c;
   c.row.source = file;
-  train::ImageClassifierConfig config;
+  tasks::ImageClassifierConfig config;
   if (path.extension() == ".pt") {
-    auto loaded = train::load_image_classifier(file, /*use_ema=*/true, device, o.stop_tolerance);
+    auto loaded = tasks::load_image_classifier(file, /*use_ema=*/true, device, o.stop_tolerance);
     c.model = loaded.model;
     config = loaded.config;
     c.row.trained = true;
@@ -62,7 +62,7 @@ Contender load_row(
     config = load_config(file);
     if (o.stop_tolerance >= 0) config.stop_tolerance = o.stop_tolerance;
     torch::manual_seed(o.seed);
-    c.model = models::SeTformer(train::model_options(config, kFashionMnistChannels,
+    c.model = models::SeTformer(tasks::model_options(config, kFashionMnistChannels,
                                                      kFashionMnistSize, kFashionMnistClasses));
     c.model->to(device);
     c.row.name = path.stem().string();
@@ -78,7 +78,7 @@ Contender load_row(
 
 InferBenchResult run_infer_bench(
     const InferBenchOptions& options,
-    const std::function<train::ImageClassifierConfig(const std::string&)>& load_config,
+    const std::function<tasks::ImageClassifierConfig(const std::string&)>& load_config,
     const std::function<void(const std::string&)>& progress) {
   validate(options);
   const auto device = parse_device(options.device);
@@ -97,7 +97,7 @@ InferBenchResult run_infer_bench(
                    torch::TensorOptions(device));
   torch::NoGradGuard no_grad;
   const auto passes = [&](Contender& c, int64_t count) {
-    for (int64_t i = 0; i < count; ++i) (void)train::classifier_logits(c.model, images, shards);
+    for (int64_t i = 0; i < count; ++i) (void)tasks::classifier_logits(c.model, images, shards);
     synchronize(device);
   };
   for (auto& c : contenders) passes(c, options.warmup);

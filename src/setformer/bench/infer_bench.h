@@ -13,7 +13,7 @@
 
 #include "setformer/bench/stats.h"
 #include "setformer/io/table.h"
-#include "setformer/train/image_classification.h"
+#include "setformer/tasks/image_classification.h"
 
 #include <cstdint>
 #include <functional>
@@ -56,7 +56,7 @@ struct InferBenchResult {
 /// Throws naming the row or option on a bad value. `progress` receives one line per round.
 InferBenchResult run_infer_bench(
     const InferBenchOptions& options,
-    const std::function<train::ImageClassifierConfig(const std::string&)>& load_config,
+    const std::function<tasks::ImageClassifierConfig(const std::string&)>& load_config,
     const std::function<void(const std::string&)>& progress);
 
 /// Row, kernel, weights, parameters, FLOPs, median/min/max images per second, and the ratio to

@@ -34,7 +34,7 @@ void validate(const LanguageBenchOptions& o) {
 /// One row's model, optimiser, batch and measurements.
 struct Contender {
   LanguageBenchRow row;
-  train::LanguageExperimentConfig config;
+  tasks::LanguageExperimentConfig config;
   models::TextEncoder model{nullptr};
   std::unique_ptr<torch::optim::AdamW> optimizer;
   torch::Tensor tokens, labels;
@@ -43,7 +43,7 @@ struct Contender {
 
 Contender load_row(
     const std::string& file, const LanguageBenchOptions& o,
-    const std::function<train::LanguageExperimentConfig(const std::string&)>& load_config,
+    const std::function<tasks::LanguageExperimentConfig(const std::string&)>& load_config,
     const torch::Device& device) {
   const std::filesystem::path path(file);
   SETFORMER_CHECK(path.extension() == ".toml",
@@ -59,7 +59,7 @@ Contender load_row(
                   "bench language: row '{}' is an mlm configuration; the benchmark trains a "
                   "classification head (task.name = classify or listops)",
                   file);
-  c.model = train::build_language_model(c.config);
+  c.model = tasks::build_language_model(c.config);
   c.model->to(device);
   c.model->train();
   c.optimizer = std::make_unique<torch::optim::AdamW>(
@@ -79,7 +79,7 @@ Contender load_row(
   return c;
 }
 
-/// One training step as `language train` takes it: forward, loss, backward, clipping, AdamW.
+/// One training step as `setformer train` takes it: forward, loss, backward, clipping, AdamW.
 double step(Contender& c) {
   c.optimizer->zero_grad();
   const auto loss = torch::nn::functional::cross_entropy(c.model->classify(c.tokens), c.labels);
@@ -94,7 +94,7 @@ double step(Contender& c) {
 
 LanguageBenchResult run_language_bench(
     const LanguageBenchOptions& options,
-    const std::function<train::LanguageExperimentConfig(const std::string&)>& load_config,
+    const std::function<tasks::LanguageExperimentConfig(const std::string&)>& load_config,
     const std::function<void(const std::string&)>& progress) {
   validate(options);
   const auto device = parse_device(options.device);

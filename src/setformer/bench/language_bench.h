@@ -10,7 +10,7 @@
 
 #include "setformer/bench/stats.h"
 #include "setformer/io/table.h"
-#include "setformer/train/language_experiments.h"
+#include "setformer/tasks/language.h"
 
 #include <cstdint>
 #include <functional>
@@ -20,7 +20,7 @@
 namespace setformer::bench {
 
 struct LanguageBenchOptions {
-  std::vector<std::string> rows;  // .toml language configurations (setformer language train)
+  std::vector<std::string> rows;  // .toml language configurations (setformer train)
   int64_t length = 0;             // tokens per sequence; 0: each row's data.length
   int64_t batch = 0;              // sequences per step; 0: each row's data.batch_size
   int64_t steps = 2;              // timed steps per row and round
@@ -52,7 +52,7 @@ struct LanguageBenchResult {
 /// Throws naming the row or option on a bad value. `progress` receives one line per round.
 LanguageBenchResult run_language_bench(
     const LanguageBenchOptions& options,
-    const std::function<train::LanguageExperimentConfig(const std::string&)>& load_config,
+    const std::function<tasks::LanguageExperimentConfig(const std::string&)>& load_config,
     const std::function<void(const std::string&)>& progress);
 
 /// Row, kernel, length, batch, parameters, GFLOPs, median/min/max sequences per second, peak

@@ -26,7 +26,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-void validate(const train::ImageClassifierConfig& c, const TrainBenchOptions& o) {
+void validate(const tasks::ImageClassifierConfig& c, const TrainBenchOptions& o) {
   SETFORMER_CHECK(!o.variants.empty(), "bench train: --variants must name at least one variant");
   const auto& known = train_bench_variants();
   for (const auto& v : o.variants)
@@ -53,7 +53,7 @@ struct Trainee {
 
 }  // namespace
 
-TrainBenchResult run_train_bench(const train::ImageClassifierConfig& config,
+TrainBenchResult run_train_bench(const tasks::ImageClassifierConfig& config,
                                  const TrainBenchOptions& options,
                                  const std::function<void(const std::string&)>& progress) {
   validate(config, options);
@@ -76,7 +76,7 @@ TrainBenchResult run_train_bench(const train::ImageClassifierConfig& config,
     t.intra_op = variant == "fused-ops" ? cores : torch::get_num_threads();
     torch::manual_seed(config.seed);  // the same weights and batch for every variant
     t.model = models::SeTformer(
-        train::model_options(c, kFashionMnistChannels, kFashionMnistSize, kFashionMnistClasses));
+        tasks::model_options(c, kFashionMnistChannels, kFashionMnistSize, kFashionMnistClasses));
     t.model->to(device);
     t.model->train();
     t.optimizer = std::make_unique<torch::optim::AdamW>(
@@ -93,7 +93,7 @@ TrainBenchResult run_train_bench(const train::ImageClassifierConfig& config,
     torch::set_num_threads(t.intra_op);
     for (int64_t s = 0; s < count; ++s) {
       t.optimizer->zero_grad();
-      const auto out = train::classifier_step(t.model, t.images, t.labels, config.label_smoothing,
+      const auto out = tasks::classifier_step(t.model, t.images, t.labels, config.label_smoothing,
                                               t.shards, seed + static_cast<uint64_t>(s));
       if (config.clip_norm > 0)
         torch::nn::utils::clip_grad_norm_(t.model->parameters(), config.clip_norm);

@@ -7,7 +7,7 @@
 
 #include "setformer/bench/stats.h"
 #include "setformer/io/table.h"
-#include "setformer/train/image_classification.h"
+#include "setformer/tasks/image_classification.h"
 
 #include <cstdint>
 #include <functional>
@@ -35,7 +35,7 @@ struct TrainBenchRow {
 
 struct TrainBenchResult {
   TrainBenchOptions options;
-  train::ImageClassifierConfig config;
+  tasks::ImageClassifierConfig config;
   std::vector<TrainBenchRow> rows;
   int64_t threads = 0;           // CPU threads used
   std::string parallel = "ops";  // how they shared the work (run.parallel as applied)
@@ -43,7 +43,7 @@ struct TrainBenchResult {
 
 /// Runs the benchmark on `config` (Fashion-MNIST image size and classes); throws naming the
 /// option on a bad value. `progress` receives one line per round.
-TrainBenchResult run_train_bench(const train::ImageClassifierConfig& config,
+TrainBenchResult run_train_bench(const tasks::ImageClassifierConfig& config,
                                  const TrainBenchOptions& options,
                                  const std::function<void(const std::string&)>& progress);
 

@@ -24,8 +24,8 @@ void add_bench_train(CLI::App& bench_cmd) {
       "train",
       "Training images/s of an image-classifier config (train's options and --config) for SeT's "
       "implementation paths side by side; writes <table>.md/.json");
-  auto config = std::make_shared<ConfigurableOptions<train::ImageClassifierConfig>>(cmd);
-  declare_train_options(*config);
+  auto config = std::make_shared<ConfigurableOptions<tasks::ImageClassifierConfig>>(cmd);
+  declare_image_options(*config);
   auto options = std::make_shared<bench::TrainBenchOptions>();
   auto table = std::make_shared<std::string>("results/bench_train");
   cmd->add_option(
@@ -83,8 +83,8 @@ void add_bench_infer(CLI::App& bench_cmd) {
   cmd->callback([options, table] {
     // A configuration row reads the keys of `setformer train --config`.
     CLI::App keys;
-    ConfigurableOptions<train::ImageClassifierConfig> config(&keys);
-    declare_train_options(config);
+    ConfigurableOptions<tasks::ImageClassifierConfig> config(&keys);
+    declare_image_options(config);
     const auto result = bench::run_infer_bench(
         *options, [&](const std::string& file) { return config.resolve_file(file); },
         [](const std::string& line) { std::cerr << "bench infer " << line << std::endl; });
@@ -120,9 +120,9 @@ void add_bench_language(CLI::App& bench_cmd) {
       ->capture_default_str();
   cmd->add_option("--table", *table, "Output path prefix of the table")->capture_default_str();
   cmd->callback([options, table] {
-    // A row reads the keys of `setformer language train --config`.
+    // A row reads the keys of `setformer train --config`.
     CLI::App keys;
-    ConfigurableOptions<train::LanguageExperimentConfig> config(&keys);
+    ConfigurableOptions<tasks::LanguageExperimentConfig> config(&keys);
     declare_language_options(config);
     const auto result = bench::run_language_bench(
         *options, [&](const std::string& file) { return config.resolve_file(file); },
@@ -170,7 +170,17 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--threads", *threads, "CPU threads (0: all available cores)")
       ->capture_default_str();
   cmd->add_option("--out", *out, "Output path prefix")->capture_default_str();
-  cmd->callback([options, threads, out] {
+  auto dry_run = std::make_shared<bool>(false);
+  cmd->add_flag("--dry-run", *dry_run, "Check the configuration, print what would run, and exit");
+  cmd->callback([options, threads, out, dry_run] {
+    if (*dry_run) {
+      const auto o = options->resolve();
+      bench::validate(o);
+      fmt::print(
+          "bench attention: kernels {} at lengths {}, batch {}, {} heads, width {}, m = {}\n",
+          fmt::join(o.kernels, ", "), fmt::join(o.lengths, ", "), o.batch, o.heads, o.dim, o.m);
+      return;
+    }
     set_threads(*threads);
     const auto result = bench::run_attention_bench(options->resolve(), [](const std::string& line) {
       std::cerr << "bench attention " << line << std::endl;

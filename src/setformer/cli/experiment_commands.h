@@ -1,6 +1,5 @@
-// What the experiment commands (`sets`, `slots`) share: the run options every experiment config
-// has, the `train` sub-command (dry run, threads, Ctrl-C, metrics and files printed at the end)
-// and the `table` sub-command over runs' summary.json files.
+// What the task commands share: the run options of every experiment family's config, the metrics
+// and files a finished run prints, and the `table` sub-commands over runs' summary.json files.
 #pragma once
 
 #include "setformer/cli/commands.h"
@@ -49,38 +48,6 @@ void print_train_result(const Result& result, const std::string& out, const std:
              static_cast<double>(result.parameters) / 1e6,
              train::format_duration(result.summary.train_seconds), torch::get_num_threads());
   fmt::print("wrote {}: {}\n", out, files);
-}
-
-/// `<parent> <name>` (default `train`): options declared by `declare` over `defaults`,
-/// `--dry-run` printing `describe(config)`, else `run(config, print)` with Ctrl-C or SIGTERM
-/// saving a checkpoint (exit 130 or 143) and the metrics printed.
-template <class Config, class Result>
-void add_experiment_train(
-    CLI::App& parent, const std::string& help,
-    const std::function<void(ConfigurableOptions<Config>&)>& declare,
-    const std::function<std::string(const Config&)>& describe,
-    const std::function<Result(const Config&, const std::function<void(const std::string&)>&)>& run,
-    const std::string& files, const std::string& name = "train",
-    const Config& defaults = Config()) {
-  auto* cmd = parent.add_subcommand(name, help);
-  auto options = std::make_shared<ConfigurableOptions<Config>>(cmd);
-  auto dry_run = std::make_shared<bool>(false);
-  cmd->add_flag("--dry-run", *dry_run,
-                "Check the configuration and build the model, print its size and budget, and exit");
-  declare(*options);
-  cmd->callback([options, dry_run, describe, run, files, defaults] {
-    const Config config = options->resolve(defaults);
-    if (*dry_run) {
-      fmt::print("{}\n", describe(config));
-      return;
-    }
-    set_threads(static_cast<int>(config.threads));
-    train::install_interrupt_handler();
-    const Result result =
-        run(config, [](const std::string& line) { std::cerr << line << std::endl; });
-    if (result.summary.interrupted) std::exit(train::interrupted_exit_code());
-    print_train_result(result, config.out, files);
-  });
 }
 
 /// `<parent> table SUMMARY... --out PREFIX`: `write(summaries, out, command line)` returns the

@@ -1,6 +1,7 @@
 // `setformer summarize`: one results table (markdown and JSON) and one test-accuracy plot from
 // the summary.json and log.jsonl files that `setformer train` runs leave in their folders. The
-// README's Fashion-MNIST table is this command's output, never hand-written.
+// Fashion-MNIST table of docs/results/setformer_vision.md is this command's output, never
+// hand-written.
 #include "setformer/cli/commands.h"
 
 #include "setformer/core/files.h"

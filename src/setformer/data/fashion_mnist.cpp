@@ -2,6 +2,7 @@
 
 #include "setformer/core/error.h"
 #include "setformer/data/idx.h"
+#include "setformer/io/image_file.h"
 
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -56,6 +57,20 @@ ImageDataset load_fashion_mnist(const std::string& split, const std::string& fol
         fmt::format("{}: label {} is out of range; expected 0..9", labels_path, largest));
   }
   return {images.unsqueeze(1), labels.to(torch::kLong), fashion_mnist_classes()};
+}
+
+torch::Tensor read_fashion_mnist_image(const std::string& path, bool invert) {
+  auto image = io::read_grey_image(path);
+  if (invert) image = 255 - image;
+  if (image.size(1) == kFashionMnistSize && image.size(2) == kFashionMnistSize) return image;
+  namespace F = torch::nn::functional;
+  return F::interpolate(image.unsqueeze(0).to(torch::kFloat),
+                        F::InterpolateFuncOptions()
+                            .size(std::vector<int64_t>{kFashionMnistSize, kFashionMnistSize})
+                            .mode(torch::kArea))[0]
+      .round()
+      .clamp(0, 255)
+      .to(torch::kUInt8);
 }
 
 }  // namespace setformer::data

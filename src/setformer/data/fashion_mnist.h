@@ -34,4 +34,9 @@ const std::vector<std::string>& fashion_mnist_classes();
 ImageDataset load_fashion_mnist(const std::string& split,
                                 const std::string& folder = kFashionMnistFolder);
 
+/// The image file at `path` (io/image_file.h formats) as a Fashion-MNIST image: grey levels
+/// uint8 [1, 28, 28], area-averaged when of another size; `invert` flips the grey levels (the
+/// dataset's items are light on a dark background). Throws naming the file when unreadable.
+torch::Tensor read_fashion_mnist_image(const std::string& path, bool invert = false);
+
 }  // namespace setformer::data

@@ -1,4 +1,4 @@
-// Result tables written as GitHub markdown (for the README) and CSV (for tools).
+// Result tables written as GitHub markdown (for the docs) and CSV (for tools).
 #pragma once
 
 #include <string>

@@ -88,7 +88,7 @@ Grouped SlotEncoderImpl::forward(const torch::Tensor& images, int64_t num_slots,
                                  int64_t iterations) {
   const int64_t s = options.image_size();
   check_shape(images, "images", {-1, 3, s, s}, "[B, 3, S, S]");
-  // 1.13x a CLEVR training step on the CPU (README, bench/slots_bench.cpp).
+  // 1.13x a CLEVR training step on the CPU (docs/results/slot_attention.md, bench/slots_bench.cpp).
   const bool channels_last = options.channels_last() && images.device().is_cpu();
   const auto input = channels_last ? images.contiguous(at::MemoryFormat::ChannelsLast) : images;
   auto x = position(cnn->forward(input));  // [B, C, H, W]

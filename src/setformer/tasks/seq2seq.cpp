@@ -1,4 +1,4 @@
-#include "setformer/train/sequence_experiments.h"
+#include "setformer/tasks/seq2seq.h"
 
 #include "setformer/core/error.h"
 #include "setformer/core/files.h"
@@ -14,7 +14,18 @@
 #include <cmath>
 #include <filesystem>
 
-namespace setformer::train {
+namespace setformer::tasks {
+
+using train::format_duration;
+using train::load_checkpoint;
+using train::OptimOptions;
+using train::read_checkpoint_info;
+using train::read_summaries;
+using train::run_summary;
+using train::StepOutput;
+using train::Trainer;
+using train::TrainerOptions;
+using train::write_results_table;
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     SequenceExperimentConfig, task, row, note, symbols, min_length, max_length, digits,
@@ -186,6 +197,16 @@ models::TransformerOptions sequence_model_options(const SequenceExperimentConfig
   return o;
 }
 
+std::string describe_sequence_data(const SequenceExperimentConfig& c) {
+  const auto t = sequence_task_options(c);
+  const std::string examples =
+      c.task == "addition"
+          ? fmt::format("generated additions of two numbers of up to {} digits", t.digits())
+          : fmt::format("generated {} examples over {} symbols, sources of {}..{} symbols", c.task,
+                        t.symbols(), t.min_length(), t.max_length());
+  return fmt::format("{}; {} held-out examples (seed {})", examples, c.test_examples, c.test_seed);
+}
+
 std::string describe_sequence_experiment(const SequenceExperimentConfig& c) {
   check_config(c);
   parse_device(c.device);
@@ -284,7 +305,7 @@ std::string write_sequence_table(const std::vector<std::string>& files, const st
                                  const std::string& command) {
   const auto runs =
       read_summaries(files, {"task", "row", "metrics", "steps", "train_seconds", "parameters"}, {},
-                     "setformer seq2seq train");
+                     "setformer train");
   const auto percent = [](const nlohmann::json& m, const char* key) {
     return m.contains(key) ? fmt::format("{:.2f}%", 100 * m[key].get<double>()) : std::string("—");
   };
@@ -323,7 +344,7 @@ SequenceModel load_sequence_model(const std::string& checkpoint, const std::stri
     m.config = nlohmann::json::parse(info.config).get<SequenceExperimentConfig>();
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(
-        fmt::format("{}: not a checkpoint of setformer seq2seq train ({})", checkpoint, e.what()));
+        fmt::format("{}: not a checkpoint of setformer train ({})", checkpoint, e.what()));
   }
   m.task = sequence_task_options(m.config);
   m.vocabulary = data::task_vocabulary(m.task);
@@ -354,4 +375,4 @@ std::vector<std::string> translate(SequenceModel& m, const std::vector<std::stri
   return out;
 }
 
-}  // namespace setformer::train
+}  // namespace setformer::tasks

@@ -1,4 +1,4 @@
-#include "setformer/train/image_classification.h"
+#include "setformer/tasks/image_classification.h"
 
 #include "setformer/attention/set.h"
 #include "setformer/core/error.h"
@@ -14,10 +14,19 @@
 #include <cmath>
 #include <filesystem>
 
-namespace setformer::train {
+namespace setformer::tasks {
+
+using train::apply_weights;
+using train::ConfusionMatrix;
+using train::load_checkpoint;
+using train::OptimOptions;
+using train::read_checkpoint_info;
+using train::StepOutput;
+using train::Trainer;
+using train::TrainerOptions;
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
-    ImageClassifierConfig, data_dir, train_limit, test_limit, batch_size, eval_batch_size,
+    ImageClassifierConfig, task, data_dir, train_limit, test_limit, batch_size, eval_batch_size,
     crop_padding, flip, erase, model, kernel, stem_strides, depths, dims, heads, m, window,
     mlp_ratio, drop_path, dropout, values, positions, references, similarity, epsilon, iterations,
     fused_sinkhorn, sinkhorn_backward, stop_tolerance, sigma, alpha, init_refs, init_refs_images,
@@ -169,6 +178,10 @@ StepOutput classifier_step(models::SeTformer& model, const torch::Tensor& images
 namespace {
 
 void check_config(const ImageClassifierConfig& c) {
+  SETFORMER_CHECK(c.task == "image_classification",
+                  "task.name = '{}' is not an image-classification task; expected "
+                  "image_classification",
+                  c.task);
   SETFORMER_CHECK(c.epochs >= 1, "optim.epochs must be >= 1, got {}", c.epochs);
   SETFORMER_CHECK(c.lr > 0 && c.min_lr >= 0 && c.min_lr <= c.lr,
                   "need optim.lr > 0 and 0 <= optim.min_lr <= optim.lr, got {} and {}", c.lr,
@@ -314,6 +327,28 @@ TrainResult train_image_classifier(const ImageClassifierConfig& c,
   return result;
 }
 
+std::string describe_image_classifier(const ImageClassifierConfig& c) {
+  check_config(c);
+  // Checks run.device and run.parallel as a run does.
+  use_cores(static_cast<int>(c.threads), c.parallel, parse_device(c.device), "run.parallel");
+  models::SeTformer model(model_options(c, data::kFashionMnistChannels, data::kFashionMnistSize,
+                                        data::kFashionMnistClasses));
+  int64_t parameters = 0;
+  for (const auto& p : model->parameters()) parameters += p.numel();
+  return fmt::format(
+      "{}: {:.2f} M parameters, {:.1f} MFLOPs per image, kernel '{}', {} epochs of batches of {}",
+      c.model, static_cast<double>(parameters) / 1e6, model->flops() / 1e6, c.kernel, c.epochs,
+      c.batch_size);
+}
+
+std::string describe_image_data(const ImageClassifierConfig& c) {
+  const auto count = [](int64_t limit) {
+    return limit > 0 ? fmt::format("the first {}", limit) : std::string("all");
+  };
+  return fmt::format("Fashion-MNIST IDX files in {} ({} training images, {} test images)",
+                     c.data_dir, count(c.train_limit), count(c.test_limit));
+}
+
 LoadedClassifier load_image_classifier(const std::string& checkpoint, bool use_ema,
                                        const torch::Device& device, double stop_tolerance) {
   const auto info = read_checkpoint_info(checkpoint);
@@ -345,4 +380,4 @@ LoadedClassifier load_image_classifier(const std::string& checkpoint, bool use_e
   return out;
 }
 
-}  // namespace setformer::train
+}  // namespace setformer::tasks

@@ -2,7 +2,7 @@
 // definition by brute force; foreground ARI ignores the background; average precision and the
 // matched position errors and property hits and the slots' background shares on cases computed by
 // hand.
-#include "setformer/train/object_metrics.h"
+#include "setformer/tasks/object_metrics.h"
 
 #include "common/errors.h"
 
@@ -12,7 +12,7 @@
 #include <cmath>
 #include <random>
 
-namespace setformer::train {
+namespace setformer::tasks {
 namespace {
 
 /// ARI from its definition over all pairs of points: agreements counted pair by pair.
@@ -277,4 +277,4 @@ TEST(SlotCentroids, WeightedAndSegmentCentroidsOfTheFeatureCells) {
 }
 
 }  // namespace
-}  // namespace setformer::train
+}  // namespace setformer::tasks

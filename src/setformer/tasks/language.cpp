@@ -1,4 +1,4 @@
-#include "setformer/train/language_experiments.h"
+#include "setformer/tasks/language.h"
 
 #include "setformer/attention/attention.h"
 #include "setformer/core/error.h"
@@ -21,9 +21,22 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <sstream>
 #include <tuple>
 
-namespace setformer::train {
+namespace setformer::tasks {
+
+using train::Checkpoint;
+using train::format_duration;
+using train::load_checkpoint;
+using train::OptimOptions;
+using train::read_checkpoint_info;
+using train::read_summaries;
+using train::run_summary;
+using train::StepOutput;
+using train::Trainer;
+using train::TrainerOptions;
+using train::write_results_table;
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     LanguageExperimentConfig, task, row, note, corpora, data_dir, splits_dir, length, batch_size,
@@ -145,7 +158,7 @@ Loaded read_language_checkpoint(const std::string& path) {
     l.tokenizer = data::Tokenizer::from_json(j.at("tokenizer_vocabulary"));
   } catch (const std::exception& e) {
     throw std::runtime_error(
-        fmt::format("{}: not a checkpoint of setformer pretrain or finetune ({})", path, e.what()));
+        fmt::format("{}: not a checkpoint of a language task ({})", path, e.what()));
   }
   return l;
 }
@@ -328,6 +341,21 @@ std::string describe_language_experiment(const LanguageExperimentConfig& c) {
       is_listops(c) ? c.listops_max_length : c.length, c.steps, c.batch_size);
 }
 
+std::string describe_language_data(const LanguageExperimentConfig& c) {
+  check_config(c);
+  if (is_listops(c)) {
+    return fmt::format("generated ListOps sequences of {}..{} tokens; {} test sequences (seed {})",
+                       c.listops_min_length, c.listops_max_length, c.eval_sequences, c.test_seed);
+  }
+  const std::string tokenizer =
+      !c.init.empty()          ? "the tokenizer of " + c.init
+      : c.tokenizer == "bytes" ? std::string("bytes")
+                               : fmt::format("a BPE vocabulary of {} tokens trained on {}",
+                                             c.vocab_size, fmt::join(c.tokenizer_corpora, ", "));
+  return fmt::format("corpora {} in {} (splits in {}), {} tokens per sequence; tokenizer: {}",
+                     fmt::join(c.corpora, ", "), c.data_dir, c.splits_dir, c.length, tokenizer);
+}
+
 LanguageTrainResult train_language_experiment(
     const LanguageExperimentConfig& c, const std::function<void(const std::string&)>& print) {
   check_config(c);
@@ -460,7 +488,7 @@ nlohmann::json evaluate_language_checkpoint(const std::string& checkpoint,
 namespace {
 
 /// A classification row from before runs listed their misread e-mails takes the list from the
-/// eval.json that `language eval` wrote beside its summary, once that evaluation is shown to be
+/// eval.json that `setformer eval` wrote beside its summary, once that evaluation is shown to be
 /// of the row's final weights: the same step, accuracy and F1.
 void take_errors_from_eval(nlohmann::json& run, const std::string& summary) {
   if (run["task"] != "classify" || run["metrics"].contains("test_errors")) return;
@@ -475,8 +503,8 @@ void take_errors_from_eval(nlohmann::json& run, const std::string& summary) {
   // Files that do not fit, like summaries that do not (read_summaries), are runtime errors.
   if (!(e.contains("step") && e.contains("metrics") && e["metrics"].contains("test_errors") &&
         e["metrics"].contains("test_accuracy") && e["metrics"].contains("test_f1")))
-    throw std::runtime_error(fmt::format(
-        "{}: not an evaluation of a classifier written by setformer language eval", path));
+    throw std::runtime_error(
+        fmt::format("{}: not an evaluation of a classifier written by setformer eval", path));
   const auto& m = run["metrics"];
   const auto same = [&](const char* key) {
     return m.contains(key) &&
@@ -574,7 +602,7 @@ std::string accuracy_by_length(const std::vector<nlohmann::json>& runs) {
 std::string write_language_table(const std::vector<std::string>& files, const std::string& out,
                                  const std::string& command) {
   auto runs = read_summaries(files, {"task", "row", "metrics", "steps", "train_seconds"}, {},
-                             "setformer pretrain / finetune");
+                             "setformer train");
   for (size_t i = 0; i < runs.size(); ++i) take_errors_from_eval(runs[i], files[i]);
   // Grouped by task and length (the kernels of one length side by side), else in the given order.
   const auto group = [](const nlohmann::json& r) {
@@ -650,9 +678,122 @@ std::string write_language_table(const std::vector<std::string>& files, const st
 TextClassifier load_text_classifier(const std::string& checkpoint, const std::string& device) {
   auto loaded = load_language_model(checkpoint, parse_device(device));
   SETFORMER_CHECK(is_classify(loaded.run.config),
-                  "{}: a checkpoint of task '{}', not of a classifier (setformer finetune)",
-                  checkpoint, loaded.run.config.task);
+                  "{}: a checkpoint of task '{}', not of a classifier (task classify)", checkpoint,
+                  loaded.run.config.task);
   return TextClassifier{loaded.run.config, loaded.run.tokenizer, loaded.model};
+}
+
+namespace {
+
+/// A token's text for people: its bytes in quotes, line ends and tabs escaped.
+std::string quoted_token(const data::Tokenizer& tokenizer, int64_t id) {
+  std::string out = "'";
+  for (const char ch : tokenizer.token_bytes(id)) {
+    if (ch == '\n')
+      out += "\\n";
+    else if (ch == '\t')
+      out += "\\t";
+    else
+      out += ch;
+  }
+  return out + "'";
+}
+
+/// The tokens of `text` with every "[MASK]" replaced by the mask token.
+std::vector<int64_t> encode_with_masks(const data::Tokenizer& tokenizer, const std::string& text) {
+  static const std::string marker = "[MASK]";
+  std::vector<int64_t> ids;
+  size_t start = 0;
+  for (;;) {
+    const auto at = text.find(marker, start);
+    const auto piece = tokenizer.encode(text.substr(start, at - start));
+    ids.insert(ids.end(), piece.begin(), piece.end());
+    if (at == std::string::npos) return ids;
+    ids.push_back(data::Tokenizer::kMask);
+    start = at + marker.size();
+  }
+}
+
+std::string fill_masks(models::TextEncoder& model, const data::Tokenizer& tokenizer,
+                       const LanguageExperimentConfig& c, const std::string& path, int64_t top) {
+  const auto ids = encode_with_masks(tokenizer, read_file(path));
+  SETFORMER_CHECK(std::count(ids.begin(), ids.end(), data::Tokenizer::kMask) > 0,
+                  "{}: no [MASK] in the text; mark each token to predict with [MASK]", path);
+  SETFORMER_CHECK(static_cast<int64_t>(ids.size()) <= c.length,
+                  "{}: {} tokens, but the model was trained on sequences of at most {}", path,
+                  ids.size(), c.length);
+  const auto device = model->parameters().front().device();
+  const auto tokens = torch::tensor(ids, torch::kLong).unsqueeze(0).to(device);
+  const auto masked = tokens[0].eq(data::Tokenizer::kMask);
+  const auto probabilities =
+      torch::softmax(model->mlm_logits(model->forward(tokens)[0].index({masked})), -1).cpu();
+  const int64_t k = std::min<int64_t>(std::max<int64_t>(1, top), probabilities.size(1));
+  const auto [values, indices] = probabilities.topk(k, 1);
+  std::string line = path + ":";
+  for (int64_t m = 0; m < probabilities.size(0); ++m) {
+    line += fmt::format("  [MASK] {}:", m + 1);
+    for (int64_t j = 0; j < k; ++j) {
+      line += fmt::format(" {} {:.3f}", quoted_token(tokenizer, indices[m][j].item<int64_t>()),
+                          values[m][j].item<double>());
+    }
+  }
+  return line;
+}
+
+std::vector<std::string> solve_listops(models::TextEncoder& model, const std::string& path) {
+  const auto device = model->parameters().front().device();
+  std::vector<std::string> lines;
+  const auto text = read_file(path);
+  std::istringstream in(text);
+  int64_t number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++number;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    std::vector<int64_t> tokens;
+    int64_t value = 0;
+    try {
+      tokens = data::parse_listops(line);
+      value = data::evaluate_listops(tokens);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(fmt::format("{} line {}: {}", path, number, e.what()));
+    }
+    const auto input = torch::tensor(tokens, torch::kLong).unsqueeze(0).to(device);
+    const auto predicted = model->classify(input).argmax(-1).item<int64_t>();
+    lines.push_back(
+        fmt::format("{} line {}: {} (evaluates to {})", path, number, predicted, value));
+  }
+  return lines;
+}
+
+}  // namespace
+
+std::vector<std::string> predict_language(const std::string& checkpoint,
+                                          const std::vector<std::string>& inputs, int64_t top,
+                                          const std::string& device) {
+  for (const auto& path : inputs)
+    SETFORMER_CHECK(std::filesystem::is_regular_file(path), "{}: file not found", path);
+  auto loaded = load_language_model(checkpoint, parse_device(device));
+  const auto& c = loaded.run.config;
+  torch::NoGradGuard no_grad;
+  std::vector<std::string> lines;
+  if (is_classify(c)) {
+    std::vector<std::string> texts;
+    for (const auto& path : inputs) texts.push_back(read_file(path));
+    TextClassifier classifier{c, loaded.run.tokenizer, loaded.model};
+    const auto p = classify_texts(classifier, texts);
+    for (size_t i = 0; i < p.size(); ++i)
+      lines.push_back(
+          fmt::format("{}\t{}\tp(spam) = {:.4f}", inputs[i], p[i] >= 0.5 ? "spam" : "ham", p[i]));
+  } else if (is_listops(c)) {
+    for (const auto& path : inputs) {
+      const auto answers = solve_listops(loaded.model, path);
+      lines.insert(lines.end(), answers.begin(), answers.end());
+    }
+  } else {
+    for (const auto& path : inputs)
+      lines.push_back(fill_masks(loaded.model, loaded.run.tokenizer, c, path, top));
+  }
+  return lines;
 }
 
 std::vector<double> classify_texts(TextClassifier& t, const std::vector<std::string>& texts) {
@@ -670,4 +811,4 @@ std::vector<double> classify_texts(TextClassifier& t, const std::vector<std::str
   return out;
 }
 
-}  // namespace setformer::train
+}  // namespace setformer::tasks

@@ -1,4 +1,4 @@
-#include "setformer/train/object_metrics.h"
+#include "setformer/tasks/object_metrics.h"
 
 #include "setformer/core/error.h"
 
@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-namespace setformer::train {
+namespace setformer::tasks {
 
 namespace {
 
@@ -267,4 +267,4 @@ SlotCentroids slot_centroids(const torch::Tensor& attention, int64_t h, int64_t 
   return {centroid(a), centroid(own)};
 }
 
-}  // namespace setformer::train
+}  // namespace setformer::tasks

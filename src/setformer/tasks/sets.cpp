@@ -1,12 +1,15 @@
-#include "setformer/train/set_experiments.h"
+#include "setformer/tasks/sets.h"
 
 #include "setformer/core/error.h"
 #include "setformer/core/files.h"
 #include "setformer/core/runtime.h"
 #include "setformer/data/fashion_mnist.h"
 #include "setformer/data/random.h"
+#include "setformer/data/transforms.h"
 #include "setformer/io/plot.h"
 #include "setformer/io/table.h"
+#include "setformer/tasks/task.h"
+#include "setformer/train/checkpoint.h"
 #include "setformer/train/progress.h"
 #include "setformer/train/result_tables.h"
 
@@ -14,9 +17,22 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 
-namespace setformer::train {
+namespace setformer::tasks {
+
+using train::Checkpoint;
+using train::format_duration;
+using train::load_checkpoint;
+using train::OptimOptions;
+using train::read_checkpoint_info;
+using train::read_summaries;
+using train::run_summary;
+using train::StepOutput;
+using train::Trainer;
+using train::TrainerOptions;
+using train::write_results_table;
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     SetExperimentConfig, task, row, note, min_size, max_size, clusters, data_dir, batch_size,
@@ -27,8 +43,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     resume)
 
 const std::vector<std::string>& set_tasks() {
-  static const std::vector<std::string> names{"max_regression", "clustering", "clustering_large",
-                                              "unique_count"};
+  static const std::vector<std::string> names = task_names(Family::sets);
   return names;
 }
 
@@ -482,6 +497,20 @@ std::string describe_set_experiment(const SetExperimentConfig& c) {
   return describe(c, model);
 }
 
+std::string describe_set_data(const SetExperimentConfig& c) {
+  check_config(c);
+  const auto s = task_shape(c);
+  const std::string sets =
+      c.task == "max_regression"
+          ? fmt::format("generated sets of {}..{} reals", s.min_size, s.max_size)
+      : is_clustering(c.task)
+          ? fmt::format("generated sets of {}..{} 2-D points from mixtures of {} Gaussians",
+                        s.min_size, s.max_size, s.clusters)
+          : fmt::format("sets of {}..{} Fashion-MNIST images (IDX files in {})", s.min_size,
+                        s.max_size, c.data_dir);
+  return fmt::format("{}; {} test sets (seed {})", sets, c.test_sets, c.test_seed);
+}
+
 SetTrainResult train_set_experiment(const SetExperimentConfig& c,
                                     const std::function<void(const std::string&)>& print) {
   check_config(c);
@@ -549,6 +578,139 @@ SetTrainResult train_set_experiment(const SetExperimentConfig& c,
 }
 
 // ---------------------------------------------------------------------------------------------
+// Checkpoints: evaluation and prediction.
+
+namespace {
+
+/// A checkpoint of a set task, its model rebuilt from the configuration it stores, in eval mode.
+struct LoadedSetModel {
+  SetExperimentConfig config;
+  models::SetTransformer model{nullptr};
+  Checkpoint info;
+};
+
+LoadedSetModel load_set_checkpoint(const std::string& checkpoint, const std::string& device) {
+  LoadedSetModel loaded;
+  loaded.info = read_checkpoint_info(checkpoint);
+  try {
+    loaded.config = nlohmann::json::parse(loaded.info.config).get<SetExperimentConfig>();
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(
+        fmt::format("{}: not a checkpoint of a set task ({})", checkpoint, e.what()));
+  }
+  const auto& tasks = set_tasks();
+  SETFORMER_CHECK(std::find(tasks.begin(), tasks.end(), loaded.config.task) != tasks.end(),
+                  "{}: a checkpoint of task '{}', not of a set task ({})", checkpoint,
+                  loaded.config.task, fmt::join(tasks, ", "));
+  loaded.config.device = device;
+  loaded.model = models::SetTransformer(set_model_options(loaded.config));
+  load_checkpoint(checkpoint, loaded.model->options().name(), *loaded.model);
+  loaded.model->to(parse_device(device));
+  loaded.model->eval();
+  return loaded;
+}
+
+/// The set in the JSON file `path`: an array of `dims`-dimensional elements, each a number (one
+/// dimension) or an array of `dims` numbers -> [n, dims] float.
+torch::Tensor read_json_set(const std::string& path, int64_t dims) {
+  // A bad file is a std::runtime_error naming it, as every reader's.
+  const auto fail = [&](const std::string& what) {
+    throw std::runtime_error(fmt::format("{}: {}", path, what));
+  };
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_file(path));
+  } catch (const nlohmann::json::exception& e) {
+    fail(fmt::format("not JSON ({})", e.what()));
+  }
+  const std::string element = dims == 1 ? "a number" : fmt::format("an array of {} numbers", dims);
+  if (!j.is_array() || j.empty())
+    fail("expected a non-empty JSON array of elements, each " + element);
+  auto x = torch::empty({static_cast<int64_t>(j.size()), dims});
+  auto a = x.accessor<float, 2>();
+  for (size_t i = 0; i < j.size(); ++i) {
+    const auto& e = j[i];
+    const bool scalar = dims == 1 && e.is_number();
+    const auto bad = [&] {
+      fail(fmt::format("element {} is {}, expected {}", i, e.dump(), element));
+    };
+    if (!scalar && !(e.is_array() && static_cast<int64_t>(e.size()) == dims)) bad();
+    for (int64_t d = 0; d < dims; ++d) {
+      const auto& v = scalar ? e : e[static_cast<size_t>(d)];
+      if (!v.is_number() || !std::isfinite(v.get<double>())) bad();
+      a[static_cast<int64_t>(i)][d] = v.get<float>();
+    }
+  }
+  return x;
+}
+
+}  // namespace
+
+nlohmann::json evaluate_set_checkpoint(const std::string& checkpoint, const std::string& out,
+                                       const std::string& device,
+                                       const std::function<void(const std::string&)>& print) {
+  auto loaded = load_set_checkpoint(checkpoint, device);
+  const auto& c = loaded.config;
+  const TaskData data(c);
+  print(fmt::format("{} ({} steps) on {} test sets of {}", checkpoint, loaded.info.step,
+                    c.test_sets, c.task));
+  std::filesystem::create_directories(out);
+  auto metrics = evaluate(loaded.model, c, data, parse_device(device), out + "/predictions.png");
+  const nlohmann::json result{{"checkpoint", checkpoint}, {"task", c.task},   {"row", c.row},
+                              {"step", loaded.info.step}, {"device", device}, {"metrics", metrics}};
+  write_file_atomic(out + "/eval.json", result.dump(2) + "\n");
+  return metrics;
+}
+
+std::vector<std::string> predict_sets(const std::string& checkpoint,
+                                      const std::vector<std::string>& inputs,
+                                      const std::string& device) {
+  auto loaded = load_set_checkpoint(checkpoint, device);
+  const auto& c = loaded.config;
+  const auto dev = parse_device(device);
+  torch::NoGradGuard no_grad;
+  std::vector<std::string> lines;
+  if (c.task == "unique_count") {
+    std::vector<torch::Tensor> images;
+    for (const auto& path : inputs) images.push_back(data::read_fashion_mnist_image(path));
+    const auto x =
+        data::normalize(torch::stack(images), data::kFashionMnistMean, data::kFashionMnistStd)
+            .unsqueeze(0);
+    const auto rate =
+        torch::nn::functional::softplus(loaded.model(x.to(dev), torch::Tensor()).view({-1})) + 1e-6;
+    lines.push_back(fmt::format("{} images: {} distinct classes (Poisson rate {:.3f})",
+                                inputs.size(), static_cast<int64_t>(rate.floor().item<double>()),
+                                rate.item<double>()));
+    return lines;
+  }
+  const int64_t dims = c.task == "max_regression" ? 1 : 2;
+  for (const auto& path : inputs) {
+    const auto x = read_json_set(path, dims).unsqueeze(0).to(dev);
+    const auto outputs = loaded.model(x, torch::Tensor());
+    if (c.task == "max_regression") {
+      lines.push_back(fmt::format("{}: {} elements, predicted maximum {:.4f}", path, x.size(1),
+                                  outputs.view({-1})[0].item<double>()));
+      continue;
+    }
+    const auto p = mixture_parameters(outputs);
+    const auto weights = p.weights[0].cpu(), means = p.means[0].cpu();
+    const auto stddevs = p.variances[0].sqrt().cpu();
+    std::string line =
+        fmt::format("{}: {} points, {} components:", path, x.size(1), weights.size(0));
+    const auto heaviest_first = weights.argsort(0, /*descending=*/true);
+    for (int64_t r = 0; r < heaviest_first.size(0); ++r) {
+      const auto k = heaviest_first[r].item<int64_t>();
+      line += fmt::format("  weight {:.3f} mean ({:.3f}, {:.3f}) std ({:.3f}, {:.3f})",
+                          weights[k].item<double>(), means[k][0].item<double>(),
+                          means[k][1].item<double>(), stddevs[k][0].item<double>(),
+                          stddevs[k][1].item<double>());
+    }
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+// ---------------------------------------------------------------------------------------------
 
 nlohmann::json paper_figures(const std::string& task, const std::string& row) {
   struct Entry {
@@ -603,7 +765,7 @@ std::string write_set_table(const std::vector<std::string>& files, const std::st
                             const std::string& command) {
   const auto runs =
       read_summaries(files, {"task", "row", "metrics", "steps", "train_seconds", "parameters"},
-                     {"task"}, "setformer sets train");
+                     {"task"}, "setformer train");
   const std::string task = runs.front()["task"];
   const auto fixed = [](double v, int digits) {
     return std::isfinite(v) ? fmt::format("{:.{}f}", v, digits) : std::string("—");
@@ -663,4 +825,4 @@ std::string write_set_table(const std::vector<std::string>& files, const std::st
   return write_results_table(table, runs, {{"task", task}, {"rows", rows}}, out, command);
 }
 
-}  // namespace setformer::train
+}  // namespace setformer::tasks

@@ -1,7 +1,7 @@
 // Language experiment configs survive the checkpoint's JSON (a field left out of the
 // serialisation would silently rebuild another task), a checkpoint evaluated later gives its
 // run's figures, and the table reads every task's metrics.
-#include "setformer/train/language_experiments.h"
+#include "setformer/tasks/language.h"
 
 #include "setformer/data/listops.h"
 
@@ -13,7 +13,7 @@
 
 #include <filesystem>
 
-namespace setformer::train {
+namespace setformer::tasks {
 namespace {
 
 TEST(LanguageExperiments, ConfigsRoundTripThroughJson) {
@@ -101,7 +101,7 @@ TEST(LanguageExperiments, SetAblationKeysReachTheAttention) {
                                    "model.pooling = 'max'");
 }
 
-// `language eval` must repeat the run's last evaluation exactly (the same held-out e-mails,
+// `setformer eval` must repeat the run's last evaluation exactly (the same held-out e-mails,
 // validation windows and masks, or ListOps sequences), since the table puts its misread e-mails
 // beside the rows' own. Tiny runs of each task on the installed corpora.
 TEST(LanguageExperiments, EvaluatingACheckpointRepeatsTheRunsLastEvaluation) {
@@ -285,4 +285,4 @@ TEST(LanguageExperiments, TableShowsEachTasksMetrics) {
 }
 
 }  // namespace
-}  // namespace setformer::train
+}  // namespace setformer::tasks

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace setformer::train {
+namespace setformer::tasks {
 
 struct SequenceExperimentConfig {
   // --- task ---
@@ -79,7 +79,7 @@ data::SequenceTaskOptions sequence_task_options(const SequenceExperimentConfig& 
 models::TransformerOptions sequence_model_options(const SequenceExperimentConfig& config);
 
 struct SequenceTrainResult {
-  TrainSummary summary;
+  train::TrainSummary summary;
   nlohmann::json metrics;  // the final evaluation
   int64_t parameters = 0;
 };
@@ -87,13 +87,16 @@ struct SequenceTrainResult {
 /// Validates `config` and builds its model: the line a run starts with.
 std::string describe_sequence_experiment(const SequenceExperimentConfig& config);
 
+/// The examples `config` trains and is tested on, in words.
+std::string describe_sequence_data(const SequenceExperimentConfig& config);
+
 /// Trains the row, evaluates it on config.test_examples held-out examples (exact match with
 /// greedy decoding and with beam search, teacher-forced token accuracy) and writes checkpoint.pt,
 /// log.jsonl, curves.png, samples.txt and summary.json under config.out.
 SequenceTrainResult train_sequence_experiment(const SequenceExperimentConfig& config,
                                               const std::function<void(const std::string&)>& print);
 
-/// Evaluates a `seq2seq train` checkpoint again with this build's decoding (as the run's final
+/// Evaluates a `setformer train` checkpoint again with this build's decoding (as the run's final
 /// evaluation does) and writes summary.json and samples.txt under `out` (the checkpoint's folder
 /// when empty), keeping the run's steps and training time. Returns the metrics.
 nlohmann::json evaluate_sequence_checkpoint(const std::string& checkpoint, const std::string& out,
@@ -113,7 +116,7 @@ struct SequenceModel {
   data::Vocabulary vocabulary{""};
 };
 
-/// Rebuilds the model of a `setformer seq2seq train` checkpoint and loads its weights, in eval
+/// Rebuilds the model of a `setformer train` checkpoint and loads its weights, in eval
 /// mode on `device`. Throws naming the file when it is not such a checkpoint.
 SequenceModel load_sequence_model(const std::string& checkpoint, const std::string& device);
 
@@ -123,4 +126,4 @@ std::vector<std::string> translate(SequenceModel& model, const std::vector<std::
                                    const models::DecodeOptions& options, int64_t batch,
                                    const std::function<std::string(size_t)>& where);
 
-}  // namespace setformer::train
+}  // namespace setformer::tasks

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace setformer::train {
+namespace setformer::tasks {
 
 /// Adjusted Rand index (Hubert & Arabie 1985) of two labelings of the same points (any integer
 /// labels): (index − expected) / (max − expected) over pairs counted by the contingency table.
@@ -93,4 +93,4 @@ struct SlotCentroids {
 /// weight or no cell of its own (the lowest slot takes a cell on a tie).
 SlotCentroids slot_centroids(const torch::Tensor& attention, int64_t h, int64_t w);
 
-}  // namespace setformer::train
+}  // namespace setformer::tasks

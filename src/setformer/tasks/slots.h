@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-namespace setformer::train {
+namespace setformer::tasks {
 
 /// The seed of the test images every slots row is evaluated on.
 inline constexpr uint64_t kSlotTestSeed = 20200619;
@@ -98,7 +98,7 @@ torch::Tensor set_prediction_loss(models::SetPrediction& model, const torch::Ten
                                   const torch::Tensor& targets, const SlotExperimentConfig& config);
 
 struct SlotTrainResult {
-  TrainSummary summary;
+  train::TrainSummary summary;
   nlohmann::json metrics;  // the final evaluation
   int64_t parameters = 0;
 };
@@ -106,6 +106,9 @@ struct SlotTrainResult {
 /// Validates `config` and builds its model without training: the line a run of it starts with
 /// (parameters, FLOPs, budget). Throws naming the field when a value is invalid.
 std::string describe_slot_experiment(const SlotExperimentConfig& config);
+
+/// The scenes `config` trains and is tested on, in words (generator, size, objects, test set).
+std::string describe_slot_data(const SlotExperimentConfig& config);
 
 /// Trains the row `config` describes and evaluates it on the test images; writes checkpoint.pt,
 /// log.jsonl, curves.png, summary.json and pictures under config.out: object discovery
@@ -117,7 +120,7 @@ SlotTrainResult train_slot_experiment(const SlotExperimentConfig& config,
 /// K and T at test time: `test_slots` and `test_iterations` when set, else the trained ones.
 std::pair<int64_t, int64_t> slots_iterations_at_test(const SlotExperimentConfig& config);
 
-/// How `slots eval` and `slots predict` run a checkpoint of `slots train`.
+/// How `setformer eval` and `setformer predict` run a checkpoint of `setformer train`.
 struct SlotCheckpointOptions {
   int64_t test_slots = 0;       // K at test time (0: as trained)
   int64_t test_iterations = 0;  // T at test time (0: as trained)
@@ -130,7 +133,7 @@ struct SlotEvalOptions : SlotCheckpointOptions {
   std::string row, note;  // empty: the trained row's
 };
 
-/// Evaluates a checkpoint of `slots train` on its test images with K and T changed (the paper's
+/// Evaluates a checkpoint of `setformer train` on its test images with K and T changed (the paper's
 /// Figure 2 and Figure 5, centre); writes summary.json (the training run's steps and time) and
 /// the pictures under options.out, so the result is a row of `slots table`.
 nlohmann::json evaluate_slot_checkpoint(const std::string& checkpoint,
@@ -146,9 +149,9 @@ struct SlotPredictOptions : SlotCheckpointOptions {
 /// bilinear when enlarging). Throws naming the file when one cannot be read.
 torch::Tensor read_scene_images(const std::vector<std::string>& paths, int64_t image_size);
 
-/// Runs a checkpoint of `slots train` on image files (read_scene_images at the trained size), one
-/// at a time, each with its slots drawn from the start of the evaluation's fixed stream, so that
-/// an image always gets the same answer, whatever other images come with it. Writes under
+/// Runs a checkpoint of `setformer train` on image files (read_scene_images at the trained size),
+/// one at a time, each with its slots drawn from the start of the evaluation's fixed stream, so
+/// that an image always gets the same answer, whatever other images come with it. Writes under
 /// options.out predictions.json and, for object discovery, slots.png (the paper's Figure 3, a row
 /// per image), attention.png (the first image) and segments_I.pgm (the slot each pixel of image I
 /// belongs to, 0..K−1); for set prediction, predictions.png. Returns one line per image: each
@@ -164,38 +167,9 @@ std::vector<std::string> predict_slot_images(const std::string& checkpoint,
 /// has none.
 nlohmann::json slot_paper_figures(const SlotExperimentConfig& config);
 
-/// Where draw_scene_samples puts scene i: its image tile's top-left corner at
-/// (left + i·(tile + gap), top), its instance map's at (left + i·(tile + gap), top + tile + gap);
-/// each pixel of an S×S scene is a zoom×zoom square.
-struct SceneSampleLayout {
-  int zoom, tile, gap = 6, left = 64, top = 22;
-  explicit SceneSampleLayout(int64_t image_size);
-};
-
-/// Generated scenes as one picture (`setformer slots scenes`), to see the data a row trains on:
-/// a column per scene, the image above and its instance map below (instance i in palette colour
-/// i − 1, the background black). batch: from data::scene_batch.
-io::Image draw_scene_samples(const data::SceneBatch& batch, const std::string& title);
-
-struct SceneSampleOptions {
-  std::string dataset = "tetrominoes";                       // tetrominoes | multi_dsprites | clevr
-  int64_t image_size = 0, min_objects = 0, max_objects = 0;  // 0: the dataset's
-  uint64_t seed = kSlotTestSeed;                             // the test images
-  int64_t first = 0, count = 8;
-  std::string out = "scenes.png";
-  /// Non-empty: a folder where each scene is also written as its own PNG, scene_INDEX.png, one
-  /// pixel per pixel (8 bits per channel), for `slots predict`.
-  std::string files;
-};
-
-/// Draws scenes first .. first + count − 1 of the stream `seed` (draw_scene_samples) and writes
-/// the picture to options.out atomically, and each scene to options.files when set; returns one
-/// line per scene: its index and objects (CLEVR-like: each object's properties in words).
-std::vector<std::string> write_scene_samples(const SceneSampleOptions& options);
-
 /// A markdown and JSON table of runs (their summary.json files) of one task and dataset, ours
 /// beside the paper's; writes <out>.md and <out>.json and returns the markdown.
 std::string write_slot_table(const std::vector<std::string>& summaries, const std::string& out,
                              const std::string& command);
 
-}  // namespace setformer::train
+}  // namespace setformer::tasks

@@ -18,9 +18,11 @@
 #include <string>
 #include <vector>
 
-namespace setformer::train {
+namespace setformer::tasks {
 
 struct ImageClassifierConfig {
+  // --- task ---
+  std::string task = "image_classification";  // the one task of this family (tasks/task.h)
   // --- data ---
   std::string data_dir = data::kFashionMnistFolder;
   int64_t train_limit = 0;  // first N training images (0: all), for quick runs
@@ -89,7 +91,7 @@ models::SeTformerOptions model_options(const ImageClassifierConfig& config, int6
 data::ImageDataset first_images(data::ImageDataset data, int64_t limit);
 
 struct EvalReport {
-  ConfusionMatrix confusion{1};
+  train::ConfusionMatrix confusion{1};
   double images_per_second = 0;
   double seconds = 0;
   /// {"test_accuracy", "test_loss", "images_per_second"}.
@@ -113,12 +115,12 @@ EvalReport evaluate_classifier(models::SeTformer& model, const data::ImageDatase
 /// each shard's label-smoothed cross-entropy is weighted by its share of the batch, so the
 /// gradients it accumulates into the model's parameters are those of the batch's mean loss.
 /// Returns that loss and the correct predictions, detached, with backward_done set.
-StepOutput classifier_step(models::SeTformer& model, const torch::Tensor& images,
-                           const torch::Tensor& labels, double label_smoothing, int64_t shards,
-                           uint64_t seed);
+train::StepOutput classifier_step(models::SeTformer& model, const torch::Tensor& images,
+                                  const torch::Tensor& labels, double label_smoothing,
+                                  int64_t shards, uint64_t seed);
 
 struct TrainResult {
-  TrainSummary summary;
+  train::TrainSummary summary;
   EvalReport test;
   int64_t parameters = 0;
   double flops = 0;
@@ -131,6 +133,14 @@ struct TrainResult {
 /// config.out. `print` receives progress lines.
 TrainResult train_image_classifier(const ImageClassifierConfig& config,
                                    const std::function<void(const std::string&)>& print);
+
+/// Validates `config` and builds its model without training or reading data: the preset, its
+/// parameters and FLOPs per image, the kernel and the budget. Throws naming the field when a value
+/// is invalid.
+std::string describe_image_classifier(const ImageClassifierConfig& config);
+
+/// The data `config` trains and evaluates on, in words.
+std::string describe_image_data(const ImageClassifierConfig& config);
 
 /// A model rebuilt from a checkpoint written by train_image_classifier, with its EMA weights
 /// when it has them (use_ema) and the run's configuration.
@@ -149,4 +159,4 @@ LoadedClassifier load_image_classifier(const std::string& checkpoint, bool use_e
 using data::kFashionMnistMean;
 using data::kFashionMnistStd;
 
-}  // namespace setformer::train
+}  // namespace setformer::tasks

@@ -2,7 +2,7 @@
 // the test needs no package and runs in seconds): training learns an easy task, the run folder
 // holds what the pipeline promises, the checkpoint alone rebuilds the model with the same test
 // accuracy, and configuration errors name the field.
-#include "setformer/train/image_classification.h"
+#include "setformer/tasks/image_classification.h"
 
 #include "setformer/core/files.h"
 #include "setformer/core/runtime.h"
@@ -19,7 +19,7 @@
 #include <filesystem>
 #include <map>
 
-namespace setformer::train {
+namespace setformer::tasks {
 namespace {
 
 /// Four classes of 10×10 textures (horizontal and vertical 3-pixel bands, checkerboard, solid)
@@ -309,4 +309,4 @@ TEST(ImageFile, BadFilesAreNamed) {
 }
 
 }  // namespace
-}  // namespace setformer::train
+}  // namespace setformer::tasks

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-namespace setformer::train {
+namespace setformer::tasks {
 
 struct SetExperimentConfig {
   // --- task ---
@@ -103,7 +103,7 @@ MixtureParameters em_step(const torch::Tensor& x, const torch::Tensor& padding,
                           const MixtureParameters& start);
 
 struct SetTrainResult {
-  TrainSummary summary;
+  train::TrainSummary summary;
   nlohmann::json metrics;  // the final evaluation
   int64_t parameters = 0;
 };
@@ -112,11 +112,32 @@ struct SetTrainResult {
 /// (parameters, FLOPs, budget). Throws naming the field when a value is invalid.
 std::string describe_set_experiment(const SetExperimentConfig& config);
 
+/// The sets `config` trains and is tested on, in words (generator or images, sizes, test sets).
+std::string describe_set_data(const SetExperimentConfig& config);
+
 /// Trains the row `config` describes and evaluates it on the task's test sets; writes
 /// checkpoint.pt, log.jsonl, curves.png, summary.json and a picture of test predictions
 /// (predictions.png) under config.out.
 SetTrainResult train_set_experiment(const SetExperimentConfig& config,
                                     const std::function<void(const std::string&)>& print);
+
+/// Evaluates a checkpoint of a set task on its test sets exactly as the run's last evaluation did
+/// (the same sets, model and metrics) and writes eval.json ({checkpoint, task, row, step,
+/// metrics}) and predictions.png under `out`. Returns the metrics. Throws naming the file when it
+/// is not a checkpoint of a set task.
+nlohmann::json evaluate_set_checkpoint(const std::string& checkpoint, const std::string& out,
+                                       const std::string& device,
+                                       const std::function<void(const std::string&)>& print);
+
+/// Runs a checkpoint of a set task on the user's sets, one line of answer per set:
+/// max_regression: each file a JSON array of reals (one set), answered with the predicted
+/// maximum; clustering: each file a JSON array of [x, y] points, answered with the predicted
+/// mixture (weight, mean and standard deviation of each component, heaviest first);
+/// unique_count: every file an image, together one set, answered with the predicted number of
+/// distinct classes. Throws naming the file and element when an input is not of that form.
+std::vector<std::string> predict_sets(const std::string& checkpoint,
+                                      const std::vector<std::string>& inputs,
+                                      const std::string& device);
 
 /// The paper's figures for a row of a task (supplement Tables 1, 5, 6 and paper Table 2), by
 /// the row's name up to a ", " (so "SAB + PMA, constant rate" finds "SAB + PMA"):
@@ -131,4 +152,4 @@ double paper_oracle(const std::string& task);
 std::string write_set_table(const std::vector<std::string>& summaries, const std::string& out,
                             const std::string& command);
 
-}  // namespace setformer::train
+}  // namespace setformer::tasks

@@ -1,7 +1,7 @@
 // The Set Transformer experiments: the mixture log-likelihood and the EM step against loops in
 // double precision, EM never lowering the likelihood, the oracle on generated data matching the
 // paper's (−1.4726, −1.8202), short training runs that learn, and the results table.
-#include "setformer/train/set_experiments.h"
+#include "setformer/tasks/sets.h"
 
 #include "setformer/core/files.h"
 
@@ -14,7 +14,7 @@
 #include <cmath>
 #include <filesystem>
 
-namespace setformer::train {
+namespace setformer::tasks {
 namespace {
 
 /// log Σ_j π_j N(x; μ_j, diag σ_j²) for one point, by loops.
@@ -168,6 +168,29 @@ TEST(SetExperiment, MaxRegressionLearnsAndTheTableComparesWithThePaper) {
   EXPECT_NE(md.find("0.2085"), std::string::npos) << md;
   const auto j = nlohmann::json::parse(read_file((dir.root() / "table.json").string()));
   EXPECT_EQ(j["rows"][0]["paper"]["mae"].get<double>(), 0.2085);
+
+  // `setformer eval`: the checkpoint alone gives the run's last evaluation again.
+  const auto checkpoint = (dir.root() / "sab" / "checkpoint.pt").string();
+  const auto again = evaluate_set_checkpoint(checkpoint, (dir.root() / "eval").string(), "cpu",
+                                             [](const std::string&) {});
+  EXPECT_NEAR(again["test_mae"].get<double>(), r.metrics["test_mae"].get<double>(), 1e-6);
+  const auto eval_json =
+      nlohmann::json::parse(read_file((dir.root() / "eval" / "eval.json").string()));
+  EXPECT_EQ(eval_json["task"], "max_regression");
+  EXPECT_EQ(eval_json["step"], 1000);
+
+  // `setformer predict`: a set of the user's, as a JSON array; the answer is its maximum, to
+  // within the test error.
+  const auto set = (dir.root() / "set.json").string();
+  write_file_atomic(set, "[10, 50.5, 90, 20]");
+  const auto lines = predict_sets(checkpoint, {set}, "cpu");
+  ASSERT_EQ(lines.size(), 1u);
+  const auto at = lines[0].find("predicted maximum ");
+  ASSERT_NE(at, std::string::npos) << lines[0];
+  EXPECT_NEAR(std::stod(lines[0].substr(at + 18)), 90.0, 10.0) << lines[0];
+  write_file_atomic(set, "[10, [50], \"x\"]");
+  testing::expect_runtime_error([&] { predict_sets(checkpoint, {set}, "cpu"); },
+                                "set.json: element 2 is \"x\", expected a number");
 }
 
 TEST(SetExperiment, ClusteringLearnsBeyondAConstantGuess) {
@@ -236,4 +259,4 @@ TEST(SetExperiment, ConfigErrorsNameTheField) {
 }
 
 }  // namespace
-}  // namespace setformer::train
+}  // namespace setformer::tasks

@@ -1,7 +1,7 @@
 // Language experiments (issue 7): masked language modelling on the text corpora and whole-document
 // classification of SpamAssassin e-mails, with any attention kernel, through the shared Trainer.
 // The tokenizer is trained on the corpora's training splits and stored in the checkpoint, so
-// fine-tuning and `setformer classify` use the tokenizer pre-training used.
+// fine-tuning and `setformer predict` use the tokenizer pre-training used.
 #pragma once
 
 #include "setformer/data/text_corpora.h"
@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace setformer::train {
+namespace setformer::tasks {
 
 struct LanguageExperimentConfig {
   // --- task ---
@@ -57,7 +57,7 @@ struct LanguageExperimentConfig {
   std::string values = "linear";
   std::string references = "learned";
   std::string similarity = "spherical_gaussian";
-  /// A `pretrain` checkpoint whose encoder weights (and tokenizer) start this run.
+  /// A `mlm` checkpoint whose encoder weights (and tokenizer) start this run.
   std::string init = "";
   // --- optimisation ---
   int64_t steps = 2000;
@@ -80,7 +80,7 @@ void to_json(nlohmann::json& j, const LanguageExperimentConfig& c);
 void from_json(const nlohmann::json& j, LanguageExperimentConfig& c);
 
 struct LanguageTrainResult {
-  TrainSummary summary;
+  train::TrainSummary summary;
   nlohmann::json metrics;
   int64_t parameters = 0;
 };
@@ -95,6 +95,9 @@ models::TextEncoder build_language_model(const LanguageExperimentConfig& config)
 /// Validates `config` and builds its model: the line a run starts with.
 std::string describe_language_experiment(const LanguageExperimentConfig& config);
 
+/// The text `config` trains and is evaluated on, in words (corpora and tokenizer, or ListOps).
+std::string describe_language_data(const LanguageExperimentConfig& config);
+
 /// Trains the row and evaluates it (mlm: masked-token loss and accuracy on validation windows;
 /// classify: accuracy, spam F1 and the ids of the misread test e-mails; listops: accuracy on
 /// generated test sequences; all with the training's peak memory), writing checkpoint.pt (with the
@@ -102,11 +105,11 @@ std::string describe_language_experiment(const LanguageExperimentConfig& config)
 LanguageTrainResult train_language_experiment(const LanguageExperimentConfig& config,
                                               const std::function<void(const std::string&)>& print);
 
-/// Evaluates a checkpoint of a language run (pretrain, finetune, language train) on its held-out
+/// Evaluates a checkpoint of a language run (mlm, classify, listops) on its held-out
 /// data exactly as the run's last evaluation did: the same test e-mails, validation windows and
 /// masks, or ListOps test sequences, with the config and tokenizer stored in the checkpoint. For
 /// rows that ran before a metric existed (test_errors), and to check a checkpoint against its
-/// summary. Returns {checkpoint, task, row, step, metrics}, the content of `language eval`'s
+/// summary. Returns {checkpoint, task, row, step, metrics}, the content of `setformer eval`'s
 /// eval.json. Throws naming the file when it is not a language checkpoint.
 nlohmann::json evaluate_language_checkpoint(const std::string& checkpoint,
                                             const std::string& device);
@@ -129,7 +132,7 @@ struct TextClassifier {
   models::TextEncoder model{nullptr};
 };
 
-/// Loads a `finetune` checkpoint for inference (eval mode). Throws naming the file when it is
+/// Loads a `classify` checkpoint for inference (eval mode). Throws naming the file when it is
 /// not one.
 TextClassifier load_text_classifier(const std::string& checkpoint, const std::string& device);
 
@@ -137,4 +140,13 @@ TextClassifier load_text_classifier(const std::string& checkpoint, const std::st
 std::vector<double> classify_texts(TextClassifier& classifier,
                                    const std::vector<std::string>& texts);
 
-}  // namespace setformer::train
+/// Runs a language checkpoint on text files, one line of answer per input: classify, each file a
+/// document ("FILE<tab>spam|ham<tab>p(spam) = P"); mlm, each file text with one or more [MASK]
+/// markers, each filled with the `top` most likely tokens and their probabilities; listops, each
+/// non-empty line of each file an expression ("[MAX 2 9 ]"), answered with the predicted value
+/// beside the one a stack evaluation gives. Throws naming the file (and line) on bad input.
+std::vector<std::string> predict_language(const std::string& checkpoint,
+                                          const std::vector<std::string>& inputs, int64_t top,
+                                          const std::string& device);
+
+}  // namespace setformer::tasks

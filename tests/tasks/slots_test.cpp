@@ -2,7 +2,8 @@
 // than a blank image and draws its pictures, exact resumption, a set-prediction run with its AP
 // metrics, checkpoints run on image files, the results table beside the paper's figures, the
 // picture of generated scenes, and configuration errors that name the field.
-#include "setformer/train/slot_experiments.h"
+#include "setformer/tasks/slots.h"
+#include "setformer/tasks/slot_pictures.h"
 
 #include "setformer/core/files.h"
 #include "setformer/data/object_scenes.h"
@@ -22,7 +23,9 @@
 #include <string>
 #include <vector>
 
-namespace setformer::train {
+namespace setformer::tasks {
+
+using train::load_checkpoint;
 namespace {
 
 SlotExperimentConfig tiny(const std::string& out) {
@@ -381,7 +384,7 @@ TEST(SlotExperiment, SceneSamplesAreWrittenWithTheirObjectsInWords) {
       << lines[0];
   EXPECT_NE(lines[0].find(data::describe_clevr_object(batch.properties[0][0])), std::string::npos);
   EXPECT_TRUE(std::filesystem::exists(o.out));
-  // Each scene as its own file, which `slots predict` reads back within half an 8-bit step.
+  // Each scene as its own file, which `setformer predict` reads back within half an 8-bit step.
   o.first = 3;
   o.files = dir.path("files");
   write_scene_samples(o);
@@ -505,4 +508,4 @@ TEST(SlotExperiment, PaperFiguresOnlyForTheModelsThePaperTrained) {
 }
 
 }  // namespace
-}  // namespace setformer::train
+}  // namespace setformer::tasks

@@ -1,0 +1,204 @@
+// `setformer predict --checkpoint K INPUT...`: a checkpoint of any task run on the user's files.
+// The checkpoint records its task, which says what an input is: an image (image classification,
+// object discovery, set prediction, unique counting), a text file (a document to classify, text
+// with [MASK] tokens to fill), lines of sources (seq2seq, ListOps), or a set, one element per
+// line (max regression, clustering). Options only some tasks take are grouped by family.
+#include "setformer/cli/commands.h"
+
+#include "setformer/cli/task_flags.h"
+#include "setformer/core/error.h"
+#include "setformer/core/files.h"
+#include "setformer/core/runtime.h"
+#include "setformer/data/fashion_mnist.h"
+#include "setformer/data/transforms.h"
+#include "setformer/tasks/image_classification.h"
+#include "setformer/tasks/language.h"
+#include "setformer/tasks/seq2seq.h"
+#include "setformer/tasks/sets.h"
+#include "setformer/tasks/slots.h"
+#include "setformer/tasks/task.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+namespace setformer::cli {
+namespace {
+
+struct PredictArgs {
+  std::string checkpoint, device = "cpu";
+  std::vector<std::string> inputs;
+  int threads = 0;
+  int64_t top = 3;
+  // image classification
+  bool invert = false, raw = false;
+  double stop_tolerance = -1.0;
+  // slots
+  tasks::SlotPredictOptions slots;
+  // seq2seq
+  int64_t beam = 1, batch = 64, max_length = 0;
+  double length_penalty = 0.6;
+};
+
+void predict_image_classifier(const PredictArgs& a) {
+  set_threads(a.threads);
+  const auto device = parse_device(a.device);
+  std::vector<torch::Tensor> batch;
+  for (const auto& path : a.inputs) batch.push_back(data::read_fashion_mnist_image(path, a.invert));
+  // Images are read first: a bad file is reported before the model is built.
+  auto loaded = tasks::load_image_classifier(a.checkpoint, !a.raw, device, a.stop_tolerance);
+  const int64_t k =
+      std::min<int64_t>(std::max<int64_t>(1, a.top), static_cast<int64_t>(loaded.classes.size()));
+  const auto images =
+      data::normalize(torch::stack(batch), tasks::kFashionMnistMean, tasks::kFashionMnistStd);
+  torch::NoGradGuard no_grad;
+  const auto probabilities = torch::softmax(loaded.model(images.to(device)), 1).cpu();
+  const auto [values, indices] = probabilities.topk(k, 1);
+  for (size_t i = 0; i < a.inputs.size(); ++i) {
+    std::string line = a.inputs[i] + ":";
+    for (int64_t j = 0; j < k; ++j) {
+      const auto c = indices[static_cast<int64_t>(i)][j].item<int64_t>();
+      line += fmt::format("  {} {:.3f}", loaded.classes[static_cast<size_t>(c)],
+                          values[static_cast<int64_t>(i)][j].item<double>());
+    }
+    fmt::print("{}\n", line);
+  }
+}
+
+void predict_slots(PredictArgs a) {
+  set_threads(a.threads);
+  a.slots.device = a.device;
+  for (const auto& line : tasks::predict_slot_images(a.checkpoint, a.inputs, a.slots))
+    fmt::print("{}\n", line);
+  fmt::print("wrote {}/predictions.json and pictures\n", a.slots.out);
+}
+
+/// The lines of `path` ("-": standard input), without line ends.
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream file;
+  if (path != "-") {
+    file.open(path);
+    SETFORMER_CHECK(file.good(), "{}: cannot read the file", path);
+  }
+  std::istream& in = path == "-" ? std::cin : file;
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+void predict_seq2seq(const PredictArgs& a) {
+  set_threads(a.threads);
+  std::vector<std::vector<std::string>> files;
+  for (const auto& path : a.inputs) files.push_back(read_lines(path));
+  auto model = tasks::load_sequence_model(a.checkpoint, a.device);
+  for (size_t f = 0; f < files.size(); ++f) {
+    const auto& lines = files[f];
+    size_t longest = 1;
+    for (const auto& l : lines) longest = std::max(longest, l.size());
+    const auto options =
+        models::DecodeOptions()
+            .bos_id(data::Vocabulary::kBos)
+            .eos_id(data::Vocabulary::kEos)
+            .beam(a.beam)
+            .length_penalty(a.length_penalty)
+            .max_length(a.max_length > 0 ? a.max_length : 2 * static_cast<int64_t>(longest) + 10);
+    const std::string source = a.inputs[f] == "-" ? "stdin" : a.inputs[f];
+    const auto outputs = tasks::translate(model, lines, options, a.batch, [&](size_t i) {
+      return fmt::format("{} line {}", source, i + 1);
+    });
+    for (const auto& o : outputs) fmt::print("{}\n", o);
+  }
+}
+
+void predict_sets(const PredictArgs& a) {
+  set_threads(a.threads);
+  for (const auto& line : tasks::predict_sets(a.checkpoint, a.inputs, a.device))
+    fmt::print("{}\n", line);
+}
+
+void predict_language(const PredictArgs& a) {
+  set_threads(a.threads);
+  for (const auto& line : tasks::predict_language(a.checkpoint, a.inputs, a.top, a.device))
+    fmt::print("{}\n", line);
+}
+
+}  // namespace
+
+void add_predict_command(CLI::App& app) {
+  auto args = std::make_shared<PredictArgs>();
+  auto* cmd = app.add_subcommand(
+      "predict",
+      "Run a checkpoint of any task on input files: images, text or sets (the task, read from "
+      "the checkpoint, says which)");
+  cmd->footer(
+      "Inputs by task: image files for image_classification, object_discovery, set_prediction "
+      "and unique_count (all files one set); text files for classify (a document each), mlm "
+      "(text with [MASK] markers), listops, copy, reverse, sort and addition (a source per line, "
+      "- for standard input); JSON files for max_regression (an array of reals) and clustering, "
+      "clustering_large (an array of [x, y] points), one set each.");
+  cmd->add_option("--checkpoint", args->checkpoint, "checkpoint.pt written by setformer train")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("inputs", args->inputs, "Input files (what they hold depends on the task)")
+      ->required();
+  cmd->add_option("--device", args->device, "cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "CPU threads (0: all available cores)")
+      ->capture_default_str();
+  auto flags = std::make_shared<TaskFlags>(*cmd);
+  using tasks::Family;
+  flags
+      ->group({Family::image_classification, Family::language},
+              "image_classification and mlm checkpoints")
+      ->add_option("--top", args->top, "Classes (or tokens, per [MASK]) shown, most likely first")
+      ->capture_default_str();
+  auto* image = flags->group(Family::image_classification);
+  image->add_flag("--invert", args->invert,
+                  "Invert grey levels (Fashion-MNIST items are light on a dark background)");
+  image->add_flag("--raw-weights", args->raw, "Use the trained weights, not their EMA");
+  image->add_option("--stop-tolerance", args->stop_tolerance,
+                    "Replace the run's set.stop_tolerance: Sinkhorn stops once row marginals are "
+                    "within this relative error (0: always T iterations)");
+  auto* slots = flags->group(Family::slots);
+  slots->add_option("--test-slots", args->slots.test_slots, "K at test time (0: as trained)")
+      ->capture_default_str();
+  slots
+      ->add_option("--test-iterations", args->slots.test_iterations,
+                   "T at test time (0: as trained)")
+      ->capture_default_str();
+  slots
+      ->add_option("--out", args->slots.out,
+                   "Folder of predictions.json and the pictures (slots.png, attention.png, "
+                   "segments_I.pgm, or predictions.png)")
+      ->capture_default_str();
+  auto* seq2seq = flags->group(Family::seq2seq);
+  seq2seq->add_option("--beam", args->beam, "Beam width (1: greedy)")->capture_default_str();
+  seq2seq->add_option("--length-penalty", args->length_penalty, "α of the GNMT length penalty")
+      ->capture_default_str();
+  seq2seq
+      ->add_option("--max-length", args->max_length,
+                   "Most tokens generated per line (0: twice the source length + 10)")
+      ->capture_default_str();
+  seq2seq->add_option("--batch", args->batch, "Lines decoded together")->capture_default_str();
+  cmd->callback([args, flags] {
+    switch (flags->checkpoint_family(args->checkpoint)) {
+      case Family::image_classification:
+        return predict_image_classifier(*args);
+      case Family::sets:
+        return predict_sets(*args);
+      case Family::slots:
+        return predict_slots(*args);
+      case Family::seq2seq:
+        return predict_seq2seq(*args);
+      case Family::language:
+        return predict_language(*args);
+    }
+  });
+}
+
+}  // namespace setformer::cli

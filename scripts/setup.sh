@@ -16,6 +16,8 @@ packages=(
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libfmt-dev zlib1g-dev libpng-dev libstb-dev
   # data
   dataset-fashion-mnist
+  # scripts/headline_results.sh reads the results' JSON
+  jq
 )
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace setformer::cli {
@@ -84,11 +85,13 @@ std::string markdown() {
     md +=
         "The options for each family of tasks (`setformer train --task NAME --help` prints "
         "one family's).\n";
-    for (const auto family : {Family::image_classification, Family::sets, Family::slots,
-                              Family::seq2seq, Family::language}) {
-      const auto family_app = tool(tasks::task_names(family).front());
-      md += fmt::format("\n### {}\n\n", tasks::family_title(family));
-      md += fenced(help_text(*family_app->get_subcommand("train")));
+    // One section per family, from its first task (task_list() keeps a family's tasks together).
+    std::optional<Family> previous;
+    for (const auto& t : tasks::task_list()) {
+      if (previous == t.family) continue;
+      previous = t.family;
+      md += fmt::format("\n### {}\n\n", tasks::family_title(t.family));
+      md += fenced(help_text(*tool(t.name)->get_subcommand("train")));
     }
   }
   return md;

@@ -26,6 +26,10 @@ add_test(NAME cli.train_help_follows_config
          COMMAND setformer train --config ${PROJECT_SOURCE_DIR}/configs/slots/tetrominoes/slot_attention.toml --help)
 set_tests_properties(cli.train_help_follows_config PROPERTIES PASS_REGULAR_EXPRESSION
                      "--slot-dim.*options of family slots")
+add_test(NAME cli.train_help_follows_config_equals
+         COMMAND setformer train --config=${PROJECT_SOURCE_DIR}/configs/seq2seq/tasks/copy.toml --help)
+set_tests_properties(cli.train_help_follows_config_equals PROPERTIES PASS_REGULAR_EXPRESSION
+                     "--ffn-dim.*options of family seq2seq")
 # --dry-run: the resolved task, model, parameters and data source, without training.
 add_test(NAME cli.train_dry_run COMMAND setformer train --config ${FIXTURES}/tiny_train.toml --dry-run)
 set_tests_properties(cli.train_dry_run PROPERTIES PASS_REGULAR_EXPRESSION
@@ -327,6 +331,12 @@ foreach(task copy sort)
                    --checkpoint ${CLI_OUT}/${task}/checkpoint.pt ${FIXTURES}/reverse_lines.txt)
   set_tests_properties(cli.predict_${task} PROPERTIES FIXTURES_REQUIRED trained_${task})
 endforeach()
+# A seq2seq checkpoint decodes standard input too (-).
+add_test(NAME cli.predict_stdin
+         COMMAND sh -c "printf 'abc\\nbad\\n' | \"$0\" predict --threads 1 --checkpoint ${CLI_OUT}/copy/checkpoint.pt - | wc -l"
+                 $<TARGET_FILE:setformer>)
+set_tests_properties(cli.predict_stdin PROPERTIES FIXTURES_REQUIRED trained_copy
+                     PASS_REGULAR_EXPRESSION "^2\n$")
 add_test(NAME cli.predict_addition
          COMMAND ${EXPECT_LINES} 2 $<TARGET_FILE:setformer> predict --threads 1 --beam 2
                  --checkpoint ${CLI_OUT}/addition/checkpoint.pt ${FIXTURES}/addition_lines.txt)

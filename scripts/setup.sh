@@ -14,6 +14,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # argument parsing, configuration, formatting, compression, images
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libfmt-dev zlib1g-dev libpng-dev libstb-dev
+  libturbojpeg0-dev
   # data
   dataset-fashion-mnist
   # scripts/headline_results.sh reads the results' JSON

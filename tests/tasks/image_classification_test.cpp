@@ -8,7 +8,6 @@
 #include "setformer/core/runtime.h"
 #include "setformer/core/shards.h"
 #include "setformer/data/idx.h"
-#include "setformer/io/image_file.h"
 
 #include "common/errors.h"
 #include "common/temp_dir.h"
@@ -249,63 +248,6 @@ TEST(ImageClassification, MissingDatasetNamesTheFileAndPackage) {
     EXPECT_NE(what.find(dir.path("nowhere")), std::string::npos) << what;
     EXPECT_NE(what.find("dataset-fashion-mnist"), std::string::npos) << what;
   }
-}
-
-TEST(ImageFile, ReadsPgmBinaryAndAsciiAndPng) {
-  const testing::TempDir dir;
-  const auto image = torch::randint(0, 256, {1, 5, 7}).to(torch::kUInt8);
-  io::write_pgm(dir.path("a.pgm"), image);
-  EXPECT_TRUE(io::read_grey_image(dir.path("a.pgm")).equal(image));
-  // ASCII with a comment and maxval 15: rescaled to 0..255.
-  write_file_atomic(dir.path("b.pgm"), "P2\n# two pixels\n2 1\n15\n0 15\n");
-  EXPECT_TRUE(io::read_grey_image(dir.path("b.pgm"))
-                  .equal(torch::tensor({0, 255}, torch::kUInt8).view({1, 1, 2})));
-  io::Image png(3, 2, {10, 10, 10});
-  png.save_png(dir.path("c.png"));
-  const auto grey = io::read_grey_image(dir.path("c.png"));
-  EXPECT_EQ(grey.sizes(), (std::vector<int64_t>{1, 2, 3}));
-  EXPECT_EQ(grey[0][1][2].item<int>(), 10);
-}
-
-TEST(ImageFile, ReadsColourFromPpmAndPngAndGreyAsThreeEqualChannels) {
-  const testing::TempDir dir;
-  // Binary PPM, 2×1: red and (10, 20, 30).
-  write_file_atomic(dir.path("a.ppm"), std::string("P6\n2 1\n255\n\xff\x00\x00\x0a\x14\x1e", 17));
-  const auto rgb = io::read_rgb_image(dir.path("a.ppm"));
-  EXPECT_TRUE(rgb.equal(torch::tensor({255, 10, 0, 20, 0, 30}, torch::kUInt8).view({3, 1, 2})));
-  // ASCII PPM with maxval 15: rescaled to 0..255.
-  write_file_atomic(dir.path("b.ppm"), "P3\n# one pixel\n1 1\n15\n15 0 5\n");
-  EXPECT_TRUE(io::read_rgb_image(dir.path("b.ppm"))
-                  .equal(torch::tensor({255, 0, 85}, torch::kUInt8).view({3, 1, 1})));
-  // A PNG of the same picture reads the same, in colour and in grey ((77 r + 150 g + 29 b) / 256:
-  // 76 and 18).
-  io::Image png(2, 1);
-  png.set(0, 0, {255, 0, 0});
-  png.set(1, 0, {10, 20, 30});
-  png.save_png(dir.path("a.png"));
-  EXPECT_TRUE(io::read_rgb_image(dir.path("a.png")).equal(rgb));
-  const auto grey = torch::tensor({76, 18}, torch::kUInt8).view({1, 1, 2});
-  EXPECT_TRUE(io::read_grey_image(dir.path("a.png")).equal(grey));
-  EXPECT_TRUE(io::read_grey_image(dir.path("a.ppm")).equal(grey));
-  // Grey levels become three equal channels.
-  const auto levels = torch::randint(0, 256, {1, 3, 4}).to(torch::kUInt8);
-  io::write_pgm(dir.path("c.pgm"), levels);
-  EXPECT_TRUE(io::read_rgb_image(dir.path("c.pgm")).equal(levels.repeat({3, 1, 1})));
-}
-
-TEST(ImageFile, BadFilesAreNamed) {
-  const testing::TempDir dir;
-  write_file_atomic(dir.path("short.pgm"), "P5\n4 4\n255\nabc");
-  testing::expect_runtime_error([&] { io::read_grey_image(dir.path("short.pgm")); },
-                                "short.pgm: truncated PGM");
-  write_file_atomic(dir.path("text.png"), "hello");
-  testing::expect_runtime_error([&] { io::read_grey_image(dir.path("text.png")); },
-                                "text.png: not a readable PNG, PGM or PPM image");
-  write_file_atomic(dir.path("short.ppm"), "P6\n2 2\n255\nabcdef");
-  testing::expect_runtime_error([&] { io::read_rgb_image(dir.path("short.ppm")); },
-                                "short.ppm: truncated PPM");
-  testing::expect_runtime_error([&] { io::read_grey_image(dir.path("none.png")); },
-                                "none.png: image not found");
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
-// Reading images for prediction: PNG (any colour type, converted by stb_image) and binary or
-// ASCII PGM and PPM (P5/P2, P6/P3, read here by hand so that the common scientific formats do
-// not depend on a converter), as grey levels or RGB. Every error names the file.
+// Reading image files as tensors for prediction: JPEG, PNG, PGM and PPM (io/image_decode.h), as
+// grey levels or RGB. Every error names the file.
 #pragma once
 
 #include <torch/types.h>
@@ -11,7 +10,8 @@ namespace setformer::io {
 
 /// The image at `path` as uint8 [1, H, W] (grey levels 0..255; colour converted as stb_image
 /// does, (77 r + 150 g + 29 b) / 256). PGM and PPM files with maxval other than 255 are rescaled.
-/// Throws std::runtime_error naming the file when it is missing, unreadable or of another format.
+/// Throws io::ImageError (a std::runtime_error) naming the file when it is missing, unreadable
+/// or of another format.
 torch::Tensor read_grey_image(const std::string& path);
 
 /// The image at `path` as uint8 [3, H, W] (RGB 0..255; grey levels repeated, alpha dropped), with

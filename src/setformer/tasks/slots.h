@@ -144,7 +144,7 @@ struct SlotPredictOptions : SlotCheckpointOptions {
   SlotPredictOptions() { out = "runs/slots-predict"; }
 };
 
-/// Image files (PNG, PPM or PGM) as a batch of scenes [B, 3, S, S] in [−1, 1], the range the
+/// Image files (JPEG, PNG, PPM or PGM) as a batch of scenes [B, 3, S, S] in [−1, 1], the range the
 /// models train on; images of another size are resized to S×S (area-averaged when shrinking,
 /// bilinear when enlarging). Throws naming the file when one cannot be read.
 torch::Tensor read_scene_images(const std::vector<std::string>& paths, int64_t image_size);

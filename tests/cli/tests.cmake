@@ -342,6 +342,12 @@ add_test(NAME cli.predict_addition
                  --checkpoint ${CLI_OUT}/addition/checkpoint.pt ${FIXTURES}/addition_lines.txt)
 set_tests_properties(cli.predict_addition PROPERTIES FIXTURES_REQUIRED trained_addition)
 
+# data export: Fashion-MNIST as an image folder, train/ and val/ with a folder per class.
+add_test(NAME cli.data_export
+         COMMAND setformer data export --limit 20 --out ${CLI_OUT}/fmnist_png)
+set_tests_properties(cli.data_export PROPERTIES PASS_REGULAR_EXPRESSION
+                     "fmnist_png/train: 20 images:  0_T-shirt_top [0-9]+  1_Trouser [0-9]+ .*9_Ankle_boot [0-9]+\n.*fmnist_png/val: 20 images:")
+
 # Every committed config loads and builds its model (--dry-run), whatever its task.
 add_test(NAME cli.configs_dry_run
          COMMAND ${PROJECT_SOURCE_DIR}/tests/cli/check_configs.sh $<TARGET_FILE:setformer>

@@ -3,13 +3,17 @@
 #include "setformer/data/fashion_mnist.h"
 
 #include "setformer/data/idx.h"
+#include "setformer/io/image_file.h"
 
 #include "common/temp_dir.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <numeric>
 
 namespace setformer::data {
 namespace {
@@ -26,6 +30,36 @@ TEST(FashionMnist, LoadsTheDebianTestSplit) {
   EXPECT_EQ(test.classes.size(), 10u);
   EXPECT_EQ(test.classes[9], "Ankle boot");
   EXPECT_GT(test.images.to(torch::kFloat).mean().item<double>(), 10.0);  // not blank
+}
+
+TEST(FashionMnist, ExportsAnImageFolderThatReadsBackExactly) {
+  if (!std::filesystem::exists(std::string(kFashionMnistFolder) + "/t10k-images-idx3-ubyte.gz")) {
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed (scripts/setup.sh installs it)";
+  }
+  const testing::TempDir dir;
+  const auto out = dir.path("fmnist");
+  int64_t lines = 0;
+  const auto counts =
+      export_fashion_mnist(out, kFashionMnistFolder, 30, [&](const std::string&) { ++lines; });
+  EXPECT_EQ(counts.splits, (std::vector<std::string>{"train", "val"}));
+  EXPECT_EQ(lines, 2);  // the last image of each split
+  const auto folders = fashion_mnist_folder_names();
+  // Sorted folder names are the label order, which image-folder datasets take.
+  EXPECT_TRUE(std::is_sorted(folders.begin(), folders.end()));
+  EXPECT_EQ(folders.front(), "0_T-shirt_top");
+  EXPECT_EQ(folders.back(), "9_Ankle_boot");
+  for (size_t s = 0; s < 2; ++s) {
+    const auto data = load_fashion_mnist(s == 0 ? "train" : "test");
+    const auto written = counts.per_class[s];
+    EXPECT_EQ(std::accumulate(written.begin(), written.end(), int64_t{0}), 30);
+    for (int64_t i = 0; i < 30; ++i) {
+      const auto label = data.labels[i].item<int64_t>();
+      const auto path = fmt::format("{}/{}/{}/{:05d}.png", out, counts.splits[s],
+                                    folders[static_cast<size_t>(label)], i);
+      ASSERT_TRUE(std::filesystem::exists(path)) << path;
+      EXPECT_TRUE(io::read_grey_image(path).equal(data.images[i])) << path;
+    }
+  }
 }
 
 class FakeFolder : public ::testing::Test {

@@ -72,6 +72,21 @@ TEST(ImageFile, BadFilesAreNamed) {
                                 "none.png: image not found");
 }
 
+TEST(ImageFile, WrittenPngsReadBackExactly) {
+  const testing::TempDir dir;
+  const auto grey = torch::randint(0, 256, {1, 5, 7}).to(torch::kUInt8);
+  const auto rgb = torch::randint(0, 256, {3, 4, 6}).to(torch::kUInt8);
+  write_png(dir.path("g.png"), grey);
+  write_png(dir.path("c.png"), rgb);
+  EXPECT_TRUE(read_grey_image(dir.path("g.png")).equal(grey));
+  EXPECT_TRUE(read_rgb_image(dir.path("c.png")).equal(rgb));
+  testing::expect_invalid_argument(
+      [&] {
+        write_png(dir.path("x.png"), torch::zeros({2, 3, 3}, torch::kUInt8));
+      },
+      "PNG image must be uint8 [1 or 3, H, W]");
+}
+
 TEST(ImageFile, ReadsJpegAsThePictureItEncodes) {
   const testing::TempDir dir;
   // 16×8 in two flat colours: JPEG keeps flat blocks to within a few levels.

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <stdexcept>
 
@@ -57,6 +58,45 @@ ImageDataset load_fashion_mnist(const std::string& split, const std::string& fol
         fmt::format("{}: label {} is out of range; expected 0..9", labels_path, largest));
   }
   return {images.unsqueeze(1), labels.to(torch::kLong), fashion_mnist_classes()};
+}
+
+std::vector<std::string> fashion_mnist_folder_names() {
+  std::vector<std::string> names;
+  const auto& classes = fashion_mnist_classes();
+  for (size_t i = 0; i < classes.size(); ++i) {
+    auto name = fmt::format("{}_{}", i, classes[i]);
+    std::replace_if(
+        name.begin(), name.end(), [](char c) { return c == '/' || c == ' '; }, '_');
+    names.push_back(name);
+  }
+  return names;
+}
+
+ExportCounts export_fashion_mnist(const std::string& out, const std::string& folder, int64_t limit,
+                                  const std::function<void(const std::string&)>& progress) {
+  SETFORMER_CHECK(limit >= 0, "--limit must be >= 0 (0: every image), got {}", limit);
+  const auto folders = fashion_mnist_folder_names();
+  ExportCounts counts;
+  // The test split becomes "val", the name image-folder datasets look for.
+  for (const auto& [split, as] : {std::pair<std::string, std::string>{"train", "train"},
+                                  std::pair<std::string, std::string>{"test", "val"}}) {
+    const auto data = load_fashion_mnist(split, folder);
+    const int64_t n = limit > 0 ? std::min(limit, data.images.size(0)) : data.images.size(0);
+    for (const auto& name : folders)
+      std::filesystem::create_directories(out + "/" + as + "/" + name);
+    std::vector<int64_t> per_class(folders.size(), 0);
+    const auto labels = data.labels.accessor<int64_t, 1>();
+    for (int64_t i = 0; i < n; ++i) {
+      const auto c = static_cast<size_t>(labels[i]);
+      io::write_png(fmt::format("{}/{}/{}/{:05d}.png", out, as, folders[c], i), data.images[i]);
+      ++per_class[c];
+      if ((i + 1) % 1000 == 0 || i + 1 == n)
+        progress(fmt::format("{}: {} of {} images", as, i + 1, n));
+    }
+    counts.splits.push_back(as);
+    counts.per_class.push_back(per_class);
+  }
+  return counts;
 }
 
 torch::Tensor read_fashion_mnist_image(const std::string& path, bool invert) {

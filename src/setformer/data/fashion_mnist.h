@@ -4,6 +4,7 @@
 
 #include <torch/types.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,24 @@ const std::vector<std::string>& fashion_mnist_classes();
 /// file. A missing file says which package provides it.
 ImageDataset load_fashion_mnist(const std::string& split,
                                 const std::string& folder = kFashionMnistFolder);
+
+/// The folder of each class in an exported image folder: "<label>_<name>", with '/' and spaces
+/// made '_' ("0_T-shirt_top", ..., "9_Ankle_boot"), so that the folders' sorted order, which
+/// image-folder datasets take as the label order, is Fashion-MNIST's.
+std::vector<std::string> fashion_mnist_folder_names();
+
+/// Images written per split and class by export_fashion_mnist.
+struct ExportCounts {
+  std::vector<std::string> splits;              // "train", "val"
+  std::vector<std::vector<int64_t>> per_class;  // [split][class]
+};
+
+/// Writes Fashion-MNIST from the IDX files in `folder` as an image folder in the torchvision
+/// layout: OUT/train/<class>/<index>.png from the training split and OUT/val/<class>/<index>.png
+/// from the test split, 28×28 grey 8-bit PNGs, each written atomically; `limit` > 0 writes the
+/// first `limit` images of each split. `progress` receives a line per thousand images.
+ExportCounts export_fashion_mnist(const std::string& out, const std::string& folder, int64_t limit,
+                                  const std::function<void(const std::string&)>& progress);
 
 /// The image file at `path` (io/image_file.h formats) as a Fashion-MNIST image: grey levels
 /// uint8 [1, 28, 28], area-averaged when of another size; `invert` flips the grey levels (the

@@ -7,6 +7,10 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STB_IMAGE_WRITE_STATIC
+#include <stb_image_write.h>
+
 #include <filesystem>
 
 namespace setformer::io {
@@ -47,6 +51,29 @@ void write_pgm(const std::string& path, const torch::Tensor& image) {
   bytes.append(reinterpret_cast<const char*>(contiguous.data_ptr<uint8_t>()),
                static_cast<size_t>(contiguous.numel()));
   write_file_atomic(path, bytes);
+}
+
+std::string encode_png(const uint8_t* pixels, int width, int height, int channels) {
+  std::string out;
+  const auto append = [](void* context, void* data, int size) {
+    static_cast<std::string*>(context)->append(static_cast<const char*>(data),
+                                               static_cast<size_t>(size));
+  };
+  if (!stbi_write_png_to_func(append, &out, width, height, channels, pixels, width * channels)) {
+    throw std::runtime_error("PNG encoding failed");
+  }
+  return out;
+}
+
+void write_png(const std::string& path, const torch::Tensor& image) {
+  SETFORMER_CHECK(image.dim() == 3 && (image.size(0) == 1 || image.size(0) == 3) &&
+                      image.scalar_type() == torch::kUInt8,
+                  "PNG image must be uint8 [1 or 3, H, W], got {} {}",
+                  c10::toString(image.scalar_type()), shape_string(image.sizes()));
+  const auto pixels = image.permute({1, 2, 0}).contiguous();
+  write_file_atomic(path,
+                    encode_png(pixels.data_ptr<uint8_t>(), static_cast<int>(image.size(2)),
+                               static_cast<int>(image.size(1)), static_cast<int>(image.size(0))));
 }
 
 }  // namespace setformer::io

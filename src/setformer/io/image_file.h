@@ -21,4 +21,10 @@ torch::Tensor read_rgb_image(const std::string& path);
 /// Writes uint8 [1, H, W] as binary PGM (P5), atomically; for tests and examples.
 void write_pgm(const std::string& path, const torch::Tensor& image);
 
+/// The PNG file of 8-bit pixels in rows of interleaved channels (1 grey, 3 RGB).
+std::string encode_png(const uint8_t* pixels, int width, int height, int channels);
+
+/// Writes uint8 [C, H, W] (C = 1 grey or 3 RGB) as an 8-bit PNG, atomically.
+void write_png(const std::string& path, const torch::Tensor& image);
+
 }  // namespace setformer::io

@@ -1,13 +1,11 @@
 #include "setformer/io/plot.h"
 
 #include "setformer/core/files.h"
+#include "setformer/io/image_file.h"
 
 #include <fmt/format.h>
 
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#define STB_IMAGE_WRITE_STATIC
 #include <stb_easy_font.h>
-#include <stb_image_write.h>
 
 #include <algorithm>
 #include <cmath>
@@ -82,15 +80,7 @@ int Image::text_width(const std::string& s, int scale) {
 }
 
 std::string Image::png() const {
-  std::string out;
-  const auto append = [](void* context, void* data, int size) {
-    static_cast<std::string*>(context)->append(static_cast<const char*>(data),
-                                               static_cast<size_t>(size));
-  };
-  if (!stbi_write_png_to_func(append, &out, width_, height_, 3, pixels_.data(), width_ * 3)) {
-    throw std::runtime_error("PNG encoding failed");
-  }
-  return out;
+  return encode_png(pixels_.data(), width_, height_, 3);
 }
 
 void Image::save_png(const std::string& path) const {

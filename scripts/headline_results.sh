@@ -51,7 +51,7 @@ paper() { value "[.rows[] | select(.row == \"$2\") | .paper.\"$3\"][0]" "$1"; }
   echo "| Slot Attention Table 3: CLEVR set prediction | AP∞ / AP1 %, Slot Attention (50 000 steps) | $(percent .metrics.test_ap_inf $o/clevr_properties/slot_attention_50k/summary.json) / $(percent .metrics.test_ap_1 $o/clevr_properties/slot_attention_50k/summary.json) | $(paper $o/clevr_properties.json 'Slot Attention' ap_inf) / $(paper $o/clevr_properties.json 'Slot Attention' ap_1) | \`./scripts/experiments.sh slots clevr_properties slot_attention_50k\` | [Slot Attention](docs/results/slot_attention.md) |"
 
   q=results/seq2seq/tasks
-  echo "| Transformer: copy / reverse / sort / addition | held-out exact match %, greedy | $(percent .metrics.test_exact_match $q/copy/summary.json) / $(percent .metrics.test_exact_match $q/reverse/summary.json) / $(percent .metrics.test_exact_match $q/sort_cosine/summary.json) / $(percent .metrics.test_exact_match $q/addition/summary.json) | — | \`./scripts/experiments.sh seq2seq tasks\` | [Transformer](docs/results/transformer.md) |"
+  echo "| Transformer: copy / reverse / sort (cosine decay) / addition | held-out exact match %, greedy | $(percent .metrics.test_exact_match $q/copy/summary.json) / $(percent .metrics.test_exact_match $q/reverse/summary.json) / $(percent .metrics.test_exact_match $q/sort_cosine/summary.json) / $(percent .metrics.test_exact_match $q/addition/summary.json) | — | \`./scripts/experiments.sh seq2seq tasks\` | [Transformer](docs/results/transformer.md) |"
 
   b=results/bench_set_paths.json
   ms() { value "[.rows[] | select(.kernel == \"$1\" and .n == 4096) | .median_ms][0]" $b; }

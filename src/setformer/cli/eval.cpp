@@ -113,8 +113,9 @@ void eval_slots(EvalArgs a) {
 
 void eval_seq2seq(const EvalArgs& a) {
   set_threads(a.threads);
-  print_metrics(tasks::evaluate_sequence_checkpoint(a.checkpoint, a.out, a.device, print_lines));
-  fmt::print("wrote {0}/summary.json, {0}/samples.txt\n", out_folder(a));
+  const std::string folder = out_folder(a);
+  print_metrics(tasks::evaluate_sequence_checkpoint(a.checkpoint, folder, a.device, print_lines));
+  fmt::print("wrote {0}/summary.json, {0}/samples.txt\n", folder);
 }
 
 void eval_language(const EvalArgs& a) {

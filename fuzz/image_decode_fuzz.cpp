@@ -1,5 +1,6 @@
 // libFuzzer target for the image decoder (io/image_decode.h): any bytes must decode to an image of
 // the size its header gives, or fail with an ImageError; never crash, leak or read out of bounds.
+// The header probe (probe_image) gets the same bytes.
 // Built and run under AddressSanitizer and UndefinedBehaviorSanitizer by scripts/fuzz.sh.
 #include "setformer/io/image_decode.h"
 
@@ -23,5 +24,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   setformer::io::jpeg_orientation(bytes);
+  try {
+    const auto size = setformer::io::probe_image(bytes, "fuzz");
+    if (size.width < 0 || size.height < 0) std::abort();
+  } catch (const setformer::io::ImageError&) {
+  }
   return 0;
 }

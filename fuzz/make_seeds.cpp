@@ -1,6 +1,8 @@
-// Writes the fuzz target's seed corpus: small JPEGs (grey, RGB, CMYK, with EXIF orientations),
+// Writes the fuzz targets' seed corpora: for the decoder, small JPEGs (grey, RGB, CMYK, with EXIF orientations),
 // PNGs (every colour type, 1- to 16-bit, palette, interlaced) and PGM/PPM files, so that the
-// fuzzer starts from valid files of every kind the decoder reads. Usage: make_seeds DIR
+// fuzzer starts from valid files of every kind the decoder reads; with --lists, CSV and TSV list
+// files of images and labels (headers, quoting, numeric labels) for the list parser.
+// Usage: make_seeds DIR | make_seeds --lists DIR
 #include "common/image_fixtures.h"
 
 #include <fstream>
@@ -11,14 +13,23 @@
 using namespace setformer::testing;
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::cerr << "usage: make_seeds DIR\n";
+  const bool lists = argc == 3 && std::string(argv[1]) == "--lists";
+  if (argc != 2 && !lists) {
+    std::cerr << "usage: make_seeds DIR | make_seeds --lists DIR\n";
     return 2;
   }
-  const std::string dir = argv[1];
+  const std::string dir = argv[argc - 1];
   const auto write = [&](const std::string& name, const std::string& bytes) {
     std::ofstream(dir + "/" + name, std::ios::binary) << bytes;
   };
+  if (lists) {
+    write("header.csv", "path,label\nimg/a.jpg,ant\nimg/b.png,bee\n");
+    write("swapped.csv", "label,file\r\n2,x.jpg\r\n10,\"y, z.jpg\"\r\n");
+    write("quoted.csv", "\"a \"\"b\"\".png\",ant\n\"two\nlines.jpg\",bee,extra\n");
+    write("plain.tsv", "a.jpg\tant\nb.jpg\tbee\n\n");
+    write("bom.csv", "\xEF\xBB\xBF" "a.jpg,10\nb.jpg,2\n");
+    return 0;
+  }
   std::vector<uint8_t> rgb, grey;
   for (int i = 0; i < 12 * 10; ++i) {
     rgb.insert(rgb.end(), {static_cast<uint8_t>(i * 2), static_cast<uint8_t>(255 - i),

@@ -420,3 +420,50 @@ set_tests_properties(cli.error.predict_option_of_another_task PROPERTIES FIXTURE
 cli_error(eval_option_of_another_task "--limit applies to image_classification checkpoints"
           eval --checkpoint ${CLI_OUT}/seq2seq/checkpoint.pt --limit 10)
 set_tests_properties(cli.error.eval_option_of_another_task PROPERTIES FIXTURES_REQUIRED seq2seq_trained)
+
+# Image folders (issue 39): data export writes Fashion-MNIST as PNG files, and train, eval and
+# predict read them back through the folder pipeline.
+add_test(NAME cli.data_export_png
+         COMMAND setformer data export --limit 40 --out ${CLI_OUT}/fmnist_png)
+set_tests_properties(cli.data_export_png PROPERTIES FIXTURES_SETUP png_folder PASS_REGULAR_EXPRESSION
+                     "fmnist_png/train: 40 images:  0_T-shirt_top [0-9]+ .*fmnist_png/val: 40 images")
+add_test(NAME cli.train_image_folder
+         COMMAND setformer train --config ${FIXTURES}/tiny_train.toml --data-root ${CLI_OUT}/fmnist_png
+                 --crop resize --image-size 28 --batch-size 8 --workers 2 --out ${CLI_OUT}/folder_train)
+set_tests_properties(cli.train_image_folder PROPERTIES FIXTURES_REQUIRED png_folder
+                     FIXTURES_SETUP folder_trained PASS_REGULAR_EXPRESSION
+                     "data: 40 training images .*10 classes.*grey images.*data [0-9]+%.*test accuracy: 0\\.[0-9]+ on 40 images")
+add_test(NAME cli.eval_image_folder
+         COMMAND setformer eval --checkpoint ${CLI_OUT}/folder_train/checkpoint.pt
+                 --out ${CLI_OUT}/folder_eval)
+set_tests_properties(cli.eval_image_folder PROPERTIES FIXTURES_REQUIRED folder_trained
+                     PASS_REGULAR_EXPRESSION "on 40 validation images\naccuracy: 0\\.[0-9]+   top-5: [01]\\.[0-9]+.*folder_eval/confusion.png")
+add_test(NAME cli.predict_image_folder_json
+         COMMAND setformer predict --checkpoint ${CLI_OUT}/folder_train/checkpoint.pt --json --top 2
+                 ${CLI_OUT}/fmnist_png/val/1_Trouser)
+set_tests_properties(cli.predict_image_folder_json PROPERTIES FIXTURES_REQUIRED folder_trained
+                     PASS_REGULAR_EXPRESSION "\"input\": \".*1_Trouser/[0-9]+\\.png\",\n    \"top\": \\[\n      {\n        \"class\": \"[0-9]_")
+add_test(NAME cli.train_image_folder_bad_files
+         COMMAND ${PROJECT_SOURCE_DIR}/tests/cli/bad_image_folder.sh $<TARGET_FILE:setformer>
+                 ${CLI_OUT}/fmnist_png ${CLI_OUT}/bad_folder ${FIXTURES}/tiny_train.toml)
+set_tests_properties(cli.train_image_folder_bad_files PROPERTIES FIXTURES_REQUIRED png_folder
+                     PASS_REGULAR_EXPRESSION
+                     "2 image file\\(s\\) cannot be read:\n  .*empty.png: empty file \\(0 bytes\\)\n  .*notes.jpg: not a JPEG, PNG, PGM or PPM image.*exit=1\n.*skipped 2 unreadable file\\(s\\).*test accuracy.*exit=0\n.*empty.png\tempty file")
+
+# The 224 pipeline end to end on generated JPEGs of ImageNet-like size: decode (DCT-scaled),
+# random-resized crop, RandAugment, Mixup/CutMix, setformer-tiny, checkpoint, eval, predict.
+add_test(NAME cli.data_export_jpeg
+         COMMAND setformer data export --limit 24 --format jpeg --size 320x240 --out ${CLI_OUT}/jpeg_folder)
+set_tests_properties(cli.data_export_jpeg PROPERTIES FIXTURES_SETUP jpeg_folder)
+add_test(NAME cli.train_224
+         COMMAND setformer train --config ${PROJECT_SOURCE_DIR}/configs/examples/tiny_224.toml
+                 --data-root ${CLI_OUT}/jpeg_folder --out ${CLI_OUT}/train_224)
+set_tests_properties(cli.train_224 PROPERTIES FIXTURES_REQUIRED jpeg_folder FIXTURES_SETUP trained_224
+                     PASS_REGULAR_EXPRESSION "setformer-tiny: 2[0-9]\\.[0-9]+ M parameters, [0-9.]+ MFLOPs per image \\(3x224x224\\).*test accuracy")
+add_test(NAME cli.eval_224 COMMAND setformer eval --checkpoint ${CLI_OUT}/train_224/checkpoint.pt)
+set_tests_properties(cli.eval_224 PROPERTIES FIXTURES_REQUIRED trained_224
+                     PASS_REGULAR_EXPRESSION "on 24 validation images\naccuracy: ")
+add_test(NAME cli.predict_224
+         COMMAND setformer predict --checkpoint ${CLI_OUT}/train_224/checkpoint.pt ${CLI_OUT}/jpeg_folder/val)
+set_tests_properties(cli.predict_224 PROPERTIES FIXTURES_REQUIRED trained_224
+                     PASS_REGULAR_EXPRESSION "jpeg_folder/val/0_T-shirt_top/[0-9]+\\.jpg:  [0-9]_[A-Za-z_-]+ [01]\\.[0-9]+")

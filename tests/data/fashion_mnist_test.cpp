@@ -39,8 +39,10 @@ TEST(FashionMnist, ExportsAnImageFolderThatReadsBackExactly) {
   const testing::TempDir dir;
   const auto out = dir.path("fmnist");
   int64_t lines = 0;
+  ExportOptions options;
+  options.limit = 30;
   const auto counts =
-      export_fashion_mnist(out, kFashionMnistFolder, 30, [&](const std::string&) { ++lines; });
+      export_fashion_mnist(out, kFashionMnistFolder, options, [&](const std::string&) { ++lines; });
   EXPECT_EQ(counts.splits, (std::vector<std::string>{"train", "val"}));
   EXPECT_EQ(lines, 2);  // the last image of each split
   const auto folders = fashion_mnist_folder_names();

@@ -100,9 +100,46 @@ TEST(ImageClassification, LearnsAnEasyTaskAndTheCheckpointRebuildsTheModel) {
   auto loaded = load_image_classifier(dir.path("run") + "/checkpoint.pt", true, torch::kCPU);
   EXPECT_TRUE(loaded.ema);
   EXPECT_EQ(loaded.config.dims, config.dims);
-  const auto test = data::load_fashion_mnist("test", dir.path("data"));
-  const auto again = evaluate_classifier(loaded.model, test, 64, torch::kCPU);
+  const auto test = open_evaluation_data(loaded.config, 0, [](const std::string&) {});
+  const auto again =
+      evaluate_classifier(loaded.model, evaluation_loader(test, loaded.config, 64), torch::kCPU);
   EXPECT_TRUE(again.confusion.counts().equal(result.test.confusion.counts()));
+}
+
+TEST(ImageClassification, AnExportedFolderReadsBackAsTheIdxImagesAndLabels) {
+  // The folder path (scan, decode, resize, normalise) against the built-in one on the same
+  // pictures: data export writes the IDX images as PNGs, the folder loader reads them back.
+  const testing::TempDir dir;
+  std::filesystem::create_directories(dir.path("data"));
+  write_dataset(dir.path("data"));
+  data::ExportOptions export_options;
+  export_options.limit = 60;
+  data::export_fashion_mnist(dir.path("folder"), dir.path("data"), export_options,
+                             [](const std::string&) {});
+  auto c = tiny(dir);
+  c.root = dir.path("folder");
+  c.crop = "resize";
+  c.image_size = 28;
+  c.mean = {kFashionMnistMean};
+  c.std_dev = {kFashionMnistStd};
+  const auto data = open_image_data(c, [](const std::string&) {});
+  EXPECT_EQ(c.channels, 1);         // grey PNGs
+  EXPECT_EQ(c.classes.size(), 4u);  // the textures use labels 0..3
+  const auto loader = evaluation_loader(data, c, 60);
+  const auto batch = loader.batch(0, 0);
+  const auto idx = textures(200, 2);
+  ASSERT_EQ(batch.images.size(0), 60);
+  for (int64_t i = 0; i < 60; ++i) {
+    // Files are <index>.png: the row of the test split they came from.
+    const auto& path = data.test_files->paths[static_cast<size_t>(i)];
+    const auto row = std::stoll(std::filesystem::path(path).stem().string());
+    EXPECT_EQ(batch.labels[i].item<int64_t>(), idx.labels[row].item<int64_t>()) << path;
+    EXPECT_TRUE(batch.images[i].equal(
+        data::normalize(idx.images.slice(0, row, row + 1), kFashionMnistMean, kFashionMnistStd)[0]))
+        << path;
+  }
+  EXPECT_EQ(read_file(dir.path("run") + "/classes.tsv").substr(0, 26),
+            "label\tclass\ttrain\tval\n0\t0_");
 }
 
 TEST(ImageClassification, KernelsAreTwinsOfEqualDepthAndWidth) {

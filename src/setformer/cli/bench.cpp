@@ -1,10 +1,12 @@
 // `setformer bench ...`: benchmarks that write tables and plots: `bench attention` (attention
-// kernels against sequence length), `bench train` (training throughput of SeT's paths) and
-// `bench infer` (inference throughput of image classifiers side by side) and `bench language`
-// (training throughput and memory of text classifiers side by side).
+// kernels against sequence length), `bench train` (training throughput of SeT's paths),
+// `bench infer` (inference throughput of image classifiers side by side), `bench language`
+// (training throughput and memory of text classifiers side by side) and `bench data` (the
+// image-folder input pipeline against torchvision's).
 #include "setformer/cli/commands.h"
 
 #include "setformer/bench/attention_bench.h"
+#include "setformer/bench/data_bench.h"
 #include "setformer/bench/infer_bench.h"
 #include "setformer/bench/language_bench.h"
 #include "setformer/bench/train_bench.h"
@@ -90,6 +92,43 @@ void add_bench_infer(CLI::App& bench_cmd) {
         [](const std::string& line) { std::cerr << "bench infer " << line << std::endl; });
     bench::write_infer_bench_outputs(result, *table, command_line());
     fmt::print("{0}wrote {1}.md, {1}.json\n", bench::infer_bench_table(result).markdown(), *table);
+  });
+}
+
+void add_bench_data(CLI::App& bench_cmd) {
+  auto* cmd = bench_cmd.add_subcommand(
+      "data",
+      "Training images/s of the image-folder input pipeline (decode, random-resized crop, flip, "
+      "RandAugment, normalise) at each worker count, beside torchvision's ImageFolder and "
+      "DataLoader with the same transforms; writes <table>.md/.json");
+  auto o = std::make_shared<bench::DataBenchOptions>();
+  auto table = std::make_shared<std::string>("results/bench_data");
+  cmd->add_option("--root", o->root, "Image folder (ROOT/<split>/<class>/*)")->required();
+  cmd->add_option("--split", o->split, "Sub-folder read (empty: the root itself)")
+      ->capture_default_str();
+  cmd->add_option("--workers", o->workers, "Worker counts, each a row")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--batch", o->batch, "Images per batch")->capture_default_str();
+  cmd->add_option("--batches", o->batches, "Timed batches per row and round")
+      ->capture_default_str();
+  cmd->add_option("--rounds", o->rounds, "Rounds (the median is over rounds)")
+      ->capture_default_str();
+  cmd->add_option("--size", o->size, "Crop side")->capture_default_str();
+  cmd->add_option("--rand-augment", o->rand_augment, "timm RandAugment specification")
+      ->capture_default_str();
+  cmd->add_option("--python", o->python,
+                  "Interpreter that imports torch and torchvision for the peer (empty: no peer)")
+      ->capture_default_str();
+  cmd->add_option("--peer-script", o->peer_script, "The torchvision peer")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Seed of the order and the augmentation")
+      ->capture_default_str();
+  cmd->add_option("--table", *table, "Output path prefix of the table")->capture_default_str();
+  cmd->callback([o, table] {
+    const auto result = bench::run_data_bench(
+        *o, [](const std::string& line) { std::cerr << "bench data " << line << std::endl; });
+    bench::write_data_bench_outputs(result, *table, command_line());
+    fmt::print("{0}wrote {1}.md, {1}.json\n", bench::data_bench_table(result).markdown(), *table);
   });
 }
 
@@ -192,6 +231,7 @@ void add_bench_command(CLI::App& app) {
   add_bench_train(*bench_cmd);
   add_bench_infer(*bench_cmd);
   add_bench_language(*bench_cmd);
+  add_bench_data(*bench_cmd);
 }
 
 }  // namespace setformer::cli

@@ -36,6 +36,8 @@ std::optional<T> read(const io::Config& c, const std::string& key) {
     return c.string(key);
   } else if constexpr (std::is_same_v<T, std::vector<int64_t>>) {
     return c.integers(key);
+  } else if constexpr (std::is_same_v<T, std::vector<double>>) {
+    return c.numbers(key);
   } else {
     static_assert(std::is_same_v<T, std::vector<std::string>>, "unsupported option type");
     return c.strings(key);

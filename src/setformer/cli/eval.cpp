@@ -30,7 +30,7 @@ struct EvalArgs {
   std::string checkpoint, device = "cpu", out;
   int threads = 0;
   // image classification
-  std::string data_dir = data::kFashionMnistFolder, parallel = "batch";
+  std::string data_dir = data::kFashionMnistFolder, data_root, parallel = "batch";
   int64_t batch_size = 500, limit = 0;
   bool raw = false;
   double stop_tolerance = -1.0;
@@ -65,23 +65,34 @@ void eval_image_classifier(const EvalArgs& a) {
   const auto device = parse_device(a.device);
   const auto cores = use_cores(a.threads, a.parallel, device, "--parallel");
   auto loaded = tasks::load_image_classifier(a.checkpoint, !a.raw, device, a.stop_tolerance);
-  const auto test = tasks::first_images(data::load_fashion_mnist("test", a.data_dir), a.limit);
-  const auto report =
-      tasks::evaluate_classifier(loaded.model, test, a.batch_size, device, cores.shards);
+  auto config = loaded.config;
+  config.data_dir = a.data_dir;
+  if (!a.data_root.empty()) {
+    SETFORMER_CHECK(loaded.files(),
+                    "--data-root: {} was trained on the built-in Fashion-MNIST; evaluate it with "
+                    "--data-dir",
+                    a.checkpoint);
+    config.root = a.data_root;
+  }
+  const auto data = tasks::open_evaluation_data(config, a.limit, print_lines);
+  const auto report = tasks::evaluate_classifier(
+      loaded.model, tasks::evaluation_loader(data, config, a.batch_size), device, cores.shards);
   const auto& names = loaded.classes;
-  fmt::print("{} ({}, {} weights) on {} test images\n", a.checkpoint, loaded.config.model,
-             loaded.ema ? "EMA" : "trained", report.confusion.total());
+  fmt::print("{} ({}, {} weights) on {} {} images\n", a.checkpoint, loaded.config.model,
+             loaded.ema ? "EMA" : "trained", report.confusion.total(),
+             loaded.files() ? "validation" : "test");
   fmt::print(
-      "accuracy: {:.4f}   loss: {:.4f}   throughput: {:.0f} images/s ({} thread(s), parallel "
-      "{}, {})\n",
-      report.confusion.accuracy(), report.loss, report.images_per_second, cores.threads,
-      cores.parallel, a.device);
-  fmt::print("\nconfusion matrix (rows: true class, columns: predicted)\n{}",
-             report.confusion.text(names));
+      "accuracy: {:.4f}{}   loss: {:.4f}   throughput: {:.0f} images/s ({} thread(s), "
+      "parallel {}, {})\n",
+      report.confusion.accuracy(),
+      report.top5 >= 0 ? fmt::format("   top-5: {:.4f}", report.top5) : "", report.loss,
+      report.images_per_second, cores.threads, cores.parallel, a.device);
+  if (report.confusion.classes() <= 20) {
+    fmt::print("\nconfusion matrix (rows: true class, columns: predicted)\n{}",
+               report.confusion.text(names));
+  }
   const std::string folder = out_folder(a);
-  std::filesystem::create_directories(folder);
-  write_file_atomic(folder + "/confusion.txt", report.confusion.text(names));
-  report.confusion.image(names).save_png(folder + "/confusion.png");
+  const auto written = tasks::write_confusion(report.confusion, names, folder);
   auto json = report.metrics();
   json["per_class_accuracy"] = report.confusion.per_class_accuracy();
   json["classes"] = names;
@@ -91,7 +102,9 @@ void eval_image_classifier(const EvalArgs& a) {
   json["parallel"] = cores.parallel;
   json["device"] = a.device;
   write_file_atomic(folder + "/eval.json", json.dump(2) + "\n");
-  fmt::print("wrote {0}/eval.json, {0}/confusion.txt, {0}/confusion.png\n", folder);
+  std::string files = folder + "/eval.json";
+  for (const auto& w : written) files += ", " + folder + "/" + w;
+  fmt::print("wrote {}\n", files);
 }
 
 void eval_sets(const EvalArgs& a) {
@@ -158,6 +171,9 @@ void add_eval_command(CLI::App& app) {
   image->add_option("--batch-size", args->batch_size, "Batch size")->capture_default_str();
   image->add_option("--data-dir", args->data_dir, "Folder of the Fashion-MNIST IDX files")
       ->capture_default_str();
+  image->add_option("--data-root", args->data_root,
+                    "Dataset folder of a run trained on image files (default: the run's "
+                    "data.root)");
   image->add_option("--limit", args->limit, "First N test images (0: all)")->capture_default_str();
   image->add_flag("--raw-weights", args->raw, "Use the trained weights, not their EMA");
   image->add_option("--stop-tolerance", args->stop_tolerance,

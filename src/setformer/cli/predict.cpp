@@ -34,7 +34,7 @@ struct PredictArgs {
   int threads = 0;
   int64_t top = 3;
   // image classification
-  bool invert = false, raw = false;
+  bool invert = false, raw = false, json = false;
   double stop_tolerance = -1.0;
   // slots
   tasks::SlotPredictOptions slots;
@@ -46,24 +46,24 @@ struct PredictArgs {
 void predict_image_classifier(const PredictArgs& a) {
   set_threads(a.threads);
   const auto device = parse_device(a.device);
-  std::vector<torch::Tensor> batch;
-  for (const auto& path : a.inputs) batch.push_back(data::read_fashion_mnist_image(path, a.invert));
-  // Images are read first: a bad file is reported before the model is built.
+  const auto paths = tasks::image_inputs(a.inputs);
   auto loaded = tasks::load_image_classifier(a.checkpoint, !a.raw, device, a.stop_tolerance);
-  const int64_t k =
-      std::min<int64_t>(std::max<int64_t>(1, a.top), static_cast<int64_t>(loaded.classes.size()));
-  const auto images =
-      data::normalize(torch::stack(batch), tasks::kFashionMnistMean, tasks::kFashionMnistStd);
-  torch::NoGradGuard no_grad;
-  const auto probabilities = torch::softmax(loaded.model(images.to(device)), 1).cpu();
-  const auto [values, indices] = probabilities.topk(k, 1);
-  for (size_t i = 0; i < a.inputs.size(); ++i) {
-    std::string line = a.inputs[i] + ":";
-    for (int64_t j = 0; j < k; ++j) {
-      const auto c = indices[static_cast<int64_t>(i)][j].item<int64_t>();
-      line += fmt::format("  {} {:.3f}", loaded.classes[static_cast<size_t>(c)],
-                          values[static_cast<int64_t>(i)][j].item<double>());
+  const auto predictions = tasks::predict_images(loaded, paths, a.top, a.invert, device);
+  if (a.json) {
+    auto out = nlohmann::json::array();
+    for (const auto& p : predictions) {
+      auto top = nlohmann::json::array();
+      for (size_t j = 0; j < p.classes.size(); ++j)
+        top.push_back({{"class", p.classes[j]}, {"probability", p.probabilities[j]}});
+      out.push_back({{"input", p.path}, {"top", top}});
     }
+    fmt::print("{}\n", out.dump(2));
+    return;
+  }
+  for (const auto& p : predictions) {
+    std::string line = p.path + ":";
+    for (size_t j = 0; j < p.classes.size(); ++j)
+      line += fmt::format("  {} {:.3f}", p.classes[j], p.probabilities[j]);
     fmt::print("{}\n", line);
   }
 }
@@ -137,7 +137,8 @@ void add_predict_command(CLI::App& app) {
       "Run a checkpoint of any task on input files: images, text or sets (the task, read from "
       "the checkpoint, says which)");
   cmd->footer(
-      "Inputs by task: image files for image_classification, object_discovery, set_prediction "
+      "Inputs by task: image files or folders of them for image_classification; image files for "
+      "object_discovery, set_prediction "
       "and unique_count (all files one set); text files for classify (a document each), mlm "
       "(text with [MASK] markers), listops, copy, reverse, sort and addition (a source per line, "
       "- for standard input); JSON files for max_regression (an array of reals) and clustering, "
@@ -158,6 +159,8 @@ void add_predict_command(CLI::App& app) {
       ->add_option("--top", args->top, "Classes (or tokens, per [MASK]) shown, most likely first")
       ->capture_default_str();
   auto* image = flags->group(Family::image_classification);
+  image->add_flag("--json", args->json,
+                  "Print a JSON array of {input, top: [{class, probability}]} instead of lines");
   image->add_flag("--invert", args->invert,
                   "Invert grey levels (Fashion-MNIST items are light on a dark background)");
   image->add_flag("--raw-weights", args->raw, "Use the trained weights, not their EMA");

@@ -24,10 +24,57 @@ void declare_image_options(ConfigurableOptions<tasks::ImageClassifierConfig>& o)
         "Random crop from the image padded by this many pixels (0: off)");
   o.add("--flip", "data.flip", &Config::flip, "Random horizontal flips");
   o.add("--erase", "data.erase", &Config::erase, "Random-erasing probability");
+  o.add("--erase-mode", "data.erase_mode", &Config::erase_mode,
+        "Erased pixels: zero (the mean) | pixel (standard-normal noise, timm's)");
+  // data: the user's images
+  o.add("--data-root", "data.root", &Config::root,
+        "Dataset folder of the user's images: ROOT/<train split>/<class>/* and ROOT/<val "
+        "split>/<class>/* (or the list files); empty: the built-in Fashion-MNIST");
+  o.add("--train-split", "data.train_split", &Config::train_split,
+        "Training sub-folder of the data root");
+  o.add("--val-split", "data.val_split", &Config::val_split,
+        "Validation sub-folder of the data root");
+  o.add("--train-list", "data.train_list", &Config::train_list,
+        "CSV/TSV list of training images (path,label; relative to the data root) instead of "
+        "class folders");
+  o.add("--val-list", "data.val_list", &Config::val_list, "CSV/TSV list of validation images");
+  o.add("--bad-files", "data.bad_files", &Config::bad_files,
+        "Files that do not decode: error (stop, listing them all) | skip (train without them, "
+        "listed in OUT/bad_files.tsv)");
+  o.add("--max-pixels", "data.max_pixels", &Config::max_pixels,
+        "Largest width x height accepted, checked on each header (decompression-bomb guard)");
+  o.add("--workers", "data.workers", &Config::workers,
+        "Threads decoding and augmenting batches ahead of training (0: on the training thread)");
+  o.add("--prefetch", "data.prefetch", &Config::prefetch, "Batches prepared ahead at most");
+  o.add("--channels", "data.channels", &Config::channels,
+        "Model input channels: 0 (3 when any image is colour, else 1) | 1 | 3");
+  o.add("--crop", "data.crop", &Config::crop,
+        "Training crop of image files: random_resized (timm's RandomResizedCrop) | resize (the "
+        "whole image, then --crop-padding)");
+  o.add("--scale", "data.scale", &Config::scale, "Random-resized crop's area range");
+  o.add("--ratio", "data.ratio", &Config::ratio, "Random-resized crop's aspect-ratio range");
+  o.add("--rand-augment", "data.rand_augment", &Config::rand_augment,
+        "timm RandAugment specification, e.g. rand-m9-mstd0.5 (empty: off)");
+  o.add("--color-jitter", "data.color_jitter", &Config::color_jitter,
+        "Brightness, contrast and saturation jitter strength (0: off)");
+  o.add("--crop-pct", "data.crop_pct", &Config::crop_pct,
+        "Evaluation: resize the shorter side to size / crop_pct, then crop the centre");
+  o.add("--mean", "data.mean", &Config::mean,
+        "Normalisation mean per channel (empty: ImageNet's for folders, Fashion-MNIST's "
+        "built-in)");
+  o.add("--std", "data.std", &Config::std_dev, "Normalisation std per channel (empty: as --mean)");
+  o.add("--mixup", "data.mixup", &Config::mixup, "Mixup's Beta alpha (0: off; DeiT: 0.8)");
+  o.add("--cutmix", "data.cutmix", &Config::cutmix, "CutMix's Beta alpha (0: off; DeiT: 1.0)");
+  o.add("--mix-switch", "data.mix_switch", &Config::mix_switch,
+        "Chance of CutMix rather than Mixup when both are on");
+  o.add("--mix-probability", "data.mix_probability", &Config::mix_probability,
+        "Chance that a batch is mixed");
   // model
   o.add("--model", "model.preset", &Config::model,
         "Preset: setformer-fmnist | setformer-miny | -tiny | -small | -base");
   o.add("--kernel", "model.kernel", &Config::kernel, "Attention kernel: set | softmax | window");
+  o.add("--image-size", "model.image_size", &Config::image_size,
+        "Input side in pixels (0: 28 for the built-in Fashion-MNIST, 224 for folders)");
   o.add("--stem-strides", "model.stem_strides", &Config::stem_strides,
         "Strides of the two stem convolutions");
   o.add("--depths", "model.depths", &Config::depths, "Blocks per stage");

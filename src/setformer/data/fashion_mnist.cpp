@@ -72,9 +72,42 @@ std::vector<std::string> fashion_mnist_folder_names() {
   return names;
 }
 
-ExportCounts export_fashion_mnist(const std::string& out, const std::string& folder, int64_t limit,
+namespace {
+
+/// A photo-like RGB rendering of a 28×28 garment (ExportOptions), seeded by `seed`.
+torch::Tensor photo(const torch::Tensor& garment, int64_t width, int64_t height, uint64_t seed) {
+  auto gen = at::detail::createCPUGenerator(seed);
+  const auto colour = [&] { return torch::randint(0, 256, {3, 1, 1}, gen).to(torch::kFloat); };
+  const auto background = colour(), tint = colour();
+  const int64_t side = std::max<int64_t>(1, std::min(width, height) * 4 / 5);
+  namespace F = torch::nn::functional;
+  const auto alpha = F::interpolate(garment.to(torch::kFloat).view({1, 1, 28, 28}) / 255.0,
+                                    F::InterpolateFuncOptions()
+                                        .size(std::vector<int64_t>{side, side})
+                                        .mode(torch::kBilinear)
+                                        .align_corners(false))[0];
+  auto image = background.expand({3, height, width}).clone();
+  const int64_t top = torch::randint(0, height - side + 1, {1}, gen).item<int64_t>();
+  const int64_t left = torch::randint(0, width - side + 1, {1}, gen).item<int64_t>();
+  auto region = image.slice(1, top, top + side).slice(2, left, left + side);
+  region.copy_(region * (1 - alpha) + tint * alpha);
+  image += 12.0 * torch::randn({3, height, width}, gen);
+  return image.round().clamp(0, 255).to(torch::kUInt8);
+}
+
+}  // namespace
+
+ExportCounts export_fashion_mnist(const std::string& out, const std::string& folder,
+                                  const ExportOptions& o,
                                   const std::function<void(const std::string&)>& progress) {
+  const int64_t limit = o.limit;
   SETFORMER_CHECK(limit >= 0, "--limit must be >= 0 (0: every image), got {}", limit);
+  SETFORMER_CHECK(o.format == "png" || o.format == "jpeg",
+                  "--format = '{}' is not valid; expected png | jpeg", o.format);
+  SETFORMER_CHECK((o.width == 0) == (o.height == 0) && o.width >= 0 && o.height >= 0,
+                  "--size must be WIDTHxHEIGHT with both positive (or absent), got {}x{}", o.width,
+                  o.height);
+  const std::string extension = o.format == "png" ? "png" : "jpg";
   const auto folders = fashion_mnist_folder_names();
   ExportCounts counts;
   // The test split becomes "val", the name image-folder datasets look for.
@@ -82,13 +115,22 @@ ExportCounts export_fashion_mnist(const std::string& out, const std::string& fol
                                   std::pair<std::string, std::string>{"test", "val"}}) {
     const auto data = load_fashion_mnist(split, folder);
     const int64_t n = limit > 0 ? std::min(limit, data.images.size(0)) : data.images.size(0);
-    for (const auto& name : folders)
-      std::filesystem::create_directories(out + "/" + as + "/" + name);
+    // Class folders are made as their first image is written: an empty class folder is an
+    // error for image-folder datasets.
     std::vector<int64_t> per_class(folders.size(), 0);
     const auto labels = data.labels.accessor<int64_t, 1>();
     for (int64_t i = 0; i < n; ++i) {
       const auto c = static_cast<size_t>(labels[i]);
-      io::write_png(fmt::format("{}/{}/{}/{:05d}.png", out, as, folders[c], i), data.images[i]);
+      if (per_class[c] == 0) std::filesystem::create_directories(out + "/" + as + "/" + folders[c]);
+      const auto path = fmt::format("{}/{}/{}/{:05d}.{}", out, as, folders[c], i, extension);
+      const auto image = o.width > 0 ? photo(data.images[i][0], o.width, o.height,
+                                             static_cast<uint64_t>(i) * 2 + (as == "val" ? 1 : 0))
+                                     : data.images[i];
+      if (o.format == "png") {
+        io::write_png(path, image);
+      } else {
+        io::write_jpeg(path, image, o.quality);
+      }
       ++per_class[c];
       if ((i + 1) % 1000 == 0 || i + 1 == n)
         progress(fmt::format("{}: {} of {} images", as, i + 1, n));

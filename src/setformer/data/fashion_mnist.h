@@ -46,11 +46,23 @@ struct ExportCounts {
   std::vector<std::vector<int64_t>> per_class;  // [split][class]
 };
 
+struct ExportOptions {
+  int64_t limit = 0;           // > 0: the first `limit` images of each split
+  std::string format = "png";  // png | jpeg
+  int quality = 90;            // JPEG quality
+  /// 0: the images as stored, 28×28 grey. Otherwise photo-like RGB images of width × height for
+  /// decoding benchmarks and end-to-end tests at ImageNet's sizes: the garment scaled to 80% of
+  /// the shorter side, tinted, at a random place on a coloured background with pixel noise (so
+  /// that files compress about as much as photographs do), seeded by the image's index.
+  int64_t width = 0, height = 0;
+};
+
 /// Writes Fashion-MNIST from the IDX files in `folder` as an image folder in the torchvision
-/// layout: OUT/train/<class>/<index>.png from the training split and OUT/val/<class>/<index>.png
-/// from the test split, 28×28 grey 8-bit PNGs, each written atomically; `limit` > 0 writes the
-/// first `limit` images of each split. `progress` receives a line per thousand images.
-ExportCounts export_fashion_mnist(const std::string& out, const std::string& folder, int64_t limit,
+/// layout: OUT/train/<class>/<index>.<ext> from the training split and OUT/val/<class>/...
+/// from the test split, each written atomically. The 28×28 grey PNGs read back to the IDX pixels
+/// exactly. `progress` receives a line per thousand images.
+ExportCounts export_fashion_mnist(const std::string& out, const std::string& folder,
+                                  const ExportOptions& options,
                                   const std::function<void(const std::string&)>& progress);
 
 /// The image file at `path` (io/image_file.h formats) as a Fashion-MNIST image: grey levels

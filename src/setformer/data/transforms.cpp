@@ -27,6 +27,25 @@ torch::Tensor normalize(const torch::Tensor& images, double mean, double std) {
   return (images.to(torch::kFloat) / 255.0 - mean) / std;
 }
 
+torch::Tensor normalize(const torch::Tensor& images, const std::vector<double>& mean,
+                        const std::vector<double>& std) {
+  check_shape(images, "images", {-1, -1, -1, -1}, "[B, C, H, W]");
+  if (mean.size() == 1 && std.size() == 1) return normalize(images, mean[0], std[0]);
+  const auto channels = static_cast<size_t>(images.size(1));
+  SETFORMER_CHECK(
+      (mean.size() == 1 || mean.size() == channels) && (std.size() == 1 || std.size() == channels),
+      "normalize: mean and std need 1 or {} values each, got {} and {}", channels, mean.size(),
+      std.size());
+  for (const double s : std) SETFORMER_CHECK(s > 0, "normalize: std must be > 0, got {}", s);
+  SETFORMER_CHECK(images.scalar_type() == torch::kUInt8, "normalize expects uint8 images, got {}",
+                  c10::toString(images.scalar_type()));
+  const auto expand = [&](const std::vector<double>& v) {
+    return torch::tensor(v.size() == 1 ? std::vector<double>(channels, v[0]) : v, torch::kFloat)
+        .view({1, -1, 1, 1});
+  };
+  return (images.to(torch::kFloat) / 255.0 - expand(mean)) / expand(std);
+}
+
 torch::Tensor augment(const torch::Tensor& images, const AugmentOptions& o, at::Generator& gen) {
   check_shape(images, "images", {-1, -1, -1, -1}, "[B, C, H, W]");
   SETFORMER_CHECK(o.crop_padding() >= 0, "augment: crop_padding must be >= 0, got {}",
@@ -57,12 +76,95 @@ torch::Tensor augment(const torch::Tensor& images, const AugmentOptions& o, at::
         const auto ew = static_cast<int64_t>(std::round(std::sqrt(area / aspect)));
         if (eh < 1 || ew < 1 || eh > h || ew > w) continue;
         const int64_t y = uniform_int(h - eh + 1, gen), x = uniform_int(w - ew + 1, gen);
-        out[b].slice(1, y, y + eh).slice(2, x, x + ew).zero_();
+        auto patch = out[b].slice(1, y, y + eh).slice(2, x, x + ew);
+        if (o.erase_pixels()) {
+          patch.copy_(torch::randn(patch.sizes(), gen));
+        } else {
+          patch.zero_();
+        }
         break;
       }
     }
   }
   return out;
+}
+
+namespace {
+
+/// Gamma(shape, 1) by Marsaglia and Tsang (2000); shape < 1 through Gamma(shape + 1) U^(1/shape).
+double gamma_sample(double shape, Random& random) {
+  if (shape < 1)
+    return gamma_sample(shape + 1, random) * std::pow(1.0 - random.uniform(), 1 / shape);
+  const double d = shape - 1.0 / 3.0, c = 1.0 / std::sqrt(9 * d);
+  while (true) {
+    double x, v;
+    do {
+      x = random.normal();
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const double u = 1.0 - random.uniform();
+    if (std::log(u) < 0.5 * x * x + d - d * v + d * std::log(v)) return d * v;
+  }
+}
+
+}  // namespace
+
+double beta_sample(double a, double b, Random& random) {
+  const double x = gamma_sample(a, random), y = gamma_sample(b, random);
+  return x / (x + y);
+}
+
+torch::Tensor smoothed_targets(const torch::Tensor& labels, int64_t classes, double smoothing) {
+  check_shape(labels, "labels", {-1}, "[B]");
+  SETFORMER_CHECK(classes >= 1, "smoothed_targets: classes must be >= 1, got {}", classes);
+  const double off = smoothing / static_cast<double>(classes), on = 1.0 - smoothing + off;
+  return torch::full({labels.size(0), classes}, off).scatter_(1, labels.view({-1, 1}), on);
+}
+
+torch::Tensor mix_batch(torch::Tensor& images, const torch::Tensor& labels, const MixupOptions& o,
+                        Random& random) {
+  check_shape(images, "images", {-1, -1, -1, -1}, "[B, C, H, W]");
+  check_shape(labels, "labels", {images.size(0)}, "[B]");
+  SETFORMER_CHECK(o.mixup_alpha() >= 0 && o.cutmix_alpha() >= 0,
+                  "data.mixup and data.cutmix must be >= 0, got {} and {}", o.mixup_alpha(),
+                  o.cutmix_alpha());
+  SETFORMER_CHECK(o.probability() >= 0 && o.probability() <= 1 && o.switch_probability() >= 0 &&
+                      o.switch_probability() <= 1,
+                  "data.mix_probability and data.mix_switch must be probabilities, got {} and {}",
+                  o.probability(), o.switch_probability());
+  double lambda = 1.0;
+  bool cutmix = false;
+  if (o.enabled() && random.uniform() < o.probability()) {
+    if (o.mixup_alpha() > 0 && o.cutmix_alpha() > 0) {
+      cutmix = random.uniform() < o.switch_probability();
+    } else {
+      cutmix = o.cutmix_alpha() > 0;
+    }
+    const double alpha = cutmix ? o.cutmix_alpha() : o.mixup_alpha();
+    lambda = beta_sample(alpha, alpha, random);
+  }
+  if (lambda < 1.0) {
+    const auto reversed = images.flip({0});
+    if (cutmix) {
+      // timm's rand_bbox: a box of sides √(1 − λ) of the image's, centred uniformly, clipped.
+      const int64_t h = images.size(2), w = images.size(3);
+      const double ratio = std::sqrt(1 - lambda);
+      const auto cut_h = static_cast<int64_t>(static_cast<double>(h) * ratio);
+      const auto cut_w = static_cast<int64_t>(static_cast<double>(w) * ratio);
+      const int64_t cy = random.integer(0, h - 1), cx = random.integer(0, w - 1);
+      const int64_t y0 = std::clamp<int64_t>(cy - cut_h / 2, 0, h);
+      const int64_t y1 = std::clamp<int64_t>(cy + cut_h / 2, 0, h);
+      const int64_t x0 = std::clamp<int64_t>(cx - cut_w / 2, 0, w);
+      const int64_t x1 = std::clamp<int64_t>(cx + cut_w / 2, 0, w);
+      images.slice(2, y0, y1).slice(3, x0, x1).copy_(reversed.slice(2, y0, y1).slice(3, x0, x1));
+      lambda = 1.0 - static_cast<double>((y1 - y0) * (x1 - x0)) / static_cast<double>(h * w);
+    } else {
+      images.mul_(lambda).add_(reversed * (1.0 - lambda));
+    }
+  }
+  const auto targets = smoothed_targets(labels, o.classes(), o.label_smoothing());
+  return targets * lambda + targets.flip({0}) * (1.0 - lambda);
 }
 
 }  // namespace setformer::data

@@ -114,7 +114,14 @@ std::optional<std::vector<T>> array(const toml::table& table, const std::string&
   std::vector<T> out;
   bool ok = arr != nullptr;
   for (size_t i = 0; ok && i < arr->size(); ++i) {
-    const auto* v = (*arr)[i].as<T>();
+    const auto& element = (*arr)[i];
+    if constexpr (std::is_same_v<T, double>) {
+      if (const auto* n = element.as<int64_t>()) {
+        out.push_back(static_cast<double>(n->get()));
+        continue;
+      }
+    }
+    const auto* v = element.as<T>();
     ok = v != nullptr;
     if (ok) out.push_back(v->get());
   }
@@ -142,6 +149,9 @@ std::optional<std::vector<int64_t>> Config::integers(const std::string& key) con
 }
 std::optional<std::vector<std::string>> Config::strings(const std::string& key) const {
   return array<std::string>(data_->table, source_, key, "an array of strings");
+}
+std::optional<std::vector<double>> Config::numbers(const std::string& key) const {
+  return array<double>(data_->table, source_, key, "an array of numbers");
 }
 
 }  // namespace setformer::io

@@ -31,6 +31,7 @@ class Config {
   std::optional<std::string> string(const std::string& key) const;
   std::optional<std::vector<int64_t>> integers(const std::string& key) const;
   std::optional<std::vector<std::string>> strings(const std::string& key) const;
+  std::optional<std::vector<double>> numbers(const std::string& key) const;  // integers accepted
 
   const std::string& source() const { return source_; }
 

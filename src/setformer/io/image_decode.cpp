@@ -274,6 +274,46 @@ DecodedImage decode_image(std::string_view bytes, const std::string& name,
   fail(name, "not a JPEG, PNG, PGM or PPM image (unrecognised header)");
 }
 
+ImageSize probe_image(std::string_view bytes, const std::string& name) {
+  if (bytes.empty()) fail(name, "empty file (0 bytes)");
+  switch (sniff_image(bytes)) {
+    case ImageFormat::jpeg: {
+      const std::unique_ptr<void, int (*)(tjhandle)> handle(tjInitDecompress(), tjDestroy);
+      if (!handle) fail(name, "cannot start the JPEG decoder");
+      int width = 0, height = 0, subsampling = 0, colour_space = 0;
+      if (tjDecompressHeader3(handle.get(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                              static_cast<unsigned long>(bytes.size()), &width, &height,
+                              &subsampling, &colour_space) != 0 ||
+          width < 1 || height < 1) {
+        fail(name, "not a decodable JPEG (unreadable header)");
+      }
+      // Orientations 5 to 8 turn the image a quarter: its sides swap.
+      if (jpeg_orientation(bytes) >= 5) std::swap(width, height);
+      return {width, height};
+    }
+    case ImageFormat::png: {
+      // The signature, then the IHDR chunk: length, "IHDR", width and height big-endian.
+      if (bytes.size() < 24 || bytes.substr(12, 4) != "IHDR") fail(name, "truncated PNG header");
+      const auto u32 = [&](size_t at) {
+        return static_cast<int64_t>(static_cast<uint8_t>(bytes[at])) << 24 |
+               static_cast<int64_t>(static_cast<uint8_t>(bytes[at + 1])) << 16 |
+               static_cast<int64_t>(static_cast<uint8_t>(bytes[at + 2])) << 8 |
+               static_cast<int64_t>(static_cast<uint8_t>(bytes[at + 3]));
+      };
+      return {u32(16), u32(20)};
+    }
+    case ImageFormat::netpbm: {
+      size_t pos = 0;
+      const auto f =
+          netpbm_header(name, bytes[1] == '5' || bytes[1] == '2' ? "PGM" : "PPM", bytes, pos);
+      return {f[0], f[1]};
+    }
+    case ImageFormat::unknown:
+      break;
+  }
+  fail(name, "not a JPEG, PNG, PGM or PPM image (unrecognised header)");
+}
+
 int jpeg_orientation(std::string_view b) {
   // Markers from SOI up to the start of the scan; APP1 "Exif\0\0" holds a TIFF block whose first
   // directory may carry tag 0x0112 (orientation, a SHORT).

@@ -47,6 +47,17 @@ struct DecodedImage {
 DecodedImage decode_image(std::string_view bytes, const std::string& name,
                           const DecodeOptions& options = {});
 
+/// Width and height as decode_image would return them at full scale (a JPEG's after its EXIF
+/// orientation).
+struct ImageSize {
+  int64_t width = 0, height = 0;
+};
+
+/// The size a file's header announces, read without decoding the pixels (cheap: a crop can be
+/// planned before choosing a JPEG's DCT scale). Throws ImageError as decode_image does for an
+/// empty, unrecognised or truncated header.
+ImageSize probe_image(std::string_view bytes, const std::string& name);
+
 /// The EXIF orientation (1..8, 1 when absent or unreadable) of a JPEG's APP1 segment.
 int jpeg_orientation(std::string_view bytes);
 

@@ -6,12 +6,14 @@
 
 #include <fmt/format.h>
 #include <torch/torch.h>
+#include <turbojpeg.h>
 
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STB_IMAGE_WRITE_STATIC
 #include <stb_image_write.h>
 
 #include <filesystem>
+#include <memory>
 
 namespace setformer::io {
 namespace {
@@ -63,6 +65,37 @@ std::string encode_png(const uint8_t* pixels, int width, int height, int channel
     throw std::runtime_error("PNG encoding failed");
   }
   return out;
+}
+
+std::string encode_jpeg(const uint8_t* pixels, int width, int height, int channels, int quality) {
+  SETFORMER_CHECK(channels == 1 || channels == 3, "JPEG encoding: 1 or 3 channels, got {}",
+                  channels);
+  SETFORMER_CHECK(quality >= 1 && quality <= 100, "JPEG quality must be in 1..100, got {}",
+                  quality);
+  const std::unique_ptr<void, int (*)(tjhandle)> handle(tjInitCompress(), tjDestroy);
+  unsigned char* buffer = nullptr;
+  unsigned long size = 0;
+  const int failed =
+      tjCompress2(handle.get(), pixels, width, 0, height, channels == 1 ? TJPF_GRAY : TJPF_RGB,
+                  &buffer, &size, channels == 1 ? TJSAMP_GRAY : TJSAMP_420, quality, 0);
+  std::string out;
+  if (!failed) out.assign(reinterpret_cast<const char*>(buffer), size);
+  tjFree(buffer);
+  if (failed) {
+    throw std::runtime_error(fmt::format("JPEG encoding failed: {}", tjGetErrorStr2(handle.get())));
+  }
+  return out;
+}
+
+void write_jpeg(const std::string& path, const torch::Tensor& image, int quality) {
+  SETFORMER_CHECK(image.dim() == 3 && (image.size(0) == 1 || image.size(0) == 3) &&
+                      image.scalar_type() == torch::kUInt8,
+                  "JPEG image must be uint8 [1 or 3, H, W], got {} {}",
+                  c10::toString(image.scalar_type()), shape_string(image.sizes()));
+  const auto pixels = image.permute({1, 2, 0}).contiguous();
+  write_file_atomic(
+      path, encode_jpeg(pixels.data_ptr<uint8_t>(), static_cast<int>(image.size(2)),
+                        static_cast<int>(image.size(1)), static_cast<int>(image.size(0)), quality));
 }
 
 void write_png(const std::string& path, const torch::Tensor& image) {

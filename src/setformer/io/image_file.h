@@ -24,6 +24,13 @@ void write_pgm(const std::string& path, const torch::Tensor& image);
 /// The PNG file of 8-bit pixels in rows of interleaved channels (1 grey, 3 RGB).
 std::string encode_png(const uint8_t* pixels, int width, int height, int channels);
 
+/// The baseline JPEG file (libjpeg-turbo, 4:2:0 chroma for RGB) of 8-bit pixels in rows of
+/// interleaved channels (1 grey, 3 RGB) at `quality` 1..100.
+std::string encode_jpeg(const uint8_t* pixels, int width, int height, int channels, int quality);
+
+/// Writes uint8 [C, H, W] (C = 1 grey or 3 RGB) as a JPEG, atomically.
+void write_jpeg(const std::string& path, const torch::Tensor& image, int quality = 90);
+
 /// Writes uint8 [C, H, W] (C = 1 grey or 3 RGB) as an 8-bit PNG, atomically.
 void write_png(const std::string& path, const torch::Tensor& image);
 

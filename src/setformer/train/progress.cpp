@@ -23,8 +23,9 @@ std::string format_progress(const ProgressState& p) {
   std::string s = fmt::format("step {:>{}}/{}  epoch {}  loss {:.4f}", p.step, width, p.total_steps,
                               p.epoch, p.loss);
   if (p.accuracy >= 0) s += fmt::format("  acc {:.4f}", p.accuracy);
-  return s + fmt::format("  {:.1f} {}/s  {} left", p.items_per_second, p.unit,
-                         format_duration(p.seconds_left));
+  s += fmt::format("  {:.1f} {}/s", p.items_per_second, p.unit);
+  if (p.data_fraction >= 0) s += fmt::format("  data {:.0f}%", 100 * p.data_fraction);
+  return s + fmt::format("  {} left", format_duration(p.seconds_left));
 }
 
 JsonlLog::JsonlLog(const std::string& path, bool truncate) : path_(path) {

@@ -20,10 +20,11 @@ struct ProgressState {
   double loss = 0, accuracy = -1;  // accuracy < 0: not shown
   double items_per_second = 0;     // throughput, e.g. images/s
   double seconds_left = 0;
+  double data_fraction = -1;  // share of the time spent waiting for data (< 0: not shown)
   std::string unit = "img";
 };
 
-/// "step  120/5000  epoch 1  loss 0.4321  acc 0.8812  850.2 img/s  3m12s left"
+/// "step  120/5000  epoch 1  loss 0.4321  acc 0.8812  850.2 img/s  data 3%  3m12s left"
 std::string format_progress(const ProgressState& state);
 
 /// Appends JSON objects to a file, one per line, flushed after each so that a crash loses at

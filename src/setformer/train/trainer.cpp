@@ -236,7 +236,8 @@ TrainSummary Trainer::run(const std::function<StepOutput(int64_t step)>& step_fn
   };
 
   model_.train();
-  double loss_sum = 0, correct_sum = 0;
+  double loss_sum = 0, correct_sum = 0, data_seconds = 0;
+  bool data_timed = false;
   int64_t items = 0, window_steps = 0;
   auto window_start = std::chrono::steady_clock::now();
   double eval_seconds_at_window_start = 0;  // evaluation is not training throughput
@@ -263,6 +264,10 @@ TrainSummary Trainer::run(const std::function<StepOutput(int64_t step)>& step_fn
     loss_sum += out.loss.detach().item<double>() * static_cast<double>(out.count);
     if (out.correct.defined()) correct_sum += out.correct.item<double>();
     items += out.count;
+    if (out.data_seconds >= 0) {
+      data_seconds += out.data_seconds;
+      data_timed = true;
+    }
     ++window_steps;
     const int64_t done = step + 1;
     if (!std::isfinite(loss_sum)) {
@@ -286,6 +291,8 @@ TrainSummary Trainer::run(const std::function<StepOutput(int64_t step)>& step_fn
       p.seconds_left = window_seconds / static_cast<double>(window_steps) *
                        static_cast<double>(o.total_steps() - done);
       p.unit = o.unit();
+      if (data_timed)
+        p.data_fraction = std::min(1.0, data_seconds / std::max(1e-9, window_seconds));
       print(format_progress(p));
       nlohmann::json record{{"kind", "train"},
                             {"step", done},
@@ -296,8 +303,10 @@ TrainSummary Trainer::run(const std::function<StepOutput(int64_t step)>& step_fn
                             {"seconds", total_seconds()}};
       if (p.accuracy >= 0) record["accuracy"] = p.accuracy;
       if (grad_norm >= 0) record["grad_norm"] = grad_norm;
+      if (data_timed) record["data_seconds"] = data_seconds;
       log.write(record);
-      loss_sum = correct_sum = 0;
+      loss_sum = correct_sum = data_seconds = 0;
+      data_timed = false;
       items = window_steps = 0;
       window_start = std::chrono::steady_clock::now();
       eval_seconds_at_window_start = eval_seconds;

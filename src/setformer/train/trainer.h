@@ -83,6 +83,9 @@ struct StepOutput {
   torch::Tensor correct;
   int64_t count = 0;
   bool backward_done = false;
+  /// Seconds the step waited for its batch (the loader's workers fell behind); shown apart from
+  /// compute in the progress line, as timm's "Data" time (< 0: not measured).
+  double data_seconds = -1;
 };
 
 struct TrainSummary {

@@ -1,7 +1,7 @@
-// Writes the fuzz targets' seed corpora: for the decoder, small JPEGs (grey, RGB, CMYK, with EXIF orientations),
-// PNGs (every colour type, 1- to 16-bit, palette, interlaced) and PGM/PPM files, so that the
-// fuzzer starts from valid files of every kind the decoder reads; with --lists, CSV and TSV list
-// files of images and labels (headers, quoting, numeric labels) for the list parser.
+// Writes the fuzz targets' seed corpora: for the decoder, small JPEGs (grey, RGB, CMYK, with EXIF
+// orientations), PNGs (every colour type, 1- to 16-bit, palette, interlaced) and PGM/PPM files, so
+// that the fuzzer starts from valid files of every kind the decoder reads; with --lists, CSV and
+// TSV list files of images and labels (headers, quoting, numeric labels) for the list parser.
 // Usage: make_seeds DIR | make_seeds --lists DIR
 #include "common/image_fixtures.h"
 
@@ -27,7 +27,9 @@ int main(int argc, char** argv) {
     write("swapped.csv", "label,file\r\n2,x.jpg\r\n10,\"y, z.jpg\"\r\n");
     write("quoted.csv", "\"a \"\"b\"\".png\",ant\n\"two\nlines.jpg\",bee,extra\n");
     write("plain.tsv", "a.jpg\tant\nb.jpg\tbee\n\n");
-    write("bom.csv", "\xEF\xBB\xBF" "a.jpg,10\nb.jpg,2\n");
+    write("bom.csv",
+          "\xEF\xBB\xBF"
+          "a.jpg,10\nb.jpg,2\n");
     return 0;
   }
   std::vector<uint8_t> rgb, grey;

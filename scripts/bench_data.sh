@@ -4,10 +4,10 @@
 # `setformer bench data` with torchvision's ImageFolder + DataLoader beside it at each worker
 # count. Installs Debian's python3-torchvision (for /usr/bin/python3) when missing. Writes
 # results/bench_data.md and .json.
-#   ./scripts/bench_data.sh [IMAGES]     (default 1280 training images)
+#   ./scripts/bench_data.sh [IMAGES]     (default 2560 training images)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-images=${1:-1280}
+images=${1:-2560}
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 for p in python3-torchvision python3-pil; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -23,5 +23,5 @@ if [ ! -f "$marker" ]; then
   touch "$marker"
 fi
 cd "$root"
-./build/setformer bench data --root "$folder" --workers 1,2 --batch 64 --batches 8 --rounds 3 \
+./build/setformer bench data --root "$folder" --workers 1,2 --batch 64 --batches 16 --rounds 5 \
   --table results/bench_data

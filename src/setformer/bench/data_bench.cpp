@@ -3,6 +3,7 @@
 #include "setformer/bench/report.h"
 #include "setformer/core/error.h"
 #include "setformer/core/files.h"
+#include "setformer/core/memory.h"
 #include "setformer/data/image_folder.h"
 #include "setformer/data/loader.h"
 
@@ -77,6 +78,8 @@ DataBenchResult run_data_bench(const DataBenchOptions& o,
   SETFORMER_CHECK(files.size() >= (o.batches + 1) * o.batch,
                   "bench data: {} holds {} images; {} batches of {} (and one untimed) need {}",
                   folder, files.size(), o.batches, o.batch, (o.batches + 1) * o.batch);
+  // As training does (tasks/image_classification.cpp): batches reuse freed blocks.
+  install_cpu_memory_tracker();
   DataBenchResult result;
   result.options = o;
   result.images = files.size();

@@ -5,6 +5,7 @@
 
 #include "setformer/core/error.h"
 #include "setformer/core/files.h"
+#include "setformer/core/memory.h"
 #include "setformer/core/runtime.h"
 #include "setformer/data/fashion_mnist.h"
 
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <set>
 
 namespace setformer::bench {
@@ -61,13 +63,21 @@ Contender load_row(
                     file);
     config = load_config(file);
     if (o.stop_tolerance >= 0) config.stop_tolerance = o.stop_tolerance;
+    // The input a run of this configuration would see: Fashion-MNIST's unless the row names a
+    // size, channels, or a folder of images (RGB at 224, ImageNet's 1000 classes).
+    const bool files = !config.root.empty();
+    if (config.image_size == 0) config.image_size = files ? 224 : kFashionMnistSize;
+    if (config.channels == 0) config.channels = files ? 3 : kFashionMnistChannels;
+    if (config.classes.empty())
+      config.classes.resize(files ? 1000 : static_cast<size_t>(kFashionMnistClasses));
     torch::manual_seed(o.seed);
-    c.model = models::SeTformer(tasks::model_options(config, kFashionMnistChannels,
-                                                     kFashionMnistSize, kFashionMnistClasses));
+    c.model = models::SeTformer(tasks::model_options(config, config.channels, config.image_size,
+                                                     static_cast<int64_t>(config.classes.size())));
     c.model->to(device);
     c.row.name = path.stem().string();
   }
   c.model->eval();
+  c.row.input = {config.channels, config.image_size, config.image_size};
   c.row.kernel = config.kernel;
   for (const auto& p : c.model->parameters()) c.row.parameters += p.numel();
   c.row.flops = c.model->flops();
@@ -82,6 +92,7 @@ InferBenchResult run_infer_bench(
     const std::function<void(const std::string&)>& progress) {
   validate(options);
   const auto device = parse_device(options.device);
+  if (device.is_cpu()) install_cpu_memory_tracker();
   const auto cores =
       use_cores(static_cast<int>(options.threads), options.parallel, device, "--parallel");
   const int64_t shards = cores.shards;
@@ -91,14 +102,23 @@ InferBenchResult run_infer_bench(
     contenders.push_back(load_row(file, options, load_config, device));
     contenders.back().row.name = unique_row_name(contenders.back().row.name, names);
   }
-  torch::manual_seed(options.seed);
-  const auto images =
-      torch::randn({options.batch, kFashionMnistChannels, kFashionMnistSize, kFashionMnistSize},
-                   torch::TensorOptions(device));
   torch::NoGradGuard no_grad;
+  // One fixed batch per input size, drawn in row order.
+  std::map<std::vector<int64_t>, torch::Tensor> images;
+  torch::manual_seed(options.seed);
+  for (const auto& c : contenders) {
+    if (images.count(c.row.input) > 0) continue;
+    images[c.row.input] =
+        torch::randn({options.batch, c.row.input[0], c.row.input[1], c.row.input[2]},
+                     torch::TensorOptions(device));
+  }
   const auto passes = [&](Contender& c, int64_t count) {
-    for (int64_t i = 0; i < count; ++i) (void)tasks::classifier_logits(c.model, images, shards);
+    const auto& x = images.at(c.row.input);
+    const int64_t before = current_memory_bytes(device);
+    reset_peak_memory(device);
+    for (int64_t i = 0; i < count; ++i) (void)tasks::classifier_logits(c.model, x, shards);
     synchronize(device);
+    c.row.peak_bytes = std::max(c.row.peak_bytes, peak_memory_bytes(device) - before);
   };
   for (auto& c : contenders) passes(c, options.warmup);
   for (int64_t round = 0; round < options.rounds; ++round) {
@@ -126,8 +146,8 @@ InferBenchResult run_infer_bench(
 io::Table infer_bench_table(const InferBenchResult& result) {
   io::Table table;
   const std::string first = result.rows.empty() ? "" : result.rows.front().name;
-  table.columns = {"row",          "kernel", "weights", "parameters", "FLOPs",
-                   "median img/s", "min",    "max",     "vs " + first};
+  table.columns = {"row", "kernel", "weights",     "parameters", "FLOPs",      "median img/s",
+                   "min", "max",    "vs " + first, "input",      "peak memory"};
   for (const auto& r : result.rows) {
     table.add({r.name, r.kernel, r.trained ? "trained" : "initial",
                fmt::format("{:.3f} M", static_cast<double>(r.parameters) / 1e6),
@@ -136,7 +156,9 @@ io::Table infer_bench_table(const InferBenchResult& result) {
                fmt::format("{:.0f}", r.images_per_second.min),
                fmt::format("{:.0f}", r.images_per_second.max),
                fmt::format("{:.2f}x", r.images_per_second.median /
-                                          result.rows.front().images_per_second.median)});
+                                          result.rows.front().images_per_second.median),
+               fmt::format("{}", fmt::join(r.input, "×")),
+               fmt::format("{:.0f} MB", static_cast<double>(r.peak_bytes) / (1 << 20))});
   }
   return table;
 }
@@ -145,7 +167,7 @@ void write_infer_bench_outputs(const InferBenchResult& result, const std::string
                                const std::string& command) {
   const auto& o = result.options;
   const std::string setup = fmt::format(
-      "Inference (evaluation mode, no gradients) of Fashion-MNIST-sized images: a fixed random "
+      "Inference (evaluation mode, no gradients) of each row's input size: a fixed random "
       "batch of {}, {} timed forward passes per row per round, rows in turn, median over {} "
       "rounds after {}; device {} ({}, parallel {}); set.stop_tolerance "
       "{}. Weights: trained = a checkpoint's (EMA when it has them), initial = a configuration's "
@@ -172,7 +194,9 @@ void write_infer_bench_outputs(const InferBenchResult& result, const std::string
                          {"flops", r.flops},
                          {"median_images_per_second", r.images_per_second.median},
                          {"min_images_per_second", r.images_per_second.min},
-                         {"max_images_per_second", r.images_per_second.max}});
+                         {"max_images_per_second", r.images_per_second.max},
+                         {"input", r.input},
+                         {"peak_bytes", r.peak_bytes}});
   }
   write_file_atomic(prefix + ".json", j.dump(2) + "\n");
 }

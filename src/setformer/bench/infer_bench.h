@@ -3,8 +3,11 @@
 // configuration (.toml: the model it describes, freshly initialised) or a checkpoint (.pt: the
 // trained model, EMA weights when it has them). Rows take turns round by round, so that the
 // machine's drift affects them alike, and the median over rounds is reported. Inference is
-// evaluation mode without gradients on a fixed batch of random images of Fashion-MNIST's size,
-// cut into one shard per core as `setformer eval` does; data loading is not part of the figure.
+// evaluation mode without gradients on a fixed batch of random images of the row's input size
+// (model.image_size and data.channels: Fashion-MNIST's 1×28×28 unless the row says otherwise,
+// e.g. 3×224×224 for configs/imagenet/), cut into one shard per core as `setformer eval` does;
+// data loading is not part of the figure. Peak memory is the largest amount tensors held during
+// a row's forward passes beyond what was held before them (CPU: core/memory.h's tracker).
 //
 // With a fixed number of Sinkhorn iterations the time does not depend on the weights, so a
 // configuration row measures what its trained model would; with set.stop_tolerance > 0 it does,
@@ -41,8 +44,10 @@ struct InferBenchRow {
   bool trained = false;
   std::string kernel;
   int64_t parameters = 0;
-  double flops = 0;          // per image
-  Spread images_per_second;  // over rounds
+  double flops = 0;            // per image
+  Spread images_per_second;    // over rounds
+  std::vector<int64_t> input;  // [C, H, W] of one image
+  int64_t peak_bytes = 0;      // activations held at most during a pass (largest over rounds)
 };
 
 struct InferBenchResult {
@@ -59,8 +64,8 @@ InferBenchResult run_infer_bench(
     const std::function<tasks::ImageClassifierConfig(const std::string&)>& load_config,
     const std::function<void(const std::string&)>& progress);
 
-/// Row, kernel, weights, parameters, FLOPs, median/min/max images per second, and the ratio to
-/// the first row.
+/// Row, kernel, weights, parameters, FLOPs, median/min/max images per second, the ratio to the
+/// first row, the input size and the peak memory.
 io::Table infer_bench_table(const InferBenchResult& result);
 
 /// Writes <prefix>.md and <prefix>.json with `command`.

@@ -1,6 +1,7 @@
 #include "setformer/data/image_transforms.h"
 
 #include "setformer/core/error.h"
+#include "setformer/data/image_kernels.h"
 
 #include <torch/torch.h>
 
@@ -173,27 +174,32 @@ torch::Tensor color_jitter(const torch::Tensor& image, double strength, Random& 
 
 torch::Tensor train_sample(std::string_view bytes, const std::string& name,
                            const ImageTransformOptions& o, Random& random) {
+  // The kernels (image_kernels.h) on interleaved pixels; image_tensor, resize and rand_augment are
+  // their references in the tests.
   auto decode = o.decode();
-  torch::Tensor image;
+  kernels::Pixels image;
   if (o.crop() == "random_resized") {
     // Plan the crop on the header's size, then decode at the DCT scale it allows.
     const auto size = io::probe_image(bytes, name);
     const auto box = random_resized_crop_box(size.height, size.width, o.scale(), o.ratio(), random);
     decode.min_side = min_side_for(box, size.height, size.width, o.size());
-    const auto decoded = io::decode_image(bytes, name, decode);
-    const auto full = image_tensor(decoded, o.channels());
-    image =
-        resize(crop(full, scale_box(box, size.height, size.width, decoded.height, decoded.width)),
-               o.size(), o.size());
-    if (o.flip() && random.uniform() < 0.5) image = image.flip({2});
+    const auto decoded =
+        kernels::with_channels(io::decode_image(bytes, name, decode), o.channels());
+    image = kernels::resized_crop(
+        decoded, scale_box(box, size.height, size.width, decoded.height, decoded.width), o.size(),
+        o.size());
+    if (o.flip() && random.uniform() < 0.5) kernels::flip_horizontal(image);
   } else {
-    image = resize(image_tensor(io::decode_image(bytes, name, decode), o.channels()), o.size(),
-                   o.size());
+    const auto decoded =
+        kernels::with_channels(io::decode_image(bytes, name, decode), o.channels());
+    image =
+        kernels::resized_crop(decoded, {0, 0, decoded.height, decoded.width}, o.size(), o.size());
   }
   if (!o.rand_augment().empty()) {
-    image = rand_augment(image, parse_rand_augment(o.rand_augment()), fill_levels(o), random);
+    image =
+        kernels::rand_augment(image, parse_rand_augment(o.rand_augment()), fill_levels(o), random);
   }
-  return color_jitter(image, o.color_jitter(), random).contiguous();
+  return color_jitter(kernels::to_tensor(image), o.color_jitter(), random);
 }
 
 torch::Tensor eval_sample(std::string_view bytes, const std::string& name,
@@ -201,16 +207,17 @@ torch::Tensor eval_sample(std::string_view bytes, const std::string& name,
   auto decode = o.decode();
   if (o.crop() == "resize") {
     decode.min_side = o.size();
-    return resize(image_tensor(io::decode_image(bytes, name, decode), o.channels()), o.size(),
-                  o.size())
-        .contiguous();
+    const auto decoded =
+        kernels::with_channels(io::decode_image(bytes, name, decode), o.channels());
+    return kernels::to_tensor(
+        kernels::resized_crop(decoded, {0, 0, decoded.height, decoded.width}, o.size(), o.size()));
   }
   // timm: resize the shorter side to floor(size / crop_pct), then the centre size × size.
   const auto scaled =
       static_cast<int64_t>(std::floor(static_cast<double>(o.size()) / o.crop_pct()));
   decode.min_side = scaled;
-  const auto image = image_tensor(io::decode_image(bytes, name, decode), o.channels());
-  const int64_t h = image.size(1), w = image.size(2);
+  const auto image = kernels::with_channels(io::decode_image(bytes, name, decode), o.channels());
+  const int64_t h = image.height, w = image.width;
   const int64_t new_h = h <= w
                             ? scaled
                             : static_cast<int64_t>(static_cast<double>(scaled) *
@@ -219,7 +226,14 @@ torch::Tensor eval_sample(std::string_view bytes, const std::string& name,
                             ? static_cast<int64_t>(static_cast<double>(scaled) *
                                                    static_cast<double>(w) / static_cast<double>(h))
                             : scaled;
-  return center_crop(resize(image, new_h, new_w), o.size()).contiguous();
+  const auto resized = kernels::resized_crop(image, {0, 0, h, w}, new_h, new_w);
+  SETFORMER_CHECK(o.size() <= new_h && o.size() <= new_w,
+                  "{}: model.image_size {} exceeds the resized {}x{} (data.crop_pct > 1?)", name,
+                  o.size(), new_h, new_w);
+  // torchvision rounds the offsets: int(round((side - size) / 2)).
+  const auto top = static_cast<int64_t>(std::nearbyint(static_cast<double>(new_h - o.size()) / 2));
+  const auto left = static_cast<int64_t>(std::nearbyint(static_cast<double>(new_w - o.size()) / 2));
+  return kernels::to_tensor(kernels::crop(resized, {top, left, o.size(), o.size()}));
 }
 
 }  // namespace setformer::data

@@ -231,7 +231,9 @@ torch::Tensor rand_augment_op(const torch::Tensor& image, const std::string& op,
   if (op == "Solarize") {
     const auto threshold =
         increasing ? 256 - static_cast<int64_t>(level * 256) : static_cast<int64_t>(level * 256);
-    return torch::where(image < threshold, image, 255 - image);
+    // Compared in int32: a threshold of 256 (m = 10) must leave every level alone, and as a
+    // uint8 scalar it would wrap to 0.
+    return torch::where(image.to(torch::kInt32) < threshold, image, 255 - image);
   }
   if (op == "SolarizeAdd") {
     const auto add = static_cast<int64_t>(level * 110);
@@ -275,18 +277,10 @@ torch::Tensor rand_augment_op(const torch::Tensor& image, const std::string& op,
 
 torch::Tensor rand_augment(const torch::Tensor& image, const RandAugmentOptions& o,
                            const std::vector<double>& fill, Random& random) {
-  const auto& ops = rand_augment_ops();
-  auto out = image;
-  for (int64_t i = 0; i < o.layers; ++i) {
-    const auto& op =
-        ops[static_cast<size_t>(random.integer(0, static_cast<int64_t>(ops.size()) - 1))];
-    if (o.probability < 1.0 && random.uniform() > o.probability) continue;
-    double m = o.magnitude;
-    if (o.magnitude_std > 0) m += o.magnitude_std * random.normal();
-    m = std::clamp(m, 0.0, o.magnitude_max);
-    out = rand_augment_op(out, op, m, o.increasing, fill, random);
-  }
-  return out;
+  return apply_rand_augment(image, o, random,
+                            [&](const torch::Tensor& x, const std::string& op, double m) {
+                              return rand_augment_op(x, op, m, o.increasing, fill, random);
+                            });
 }
 
 }  // namespace setformer::data

@@ -10,6 +10,7 @@
 
 #include <torch/types.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,24 @@ const std::vector<std::string>& rand_augment_ops();
 /// sign of signed operations.
 torch::Tensor rand_augment_op(const torch::Tensor& image, const std::string& op, double magnitude,
                               bool increasing, const std::vector<double>& fill, Random& random);
+
+/// The policy over any image type: `layers` times, an operation drawn with replacement, kept
+/// with probability p, at a magnitude from N(m, mstd) clipped to [0, mmax], applied by
+/// apply(image, op, magnitude). The reference below and the kernels (image_kernels.h) share it,
+/// so both make the same draws.
+template <class Image, class Apply>
+Image apply_rand_augment(Image image, const RandAugmentOptions& o, Random& random, Apply apply) {
+  const auto& ops = rand_augment_ops();
+  for (int64_t i = 0; i < o.layers; ++i) {
+    const auto& op =
+        ops[static_cast<size_t>(random.integer(0, static_cast<int64_t>(ops.size()) - 1))];
+    if (o.probability < 1.0 && random.uniform() > o.probability) continue;
+    double m = o.magnitude;
+    if (o.magnitude_std > 0) m += o.magnitude_std * random.normal();
+    image = apply(image, op, std::clamp(m, 0.0, o.magnitude_max));
+  }
+  return image;
+}
 
 /// RandAugment of one image: uint8 [C, H, W] -> uint8 [C, H, W].
 torch::Tensor rand_augment(const torch::Tensor& image, const RandAugmentOptions& options,

@@ -4,6 +4,7 @@
 
 #include <torch/torch.h>
 
+#include <array>
 #include <cmath>
 
 namespace setformer::data {
@@ -39,11 +40,28 @@ torch::Tensor normalize(const torch::Tensor& images, const std::vector<double>& 
   for (const double s : std) SETFORMER_CHECK(s > 0, "normalize: std must be > 0, got {}", s);
   SETFORMER_CHECK(images.scalar_type() == torch::kUInt8, "normalize expects uint8 images, got {}",
                   c10::toString(images.scalar_type()));
-  const auto expand = [&](const std::vector<double>& v) {
-    return torch::tensor(v.size() == 1 ? std::vector<double>(channels, v[0]) : v, torch::kFloat)
-        .view({1, -1, 1, 1});
-  };
-  return (images.to(torch::kFloat) / 255.0 - expand(mean)) / expand(std);
+  // One pass over the batch through a table of the 256 levels per channel, each entry the same
+  // float operations as (x / 255 − mean) / std: LibTorch's broadcast version took half a second
+  // for 64 images at 224 on one thread.
+  const auto x = images.contiguous();
+  auto out = torch::empty(x.sizes(), torch::kFloat);
+  const int64_t plane = x.size(2) * x.size(3);
+  std::vector<std::array<float, 256>> tables(channels);
+  for (size_t c = 0; c < channels; ++c) {
+    const auto m = static_cast<float>(mean.size() == 1 ? mean[0] : mean[c]);
+    const auto sd = static_cast<float>(std.size() == 1 ? std[0] : std[c]);
+    for (int v = 0; v < 256; ++v)
+      tables[c][static_cast<size_t>(v)] = (static_cast<float>(v) / 255.0f - m) / sd;
+  }
+  const uint8_t* in = x.data_ptr<uint8_t>();
+  float* o = out.data_ptr<float>();
+  for (int64_t b = 0; b < x.size(0); ++b) {
+    for (size_t c = 0; c < channels; ++c, in += plane, o += plane) {
+      const auto& table = tables[c];
+      for (int64_t i = 0; i < plane; ++i) o[i] = table[in[i]];
+    }
+  }
+  return out;
 }
 
 torch::Tensor augment(const torch::Tensor& images, const AugmentOptions& o, at::Generator& gen) {
@@ -56,6 +74,8 @@ torch::Tensor augment(const torch::Tensor& images, const AugmentOptions& o, at::
       0 < o.erase_min_area() && o.erase_min_area() <= o.erase_max_area() && o.erase_max_area() <= 1,
       "augment: need 0 < erase_min_area <= erase_max_area <= 1, got {} and {}", o.erase_min_area(),
       o.erase_max_area());
+  // Nothing to do: no copy (a 224 batch is 38 MB).
+  if (o.crop_padding() == 0 && !o.horizontal_flip() && o.erase_probability() == 0) return images;
   const int64_t batch = images.size(0), h = images.size(2), w = images.size(3);
   const int64_t p = o.crop_padding();
   const auto padded = p > 0 ? torch::constant_pad_nd(images, {p, p, p, p}, 0.0) : images;

@@ -3,6 +3,7 @@
 #include "setformer/attention/set.h"
 #include "setformer/core/error.h"
 #include "setformer/core/files.h"
+#include "setformer/core/memory.h"
 #include "setformer/core/runtime.h"
 #include "setformer/core/shards.h"
 #include "setformer/data/loader.h"
@@ -507,6 +508,9 @@ TrainResult train_image_classifier(const ImageClassifierConfig& config,
   const auto device = parse_device(c.device);
   const auto cores = use_cores(static_cast<int>(c.threads), c.parallel, device, "run.parallel");
   const int64_t shards = cores.shards;
+  // Batches at 224 are tens of MB: reusing freed blocks spares the kernel zeroing fresh pages for
+  // every batch and activation (core/memory.h); at 28×28 it changes nothing.
+  if (device.is_cpu()) install_cpu_memory_tracker();
   // Shards draw stochastic depth from their own generators (core/shards.h); dropout draws from
   // LibTorch's shared one, whose order between threads would make the run nondeterministic.
   SETFORMER_CHECK(shards == 1 || c.dropout == 0,

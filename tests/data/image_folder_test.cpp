@@ -114,20 +114,24 @@ TEST(ImageCheck, ReportsEveryBadFileWithItsReason) {
   put(dir.path("t/a/text.jpg"), "hello, I am text");
   put(dir.path("t/a/truncated.jpg"), good_jpeg.substr(0, good_jpeg.size() / 2));
   put(dir.path("t/a/cmyk.jpg"), testing::encode_jpeg(std::vector<uint8_t>(8 * 8 * 4, 7), 8, 8, 4));
+  // A file that cannot be read at all: a link to nothing.
+  fs::create_symlink(dir.path("nowhere.png"), dir.path("t/a/dangling.png"));
   const auto files = scan_image_folder(dir.path("t"));
   const auto check = check_images(files, io::DecodeOptions{}, 3);
-  ASSERT_EQ(check.bad.size(), 4u);
+  ASSERT_EQ(check.bad.size(), 5u);
   std::map<std::string, std::string> reasons;
   for (const auto& b : check.bad) reasons[fs::path(b.path).filename().string()] = b.reason;
   EXPECT_NE(reasons["empty.png"].find("empty file"), std::string::npos);
   EXPECT_NE(reasons["text.jpg"].find("unrecognised header"), std::string::npos);
   EXPECT_NE(reasons["truncated.jpg"].find("truncated or corrupt JPEG"), std::string::npos);
   EXPECT_NE(reasons["cmyk.jpg"].find("CMYK"), std::string::npos);
+  EXPECT_NE(reasons["dangling.png"].find("cannot read"), std::string::npos)
+      << reasons["dangling.png"];
   EXPECT_EQ(check.colour, 1);  // good.png; grey.jpg decodes to one channel
   // A pixel limit below every size (36 and 256 pixels) reports the readable files too.
   io::DecodeOptions tight;
   tight.max_pixels = 20;
-  EXPECT_EQ(check_images(files, tight, 1).bad.size(), 6u);
+  EXPECT_EQ(check_images(files, tight, 1).bad.size(), 7u);
 }
 
 TEST(ImageFolderData, BadFilesStopTheRunOrAreSkippedAndListed) {
@@ -146,7 +150,9 @@ TEST(ImageFolderData, BadFilesStopTheRunOrAreSkippedAndListed) {
       [&] { open_image_folder(o, print); },
       "1 image file(s) cannot be read:\n  " + dir.path("d/train/a/2.png") + ": empty file");
   o.bad_files = "skip";
+  lines.clear();
   const auto data = open_image_folder(o, print);
+  EXPECT_EQ(lines.back(), "data: images per class (train/val):  a 1/1  b 1/1");
   EXPECT_EQ(data.train.size(), 2);
   EXPECT_EQ(data.val.size(), 2);
   EXPECT_EQ(data.skipped, 1);

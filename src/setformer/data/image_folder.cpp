@@ -326,6 +326,15 @@ ImageFolderData open_image_folder(const ImageFolderOptions& o,
       data.train.classes[static_cast<size_t>(high - train_counts.begin())],
       *std::min_element(val_counts.begin(), val_counts.end()),
       *std::max_element(val_counts.begin(), val_counts.end()), data.colour ? "RGB" : "grey"));
+  if (train_counts.size() <= 20) {
+    // Few classes: each with its counts (all of them are in classes.tsv in any case).
+    std::string line = "data: images per class (train/val):";
+    for (size_t c = 0; c < train_counts.size(); ++c) {
+      line += fmt::format("  {} {}/{}", data.train.classes[c], train_counts[c],
+                          c < val_counts.size() ? val_counts[c] : 0);
+    }
+    print(line);
+  }
   return data;
 }
 

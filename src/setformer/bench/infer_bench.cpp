@@ -143,6 +143,15 @@ InferBenchResult run_infer_bench(
   return result;
 }
 
+namespace {
+
+/// Images per second: whole numbers, with a decimal below 100 (a 224 model runs at a few).
+std::string rate(double images_per_second) {
+  return fmt::format(images_per_second < 100 ? "{:.1f}" : "{:.0f}", images_per_second);
+}
+
+}  // namespace
+
 io::Table infer_bench_table(const InferBenchResult& result) {
   io::Table table;
   const std::string first = result.rows.empty() ? "" : result.rows.front().name;
@@ -151,10 +160,8 @@ io::Table infer_bench_table(const InferBenchResult& result) {
   for (const auto& r : result.rows) {
     table.add({r.name, r.kernel, r.trained ? "trained" : "initial",
                fmt::format("{:.3f} M", static_cast<double>(r.parameters) / 1e6),
-               fmt::format("{:.2f} M", r.flops / 1e6),
-               fmt::format("{:.0f}", r.images_per_second.median),
-               fmt::format("{:.0f}", r.images_per_second.min),
-               fmt::format("{:.0f}", r.images_per_second.max),
+               fmt::format("{:.2f} M", r.flops / 1e6), rate(r.images_per_second.median),
+               rate(r.images_per_second.min), rate(r.images_per_second.max),
                fmt::format("{:.2f}x", r.images_per_second.median /
                                           result.rows.front().images_per_second.median),
                fmt::format("{}", fmt::join(r.input, "×")),

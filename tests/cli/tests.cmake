@@ -450,6 +450,16 @@ set_tests_properties(cli.train_image_folder_bad_files PROPERTIES FIXTURES_REQUIR
                      PASS_REGULAR_EXPRESSION
                      "2 image file\\(s\\) cannot be read:\n  .*empty.png: empty file \\(0 bytes\\)\n  .*notes.jpg: not a JPEG, PNG, PGM or PPM image.*exit=1\n.*skipped 2 unreadable file\\(s\\).*test accuracy.*exit=0\n.*empty.png\tempty file")
 
+# Interrupted mid-epoch and resumed on a folder, with every random augmentation and two decoding
+# threads: the batches are a function of (seed, epoch, index), so the weights end the same
+# (batches of 2 and a progress record per step: 80 steps, so that the signal lands mid-run).
+add_test(NAME cli.train_image_folder_interrupt_and_resume
+         COMMAND ${PROJECT_SOURCE_DIR}/tests/cli/interrupt_resume.sh $<TARGET_FILE:setformer>
+                 ${FIXTURES}/tiny_train.toml ${CLI_OUT}/folder_resume --data-root ${CLI_OUT}/fmnist_png
+                 --image-size 28 --batch-size 2 --log-every 1 --workers 2 --rand-augment rand-m9-mstd0.5
+                 --mixup 0.8 --cutmix 1.0 --erase-mode pixel)
+set_tests_properties(cli.train_image_folder_interrupt_and_resume PROPERTIES FIXTURES_REQUIRED png_folder)
+
 # The 224 pipeline end to end on generated JPEGs of ImageNet-like size: decode (DCT-scaled),
 # random-resized crop, RandAugment, Mixup/CutMix, setformer-tiny, checkpoint, eval, predict.
 add_test(NAME cli.data_export_jpeg

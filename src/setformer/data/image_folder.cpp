@@ -51,6 +51,17 @@ bool is_image_file(const std::string& path) {
          ext == ".pnm";
 }
 
+std::vector<std::string> find_image_files(const std::string& folder) {
+  std::vector<std::string> files;
+  for (const auto& entry :
+       fs::recursive_directory_iterator(folder, fs::directory_options::follow_directory_symlink)) {
+    if (!entry.is_directory() && is_image_file(entry.path().string()))
+      files.push_back(entry.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
 std::vector<int64_t> ImageFiles::counts() const {
   std::vector<int64_t> out(classes.size(), 0);
   for (const int64_t label : labels) ++out[static_cast<size_t>(label)];
@@ -83,22 +94,15 @@ ImageFiles scan_image_folder(const std::string& folder, const std::vector<std::s
           fmt::format("{}: class '{}' is not a class of the training split (which has: {})",
                       class_folder, name, class_list(out.classes)));
     }
-    std::vector<std::string> files;
-    for (const auto& entry : fs::recursive_directory_iterator(
-             class_folder, fs::directory_options::follow_directory_symlink)) {
-      if (!entry.is_directory() && is_image_file(entry.path().string())) {
-        files.push_back(entry.path().string());
-      }
-    }
+    const auto files = find_image_files(class_folder);
     if (files.empty()) {
       throw std::runtime_error(fmt::format(
           "{}: class folder holds no image files (.jpg .jpeg .png .ppm .pgm .pnm); remove it or "
           "add images",
           class_folder));
     }
-    std::sort(files.begin(), files.end());
-    for (auto& f : files) {
-      out.paths.push_back(std::move(f));
+    for (const auto& f : files) {
+      out.paths.push_back(f);
       out.labels.push_back(label);
     }
   }
@@ -225,9 +229,6 @@ ImageCheck check_images(const ImageFiles& files, const io::DecodeOptions& decode
   return out;
 }
 
-namespace {
-
-/// `files` without the paths in `bad`.
 ImageFiles without(ImageFiles files, const std::vector<BadFile>& bad) {
   if (bad.empty()) return files;
   std::vector<std::string> skip;
@@ -244,31 +245,52 @@ ImageFiles without(ImageFiles files, const std::vector<BadFile>& bad) {
   return out;
 }
 
-}  // namespace
-
-ImageFolderData open_image_folder(const ImageFolderOptions& o,
-                                  const std::function<void(const std::string&)>& print) {
-  if (o.bad_files != "error" && o.bad_files != "skip") {
-    throw std::invalid_argument(
-        fmt::format("data.bad_files = '{}' is not valid; expected error | skip", o.bad_files));
-  }
+ImageFiles open_split(const ImageFolderOptions& o, bool validation,
+                      const std::vector<std::string>* classes) {
   if (o.root.empty()) throw std::invalid_argument("data.root is empty: give the dataset's folder");
-  const auto under_root = [&](const std::string& p) {
-    return fs::path(p).is_absolute() ? p : (fs::path(o.root) / p).string();
-  };
   const bool lists = !o.train_list.empty() || !o.val_list.empty();
   if (lists && (o.train_list.empty() || o.val_list.empty())) {
     throw std::invalid_argument(
         "data.train_list and data.val_list go together: give both list files or neither");
   }
-  ImageFolderData data;
-  if (lists) {
-    data.train = read_image_list(under_root(o.train_list), o.root);
-    data.val = read_image_list(under_root(o.val_list), o.root, &data.train.classes);
-  } else {
-    data.train = scan_image_folder(under_root(o.train_split));
-    data.val = scan_image_folder(under_root(o.val_split), &data.train.classes);
+  const auto& name =
+      lists ? (validation ? o.val_list : o.train_list) : (validation ? o.val_split : o.train_split);
+  const auto path = fs::path(name).is_absolute() ? name : (fs::path(o.root) / name).string();
+  return lists ? read_image_list(path, o.root, classes) : scan_image_folder(path, classes);
+}
+
+void settle_bad_files(const std::vector<BadFile>& bad, const ImageFolderOptions& o,
+                      const std::function<void(const std::string&)>& print) {
+  if (o.bad_files != "error" && o.bad_files != "skip") {
+    throw std::invalid_argument(
+        fmt::format("data.bad_files = '{}' is not valid; expected error | skip", o.bad_files));
   }
+  if (bad.empty()) return;
+  std::string listing;
+  for (const auto& b : bad) listing += fmt::format("{}\t{}\n", b.path, b.reason);
+  if (!o.bad_files_out.empty()) write_file_atomic(o.bad_files_out, listing);
+  if (o.bad_files == "error") {
+    std::string shown;
+    for (size_t i = 0; i < std::min<size_t>(bad.size(), 20); ++i) {
+      shown += fmt::format("\n  {}: {}", bad[i].path, bad[i].reason);
+    }
+    if (bad.size() > 20) shown += fmt::format("\n  ... and {} more", bad.size() - 20);
+    throw std::runtime_error(fmt::format(
+        "{} image file(s) cannot be read:{}{}\nfix or remove them, or set data.bad_files = "
+        "\"skip\" to train without them",
+        bad.size(), shown,
+        o.bad_files_out.empty() ? "" : fmt::format("\n(all listed in {})", o.bad_files_out)));
+  }
+  print(fmt::format("data: skipped {} unreadable file(s) (data.bad_files = skip), listed in {}",
+                    bad.size(), o.bad_files_out.empty() ? "(nowhere)" : o.bad_files_out));
+}
+
+ImageFolderData open_image_folder(const ImageFolderOptions& o,
+                                  const std::function<void(const std::string&)>& print) {
+  settle_bad_files({}, o, print);  // checks data.bad_files before the scan
+  ImageFolderData data;
+  data.train = open_split(o, /*validation=*/false);
+  data.val = open_split(o, /*validation=*/true, &data.train.classes);
   print(fmt::format("data: {} training images ({}), {} validation images ({}), {} classes",
                     data.train.size(), data.train.source, data.val.size(), data.val.source,
                     data.train.classes.size()));
@@ -283,35 +305,17 @@ ImageFolderData open_image_folder(const ImageFolderOptions& o,
     colour += check.colour;
   }
   data.colour = colour > 0;
+  settle_bad_files(bad, o, print);
   if (!bad.empty()) {
-    std::string listing;
-    for (const auto& b : bad) listing += fmt::format("{}\t{}\n", b.path, b.reason);
-    if (!o.bad_files_out.empty()) write_file_atomic(o.bad_files_out, listing);
-    if (o.bad_files == "error") {
-      std::string shown;
-      for (size_t i = 0; i < std::min<size_t>(bad.size(), 20); ++i) {
-        shown += fmt::format("\n  {}: {}", bad[i].path, bad[i].reason);
-      }
-      if (bad.size() > 20) shown += fmt::format("\n  ... and {} more", bad.size() - 20);
-      throw std::runtime_error(fmt::format(
-          "{} image file(s) cannot be read:{}{}\nfix or remove them, or set data.bad_files = "
-          "\"skip\" to train without them",
-          bad.size(), shown,
-          o.bad_files_out.empty() ? "" : fmt::format("\n(all listed in {})", o.bad_files_out)));
-    }
     data.train = without(std::move(data.train), bad);
     data.val = without(std::move(data.val), bad);
     data.skipped = static_cast<int64_t>(bad.size());
-    print(fmt::format("data: skipped {} unreadable file(s) (data.bad_files = skip), listed in {}",
-                      bad.size(), o.bad_files_out.empty() ? "(nowhere)" : o.bad_files_out));
-    for (const auto* split : {&data.train, &data.val}) {
-      const auto counts = split->counts();
-      for (size_t c = 0; c < counts.size(); ++c) {
-        if (counts[c] == 0 && split == &data.train) {
-          throw std::runtime_error(
-              fmt::format("{}: every image of class '{}' was skipped as unreadable", split->source,
-                          split->classes[c]));
-        }
+    const auto counts = data.train.counts();
+    for (size_t c = 0; c < counts.size(); ++c) {
+      if (counts[c] == 0) {
+        throw std::runtime_error(
+            fmt::format("{}: every image of class '{}' was skipped as unreadable",
+                        data.train.source, data.train.classes[c]));
       }
     }
   }

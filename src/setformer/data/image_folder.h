@@ -19,6 +19,9 @@ namespace setformer::data {
 /// case). Other files in a class folder (README, .DS_Store, annotations) are ignored.
 bool is_image_file(const std::string& path);
 
+/// The image files under `folder`, found recursively (following links), sorted by path.
+std::vector<std::string> find_image_files(const std::string& folder);
+
 /// Image files and their labels: the input of a folder-backed ImageLoader (data/loader.h).
 struct ImageFiles {
   std::vector<std::string> paths;
@@ -79,6 +82,20 @@ struct ImageFolderOptions {
   io::DecodeOptions decode;
   int64_t workers = 1;
 };
+
+/// The training or validation split `options` names: its list file or its class folders under
+/// options.root (scan_image_folder, read_image_list), with the training split's `classes`.
+ImageFiles open_split(const ImageFolderOptions& options, bool validation,
+                      const std::vector<std::string>* classes = nullptr);
+
+/// Applies options.bad_files to the files a check found bad: writes them to
+/// options.bad_files_out, then throws listing them (error) or says how many were skipped (skip).
+/// Nothing to do when `bad` is empty, beyond checking the option's value.
+void settle_bad_files(const std::vector<BadFile>& bad, const ImageFolderOptions& options,
+                      const std::function<void(const std::string&)>& print);
+
+/// `files` without the paths in `bad`.
+ImageFiles without(ImageFiles files, const std::vector<BadFile>& bad);
 
 struct ImageFolderData {
   ImageFiles train, val;

@@ -208,11 +208,19 @@ Pixels with_channels(Pixels image, int64_t channels) {
   return out;
 }
 
-Pixels crop(const Pixels& image, const CropBox& b) {
+namespace {
+
+void check_box(const Pixels& image, const CropBox& b) {
   SETFORMER_CHECK(b.top >= 0 && b.left >= 0 && b.height >= 1 && b.width >= 1 &&
                       b.top + b.height <= image.height && b.left + b.width <= image.width,
                   "crop: box {}+{} x {}+{} outside a {}x{} image", b.top, b.height, b.left, b.width,
                   image.height, image.width);
+}
+
+}  // namespace
+
+Pixels crop(const Pixels& image, const CropBox& b) {
+  check_box(image, b);
   Pixels out;
   out.width = b.width;
   out.height = b.height;
@@ -230,9 +238,7 @@ Pixels crop(const Pixels& image, const CropBox& b) {
 Pixels resized_crop(const Pixels& image, const CropBox& b, int64_t height, int64_t width) {
   SETFORMER_CHECK(height >= 1 && width >= 1, "resize: size {}x{} is empty", height, width);
   if (b.height == height && b.width == width) return crop(image, b);
-  SETFORMER_CHECK(b.top >= 0 && b.left >= 0 && b.height >= 1 && b.width >= 1 &&
-                      b.top + b.height <= image.height && b.left + b.width <= image.width,
-                  "resize: box outside a {}x{} image", image.height, image.width);
+  check_box(image, b);
   const int64_t c = image.channels;
   const auto across = make_taps(b.width, width), down = make_taps(b.height, height);
   // Horizontal pass over the box's rows, into floats.

@@ -116,15 +116,18 @@ torch::Tensor resize(const torch::Tensor& image, int64_t height, int64_t width) 
   return to_uint8(out.squeeze(0));
 }
 
+CropBox center_box(int64_t height, int64_t width, int64_t size) {
+  SETFORMER_CHECK(size <= height && size <= width, "center_crop: {} is larger than the {}x{} image",
+                  size, height, width);
+  // torchvision rounds the offsets: int(round((side - size) / 2)).
+  const auto top = static_cast<int64_t>(std::nearbyint(static_cast<double>(height - size) / 2));
+  const auto left = static_cast<int64_t>(std::nearbyint(static_cast<double>(width - size) / 2));
+  return {top, left, size, size};
+}
+
 torch::Tensor center_crop(const torch::Tensor& image, int64_t size) {
   check_shape(image, "image", {-1, -1, -1}, "[C, H, W]");
-  const int64_t h = image.size(1), w = image.size(2);
-  SETFORMER_CHECK(size <= h && size <= w, "center_crop: {} is larger than the {}x{} image", size, h,
-                  w);
-  // torchvision rounds the offsets: int(round((h - size) / 2)).
-  const auto top = static_cast<int64_t>(std::nearbyint(static_cast<double>(h - size) / 2));
-  const auto left = static_cast<int64_t>(std::nearbyint(static_cast<double>(w - size) / 2));
-  return crop(image, {top, left, size, size});
+  return crop(image, center_box(image.size(1), image.size(2), size));
 }
 
 torch::Tensor image_tensor(const io::DecodedImage& image, int64_t channels) {
@@ -227,13 +230,7 @@ torch::Tensor eval_sample(std::string_view bytes, const std::string& name,
                                                    static_cast<double>(w) / static_cast<double>(h))
                             : scaled;
   const auto resized = kernels::resized_crop(image, {0, 0, h, w}, new_h, new_w);
-  SETFORMER_CHECK(o.size() <= new_h && o.size() <= new_w,
-                  "{}: model.image_size {} exceeds the resized {}x{} (data.crop_pct > 1?)", name,
-                  o.size(), new_h, new_w);
-  // torchvision rounds the offsets: int(round((side - size) / 2)).
-  const auto top = static_cast<int64_t>(std::nearbyint(static_cast<double>(new_h - o.size()) / 2));
-  const auto left = static_cast<int64_t>(std::nearbyint(static_cast<double>(new_w - o.size()) / 2));
-  return kernels::to_tensor(kernels::crop(resized, {top, left, o.size(), o.size()}));
+  return kernels::to_tensor(kernels::crop(resized, center_box(new_h, new_w, o.size())));
 }
 
 }  // namespace setformer::data

@@ -65,6 +65,10 @@ CropBox random_resized_crop_box(int64_t height, int64_t width, const std::vector
 /// torchvision's antialiased tensor resize are), rounded to nearest.
 torch::Tensor resize(const torch::Tensor& image, int64_t height, int64_t width);
 
+/// The size × size centre of a height × width image, offsets rounded as torchvision's CenterCrop
+/// rounds them. Throws when size exceeds a side.
+CropBox center_box(int64_t height, int64_t width, int64_t size);
+
 /// uint8 [C, H, W] -> uint8 [C, size, size]: the centre, as torchvision's CenterCrop.
 torch::Tensor center_crop(const torch::Tensor& image, int64_t size);
 

@@ -137,6 +137,25 @@ const std::vector<double> kGreyMean{0.449}, kGreyStd{0.226};
 
 }  // namespace
 
+namespace {
+
+/// Where a configuration's image files are and how their scan treats bad ones.
+data::ImageFolderOptions folder_options(const ImageClassifierConfig& c) {
+  data::ImageFolderOptions o;
+  o.root = c.root;
+  o.train_split = c.train_split;
+  o.val_split = c.val_split;
+  o.train_list = c.train_list;
+  o.val_list = c.val_list;
+  o.bad_files = c.bad_files;
+  o.bad_files_out = c.out + "/bad_files.tsv";
+  o.decode.max_pixels = c.max_pixels;
+  o.workers = std::max<int64_t>(1, c.workers);
+  return o;
+}
+
+}  // namespace
+
 ImageData open_image_data(ImageClassifierConfig& c,
                           const std::function<void(const std::string&)>& print) {
   ImageData out;
@@ -154,16 +173,7 @@ ImageData open_image_data(ImageClassifierConfig& c,
     c.classes = out.train_set->classes;
     return out;
   }
-  data::ImageFolderOptions o;
-  o.root = c.root;
-  o.train_split = c.train_split;
-  o.val_split = c.val_split;
-  o.train_list = c.train_list;
-  o.val_list = c.val_list;
-  o.bad_files = c.bad_files;
-  o.bad_files_out = c.out + "/bad_files.tsv";
-  o.decode.max_pixels = c.max_pixels;
-  o.workers = std::max<int64_t>(1, c.workers);
+  const auto o = folder_options(c);
   auto folder = data::open_image_folder(o, print);
   std::filesystem::create_directories(c.out);
   write_file_atomic(c.out + "/classes.tsv", data::class_table(folder));
@@ -184,36 +194,12 @@ ImageData open_evaluation_data(const ImageClassifierConfig& c, int64_t limit,
     out.test_set = first_images(data::load_fashion_mnist("test", c.data_dir), limit);
     return out;
   }
-  const auto under_root = [&](const std::string& p) {
-    return std::filesystem::path(p).is_absolute() ? p
-                                                  : (std::filesystem::path(c.root) / p).string();
-  };
-  auto files = c.val_list.empty()
-                   ? data::scan_image_folder(under_root(c.val_split), &c.classes)
-                   : data::read_image_list(under_root(c.val_list), c.root, &c.classes);
-  files = first_images(std::move(files), limit);
-  io::DecodeOptions decode;
-  decode.max_pixels = c.max_pixels;
-  const auto check = data::check_images(files, decode, std::max<int64_t>(1, c.workers));
-  if (!check.bad.empty()) {
-    std::string listing;
-    for (const auto& b : check.bad) listing += fmt::format("\n  {}: {}", b.path, b.reason);
-    SETFORMER_CHECK(c.bad_files == "skip", "{} image file(s) of {} cannot be read:{}",
-                    check.bad.size(), files.source, listing);
-    std::vector<std::string> bad;
-    for (const auto& b : check.bad) bad.push_back(b.path);
-    data::ImageFiles kept;
-    kept.classes = files.classes;
-    kept.source = files.source;
-    for (size_t i = 0; i < files.paths.size(); ++i) {
-      if (std::find(bad.begin(), bad.end(), files.paths[i]) != bad.end()) continue;
-      kept.paths.push_back(files.paths[i]);
-      kept.labels.push_back(files.labels[i]);
-    }
-    print(fmt::format("data: skipped {} unreadable file(s) (data.bad_files = skip):{}",
-                      check.bad.size(), listing));
-    files = std::move(kept);
-  }
+  auto o = folder_options(c);
+  o.bad_files_out.clear();  // evaluation lists bad files in its message, not beside the run
+  auto files = first_images(data::open_split(o, /*validation=*/true, &c.classes), limit);
+  const auto check = data::check_images(files, o.decode, o.workers);
+  data::settle_bad_files(check.bad, o, print);
+  files = data::without(std::move(files), check.bad);
   out.test_files = std::move(files);
   return out;
 }
@@ -226,15 +212,9 @@ std::vector<std::string> image_inputs(const std::vector<std::string>& inputs) {
       out.push_back(input);
       continue;
     }
-    std::vector<std::string> found;
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(
-             input, std::filesystem::directory_options::follow_directory_symlink)) {
-      if (!entry.is_directory() && data::is_image_file(entry.path().string()))
-        found.push_back(entry.path().string());
-    }
+    const auto found = data::find_image_files(input);
     SETFORMER_CHECK(!found.empty(), "{}: folder holds no image files (.jpg .jpeg .png .ppm .pgm)",
                     input);
-    std::sort(found.begin(), found.end());
     out.insert(out.end(), found.begin(), found.end());
   }
   return out;

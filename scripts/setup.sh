@@ -15,6 +15,8 @@ packages=(
   # argument parsing, configuration, formatting, compression, images
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libfmt-dev zlib1g-dev libpng-dev libstb-dev
   libturbojpeg0-dev
+  # text: SentencePiece tokenizers (loaded at run time from the shim library, see CMakeLists.txt)
+  libsentencepiece-dev
   # data
   dataset-fashion-mnist
   # scripts/headline_results.sh reads the results' JSON

@@ -104,7 +104,7 @@ TEST(Tokenizer, JsonRestoresTheSameTokenizer) {
       [] {
         Tokenizer::from_json({{"kind", "wordpiece"}, {"specials", 5}});
       },
-      "tokenizer kind = 'wordpiece' is not bytes or bpe");
+      "tokenizer kind = 'wordpiece' is not bytes, bpe or sentencepiece");
   testing::expect_invalid_argument(
       [] {
         Tokenizer::from_json({{"kind", "bpe"}, {"specials", 5}, {"merges", {{5, 400}}}});

@@ -1,6 +1,7 @@
 #include "setformer/data/tokenizer.h"
 
 #include "setformer/core/error.h"
+#include "setformer/io/base64.h"
 
 #include <fmt/format.h>
 
@@ -30,6 +31,48 @@ uint64_t key(int64_t a, int64_t b) {
 }  // namespace
 
 Tokenizer::Tokenizer() : Tokenizer(std::vector<std::pair<int64_t, int64_t>>{}) {}
+
+const char* Tokenizer::special_name(int64_t id) {
+  static constexpr const char* names[] = {"[PAD]", "[CLS]", "[SEP]", "[MASK]", "[UNK]"};
+  SETFORMER_CHECK(id >= 0 && id < kSpecials, "token {} is not a special token", id);
+  return names[id];
+}
+
+int64_t Tokenizer::vocab_size() const {
+  if (sentencepiece_) return kSpecials + sentencepiece_->size();
+  return kSpecials + kBytes + static_cast<int64_t>(merges_.size());
+}
+
+std::string Tokenizer::kind() const {
+  if (sentencepiece_) return "sentencepiece";
+  return merges_.empty() ? "bytes" : "bpe";
+}
+
+Tokenizer Tokenizer::train_sentencepiece(const std::vector<std::string_view>& sentences,
+                                         const SentencePieceTrainOptions& options) {
+  return from_sentencepiece(SentencePiece::train(sentences, options), "the trained model");
+}
+
+Tokenizer Tokenizer::from_sentencepiece(std::string serialized, const std::string& name) {
+  Tokenizer t;
+  t.sentencepiece_ = std::make_shared<const SentencePiece>(std::move(serialized), name);
+  const auto& sp = *t.sentencepiece_;
+  t.bytes_.assign(static_cast<size_t>(kSpecials), "");
+  for (int32_t i = 0; i < sp.size(); ++i) {
+    std::string piece = sp.piece(i);
+    if (sp.is_control_or_unknown(i)) {
+      piece.clear();
+    } else if (sp.is_byte(i) && piece.size() == 6) {  // "<0x41>"
+      piece = std::string(1, static_cast<char>(std::stoi(piece.substr(3, 2), nullptr, 16)));
+    } else {
+      static const std::string space = "\xe2\x96\x81";  // U+2581, SentencePiece's word boundary
+      for (size_t at = piece.find(space); at != std::string::npos; at = piece.find(space, at))
+        piece.replace(at, space.size(), " ");
+    }
+    t.bytes_.push_back(std::move(piece));
+  }
+  return t;
+}
 
 Tokenizer::Tokenizer(std::vector<std::pair<int64_t, int64_t>> merges) : merges_(std::move(merges)) {
   bytes_.resize(static_cast<size_t>(kSpecials + kBytes));
@@ -182,6 +225,11 @@ std::vector<int64_t> Tokenizer::encode_piece(const std::string& piece) const {
 }
 
 std::vector<int64_t> Tokenizer::encode(const std::string& text) const {
+  if (sentencepiece_) {
+    std::vector<int64_t> ids;
+    for (const int32_t id : sentencepiece_->encode(text)) ids.push_back(kSpecials + id);
+    return ids;
+  }
   std::vector<int64_t> out;
   out.reserve(text.size());
   if (merges_.empty()) {
@@ -196,6 +244,13 @@ std::vector<int64_t> Tokenizer::encode(const std::string& text) const {
 }
 
 std::string Tokenizer::decode(const std::vector<int64_t>& ids) const {
+  if (sentencepiece_) {
+    std::vector<int32_t> pieces;
+    for (const int64_t id : ids)
+      if (id >= kSpecials && id < vocab_size())
+        pieces.push_back(static_cast<int32_t>(id - kSpecials));
+    return sentencepiece_->decode(pieces);
+  }
   std::string out;
   for (const auto id : ids) {
     SETFORMER_CHECK(id >= 0 && id < vocab_size(), "token id {} is outside the vocabulary [0, {})",
@@ -212,6 +267,10 @@ const std::string& Tokenizer::token_bytes(int64_t id) const {
 }
 
 nlohmann::json Tokenizer::to_json() const {
+  if (sentencepiece_)
+    return {{"kind", kind()},
+            {"specials", kSpecials},
+            {"model", io::base64_encode(sentencepiece_->serialized())}};
   nlohmann::json merges = nlohmann::json::array();
   for (const auto& [a, b] : merges_) merges.push_back({a, b});
   return {{"kind", kind()}, {"specials", kSpecials}, {"merges", merges}};
@@ -221,11 +280,17 @@ Tokenizer Tokenizer::from_json(const nlohmann::json& j) {
   SETFORMER_CHECK(j.is_object() && j.contains("kind") && j["kind"].is_string(),
                   "tokenizer: expected an object with a string field 'kind'");
   const auto kind = j["kind"].get<std::string>();
-  SETFORMER_CHECK(kind == "bytes" || kind == "bpe", "tokenizer kind = '{}' is not bytes or bpe",
-                  kind);
+  SETFORMER_CHECK(kind == "bytes" || kind == "bpe" || kind == "sentencepiece",
+                  "tokenizer kind = '{}' is not bytes, bpe or sentencepiece", kind);
   SETFORMER_CHECK(j.value("specials", int64_t{-1}) == kSpecials,
                   "tokenizer specials = {} does not match this build's {}", j.value("specials", -1),
                   kSpecials);
+  if (kind == "sentencepiece") {
+    SETFORMER_CHECK(j.contains("model") && j["model"].is_string(),
+                    "tokenizer: a sentencepiece tokenizer needs its model as a base64 string");
+    return from_sentencepiece(io::base64_decode(j["model"].get<std::string>(), "tokenizer model"),
+                              "the checkpoint's tokenizer");
+  }
   std::vector<std::pair<int64_t, int64_t>> merges;
   if (j.contains("merges")) {
     SETFORMER_CHECK(j["merges"].is_array(), "tokenizer merges must be an array of id pairs");

@@ -1,8 +1,9 @@
 // Writes the fuzz targets' seed corpora: for the decoder, small JPEGs (grey, RGB, CMYK, with EXIF
 // orientations), PNGs (every colour type, 1- to 16-bit, palette, interlaced) and PGM/PPM files, so
 // that the fuzzer starts from valid files of every kind the decoder reads; with --lists, CSV and
-// TSV list files of images and labels (headers, quoting, numeric labels) for the list parser.
-// Usage: make_seeds DIR | make_seeds --lists DIR
+// TSV list files of images and labels (headers, quoting, numeric labels) for the list parser;
+// with --text, labelled TSV, CSV and JSONL (pairs, quoting over lines, BOM, CRLF, bad UTF-8).
+// Usage: make_seeds DIR | make_seeds --lists DIR | make_seeds --text DIR
 #include "common/image_fixtures.h"
 
 #include <fstream>
@@ -14,14 +15,25 @@ using namespace setformer::testing;
 
 int main(int argc, char** argv) {
   const bool lists = argc == 3 && std::string(argv[1]) == "--lists";
-  if (argc != 2 && !lists) {
-    std::cerr << "usage: make_seeds DIR | make_seeds --lists DIR\n";
+  const bool text = argc == 3 && std::string(argv[1]) == "--text";
+  if (argc != 2 && !lists && !text) {
+    std::cerr << "usage: make_seeds DIR | make_seeds --lists DIR | make_seeds --text DIR\n";
     return 2;
   }
   const std::string dir = argv[argc - 1];
   const auto write = [&](const std::string& name, const std::string& bytes) {
     std::ofstream(dir + "/" + name, std::ios::binary) << bytes;
   };
+  if (text) {
+    write("pairs.tsv", "id\ta\tb\tlabel\n0\tA \"quoted\" cat.\tA cat.\tentailment\n1\tx\ty\t\n");
+    write("headless.tsv", "1\tOur friends won't buy this.\r\n0\tThey drank the pub.\r\n");
+    write("quoted.csv", "label,text,id\n1,\"a, \"\"b\"\"\nc\",7\n0,plain,8\n,,\n");
+    write("bom.csv", "\xEF\xBB\xBFtext,label\ncaf\xC3\xA9,1\nbad \xC3\x28,0\n");
+    write("rows.jsonl",
+          "{\"text\": \"hi\", \"label\": 1, \"id\": \"a\"}\n{\"a\": \"x\", \"b\": \"y\"}\n"
+          "{\"text\": \"s\", \"label\": 2.5}\n[1]\n");
+    return 0;
+  }
   if (lists) {
     write("header.csv", "path,label\nimg/a.jpg,ant\nimg/b.png,bee\n");
     write("swapped.csv", "label,file\r\n2,x.jpg\r\n10,\"y, z.jpg\"\r\n");

@@ -3,6 +3,7 @@
 # UndefinedBehaviorSanitizer, each from a seed corpus of every kind of input it reads:
 #   image_decode  the JPEG/PNG/PGM/PPM decoder and header probe (fuzz/image_decode_fuzz.cpp)
 #   image_list    CSV/TSV list files of images and labels (fuzz/image_list_fuzz.cpp)
+#   text_files    labelled TSV/CSV/JSONL text (fuzz/text_files_fuzz.cpp)
 # Installs clang and its runtime from Debian when missing. Not part of the test suite (it runs for
 # minutes); a crash leaves its input in build-fuzz/ and a non-zero exit.
 #   ./scripts/fuzz.sh [SECONDS] [TARGET...]      (default 300 seconds each, every target)
@@ -11,7 +12,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-300}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(image_decode image_list)
+[ ${#targets[@]} -gt 0 ] || targets=(image_decode image_list text_files)
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 for p in clang libclang-rt-14-dev libturbojpeg0-dev libpng-dev libfmt-dev; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -29,10 +30,13 @@ for target in "${targets[@]}"; do
   case "$target" in
     image_decode) sources=("$src/io/image_decode.cpp"); seed_flag=() ;;
     image_list)
-      sources=("$src/data/image_folder.cpp" "$src/io/delimited.cpp" "$src/io/image_decode.cpp"
-               "$src/core/files.cpp")
+      sources=("$src/data/image_folder.cpp" "$src/data/text_files.cpp" "$src/io/delimited.cpp"
+               "$src/io/image_decode.cpp" "$src/core/files.cpp")
       seed_flag=(--lists) ;;
-    *) echo "fuzz: unknown target '$target' (image_decode, image_list)" >&2; exit 2 ;;
+    text_files)
+      sources=("$src/data/text_files.cpp" "$src/io/delimited.cpp")
+      seed_flag=(--text) ;;
+    *) echo "fuzz: unknown target '$target' (image_decode, image_list, text_files)" >&2; exit 2 ;;
   esac
   clang++ "${flags[@]}" "${sanitize[@]}" "$root/fuzz/${target}_fuzz.cpp" "${sources[@]}" \
     -lturbojpeg -lpng -lz -o "$out/${target}_fuzz"

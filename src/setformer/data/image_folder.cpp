@@ -1,6 +1,7 @@
 #include "setformer/data/image_folder.h"
 
 #include "setformer/core/files.h"
+#include "setformer/data/text_files.h"
 #include "setformer/io/delimited.h"
 
 #include <fmt/format.h>
@@ -22,13 +23,6 @@ namespace {
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-bool all_integers(const std::vector<std::string>& names) {
-  return std::all_of(names.begin(), names.end(), [](const std::string& s) {
-    return !s.empty() && s.size() <= 18 &&
-           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-  });
 }
 
 /// Label of class `name` in `classes`, or -1.
@@ -166,14 +160,7 @@ ImageFiles parse_image_list(std::string_view text, const std::string& name,
   if (classes) {
     out.classes = *classes;
   } else {
-    out.classes = labels;
-    std::sort(out.classes.begin(), out.classes.end());
-    out.classes.erase(std::unique(out.classes.begin(), out.classes.end()), out.classes.end());
-    if (all_integers(out.classes)) {
-      std::stable_sort(
-          out.classes.begin(), out.classes.end(),
-          [](const std::string& a, const std::string& b) { return std::stoll(a) < std::stoll(b); });
-    }
+    out.classes = label_set(labels);
   }
   // Labels by a map: lists of a million rows and a thousand classes.
   std::map<std::string, int64_t> index;

@@ -17,7 +17,7 @@ std::vector<DelimitedRow> parse_delimited(std::string_view text, const std::stri
   std::vector<DelimitedRow> rows;
   DelimitedRow row;
   std::string field;
-  int64_t line = 1;
+  int64_t line = o.first_line;
   size_t i = 0;
   const auto end_field = [&] {
     row.fields.push_back(std::move(field));
@@ -29,7 +29,7 @@ std::vector<DelimitedRow> parse_delimited(std::string_view text, const std::stri
     if (!(row.fields.size() == 1 && row.fields[0].empty())) rows.push_back(std::move(row));
     row = DelimitedRow{};
   };
-  row.line = 1;
+  row.line = line;
   while (i < text.size()) {
     const char c = text[i];
     if (c == '\0') fail(line, "NUL byte (a binary file?)");
@@ -78,6 +78,28 @@ std::vector<DelimitedRow> parse_delimited(std::string_view text, const std::stri
   }
   if (!field.empty() || !row.fields.empty()) end_row();
   return rows;
+}
+
+bool ends_in_quoted_field(std::string_view text, const DelimitedOptions& o) {
+  if (!o.quoting) return false;
+  bool quoted = false, field_start = true;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"') {
+        if (i + 1 < text.size() && text[i + 1] == '"')
+          ++i;
+        else
+          quoted = false;
+      }
+    } else if (c == '"' && field_start) {
+      quoted = true;
+      field_start = false;
+    } else {
+      field_start = c == o.delimiter || c == '\n';
+    }
+  }
+  return quoted;
 }
 
 DelimitedOptions delimited_options_for(const std::string& path) {

@@ -16,6 +16,8 @@ struct DelimitedOptions {
   /// delimiter, line breaks and doubled quotes (""). Off for TSV, whose fields are taken
   /// verbatim (GLUE's files hold unbalanced quotes inside sentences).
   bool quoting = true;
+  /// The line number of the text's first line, for messages about a record cut from a file.
+  int64_t first_line = 1;
 };
 
 /// One record and the line it starts on (1-based), for error messages.
@@ -29,6 +31,10 @@ struct DelimitedRow {
 /// (an unterminated quoted field, a character after a closing quote, a NUL byte).
 std::vector<DelimitedRow> parse_delimited(std::string_view text, const std::string& name,
                                           const DelimitedOptions& options = {});
+
+/// Whether `text` ends inside a quoted field, i.e. a record of it continues on the next line.
+/// Always false without quoting.
+bool ends_in_quoted_field(std::string_view text, const DelimitedOptions& options);
 
 /// The options a file name implies: tab-separated without quoting for ".tsv" and ".txt",
 /// comma-separated with RFC 4180 quoting otherwise.

@@ -339,11 +339,45 @@ void declare_language_options(ConfigurableOptions<tasks::LanguageExperimentConfi
   o.add("--task", "task.name", &Config::task, "mlm | classify | listops");
   o.add("--row", "task.row", &Config::row, "Row name in results tables");
   o.add("--note", "task.note", &Config::note, "Printed under the results table");
+  o.add("--glue", "task.glue", &Config::glue,
+        "classify: a GLUE task read from --data-root: cola | sst2 | mrpc | qqp | stsb | mnli | "
+        "qnli | rte | wnli");
   o.add("--corpora", "data.corpora", &Config::corpora,
-        "Corpora: moby_dick, sotu (mlm); spam_assassin (classify)");
+        "mlm: built-in corpora (moby_dick, sotu, spam_assassin) or text files and folders of your "
+        "own; classify: spam_assassin unless --train-file or --glue");
   o.add("--data-dir", "data.dir", &Config::data_dir, "Folder of the npm corpora");
   o.add("--splits-dir", "data.splits_dir", &Config::splits_dir,
         "Folder of the split files (written on first use)");
+  o.add("--data-root", "data.root", &Config::root,
+        "Folder the data files are relative to (GLUE: the unpacked glue_data/ or a task's folder)");
+  o.add("--train-file", "data.train_file", &Config::train_file,
+        "classify: labelled training file (.tsv, .csv, .jsonl, optionally .gz)");
+  o.add("--eval-files", "data.eval_files", &Config::eval_files,
+        "classify: labelled evaluation files, each a split named by its file stem");
+  o.add("--test-files", "data.test_files", &Config::test_files,
+        "classify: unlabelled test files for predict --glue-submission");
+  o.add("--format", "data.format", &Config::format, "auto (by extension) | tsv | csv | jsonl");
+  o.add("--text-column", "data.text_column", &Config::text_column, "Column of the text");
+  o.add("--text-pair-column", "data.text_pair_column", &Config::text_pair_column,
+        "Column of the second text of a pair (empty: single texts)");
+  o.add("--label-column", "data.label_column", &Config::label_column, "Column of the label");
+  o.add("--id-column", "data.id_column", &Config::id_column,
+        "Column of the example id (empty: the line number)");
+  o.add("--columns", "data.columns", &Config::columns,
+        "Column names of TSV/CSV files without a header, in order");
+  o.add("--problem", "data.problem", &Config::problem,
+        "classification | regression (a number per text, mean squared error)");
+  o.add("--labels", "data.labels", &Config::labels,
+        "Label set in the head's order (empty: the training file's, sorted)");
+  o.add("--document", "data.document", &Config::document,
+        "mlm corpora of your own: file (a document per file) | line (a document per line)");
+  o.add("--text-field", "data.text_field", &Config::text_field, "Text field of JSONL corpora");
+  o.add("--max-record-bytes", "data.max_record_bytes", &Config::max_record_bytes,
+        "Longest line, record or document accepted");
+  o.add("--invalid-utf8", "data.invalid_utf8", &Config::invalid_utf8,
+        "Invalid UTF-8: error (naming file and line) | replace (with U+FFFD)");
+  o.add("--bad-rows", "data.bad_rows", &Config::bad_rows,
+        "Rows with a wrong column count, an empty text or label: error | skip (counted)");
   o.add("--length", "data.length", &Config::length, "Tokens per sequence");
   o.add("--batch-size", "data.batch_size", &Config::batch_size, "Sequences per step");
   o.add("--mask-rate", "data.mask_rate", &Config::mask_rate, "MLM: fraction of tokens predicted");
@@ -354,10 +388,19 @@ void declare_language_options(ConfigurableOptions<tasks::LanguageExperimentConfi
   o.add("--listops-max-length", "data.listops_max_length", &Config::listops_max_length,
         "ListOps: longest sequence (LRA: 2000)");
   o.add("--test-seed", "data.test_seed", &Config::test_seed, "ListOps: seed of the test sequences");
-  o.add("--tokenizer", "tokenizer.kind", &Config::tokenizer, "bpe | bytes");
-  o.add("--vocab-size", "tokenizer.vocab_size", &Config::vocab_size, "BPE vocabulary size");
+  o.add("--tokenizer", "tokenizer.kind", &Config::tokenizer,
+        "sentencepiece | bytes | bpe (issue 7's, for the committed rows)");
+  o.add("--vocab-size", "tokenizer.vocab_size", &Config::vocab_size,
+        "Pieces of a SentencePiece model trained for the run (tokens of a BPE vocabulary)");
   o.add("--tokenizer-corpora", "tokenizer.corpora", &Config::tokenizer_corpora,
-        "Corpora whose training splits train the BPE vocabulary");
+        "Corpora (built-in names, or files and folders) whose training splits train the "
+        "vocabulary (empty: the run's training text)");
+  o.add("--tokenizer-model", "tokenizer.model", &Config::tokenizer_model,
+        "An existing SentencePiece .model file (instead of training one)");
+  o.add("--model-type", "tokenizer.model_type", &Config::model_type,
+        "SentencePiece model: unigram | bpe");
+  o.add("--character-coverage", "tokenizer.character_coverage", &Config::character_coverage,
+        "SentencePiece: share of characters the pieces cover (the rest as bytes)");
   o.add("--dim", "model.dim", &Config::dim, "Width d");
   o.add("--heads", "model.heads", &Config::heads, "Attention heads");
   o.add("--depth", "model.depth", &Config::depth, "Blocks");

@@ -166,7 +166,7 @@ std::string SentencePiece::train(const std::vector<std::string_view>& sentences,
       {"eos_id", "-1"},
       {"pad_id", "-1"},
       {"unk_id", "0"},
-      {"hard_vocab_limit", "true"}};
+      {"hard_vocab_limit", "false"}};
   std::vector<const char*> args;
   for (const auto& [k, v] : flags) {
     args.push_back(k.c_str());

@@ -13,6 +13,7 @@
 namespace setformer::data {
 
 struct SentencePieceTrainOptions {
+  /// Pieces wanted; fewer when the text cannot fill them (a soft limit, as for small corpora).
   int64_t vocab_size = 8000;
   std::string model_type = "unigram";  // unigram | bpe
   /// Characters covered by the vocabulary; the rarest rest become bytes (byte_fallback) or

@@ -70,4 +70,63 @@ std::pair<torch::Tensor, torch::Tensor> classification_batch(const TokenizedDocu
   return {tokens, labels};
 }
 
+std::pair<std::vector<int64_t>, int64_t> encode_pair(std::vector<int64_t> a,
+                                                     const std::vector<int64_t>* b,
+                                                     int64_t length) {
+  const int64_t specials = b ? 3 : 2;
+  SETFORMER_CHECK(length >= specials + (b ? 2 : 1),
+                  "data.length = {} cannot hold [CLS], [SEP] and the text{}", length,
+                  b ? " pair" : "");
+  std::vector<int64_t> second = b ? *b : std::vector<int64_t>{};
+  const auto budget = static_cast<size_t>(length - specials);
+  while (a.size() + second.size() > budget) {
+    if (a.size() > second.size())
+      a.pop_back();
+    else
+      second.pop_back();
+  }
+  std::vector<int64_t> ids;
+  ids.reserve(a.size() + second.size() + static_cast<size_t>(specials));
+  ids.push_back(Tokenizer::kCls);
+  ids.insert(ids.end(), a.begin(), a.end());
+  ids.push_back(Tokenizer::kSep);
+  const auto first = static_cast<int64_t>(ids.size());
+  if (b) {
+    ids.insert(ids.end(), second.begin(), second.end());
+    ids.push_back(Tokenizer::kSep);
+  }
+  return {std::move(ids), first};
+}
+
+PairBatch pair_batch(const EncodedExamples& examples, const std::vector<int64_t>& indices,
+                     bool regression) {
+  const auto batch = static_cast<int64_t>(indices.size());
+  SETFORMER_CHECK(batch >= 1, "a batch needs examples");
+  int64_t n = 1;
+  for (const auto i : indices) {
+    SETFORMER_CHECK(i >= 0 && i < static_cast<int64_t>(examples.ids.size()), "example {} of {}", i,
+                    examples.ids.size());
+    n = std::max<int64_t>(n, static_cast<int64_t>(examples.ids[static_cast<size_t>(i)].size()));
+  }
+  PairBatch out;
+  out.tokens = torch::full({batch, n}, Tokenizer::kPad, torch::kLong);
+  out.segments = torch::zeros({batch, n}, torch::kLong);
+  out.targets = torch::empty({batch}, regression ? torch::kFloat : torch::kLong);
+  auto t = out.tokens.accessor<int64_t, 2>();
+  auto s = out.segments.accessor<int64_t, 2>();
+  for (int64_t r = 0; r < batch; ++r) {
+    const auto i = static_cast<size_t>(indices[static_cast<size_t>(r)]);
+    const auto& ids = examples.ids[i];
+    for (size_t k = 0; k < ids.size(); ++k) {
+      t[r][static_cast<int64_t>(k)] = ids[k];
+      s[r][static_cast<int64_t>(k)] = static_cast<int64_t>(k) >= examples.first[i] ? 1 : 0;
+    }
+    if (regression)
+      out.targets[r] = examples.targets[i];
+    else
+      out.targets[r] = static_cast<int64_t>(examples.targets[i]);
+  }
+  return out;
+}
+
 }  // namespace setformer::data

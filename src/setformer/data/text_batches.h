@@ -45,4 +45,28 @@ std::pair<torch::Tensor, torch::Tensor> classification_batch(const TokenizedDocu
                                                              const std::vector<int64_t>& indices,
                                                              int64_t length);
 
+/// BERT's input for a text or a text pair (Devlin et al. 2019, §3): [CLS] a [SEP], or
+/// [CLS] a [SEP] b [SEP], with a and b cut longest-first (a token from the end of the longer one,
+/// from b on a tie, as Hugging Face's `longest_first`) until it fits `length`. Returns the ids and
+/// how many of them belong to the first segment ([CLS] a [SEP]). Throws when `length` cannot hold
+/// the specials and a token of each text.
+std::pair<std::vector<int64_t>, int64_t> encode_pair(std::vector<int64_t> a,
+                                                     const std::vector<int64_t>* b, int64_t length);
+
+/// Labelled texts, encoded by encode_pair.
+struct EncodedExamples {
+  std::vector<std::vector<int64_t>> ids;
+  std::vector<int64_t> first;   // the first segment's length
+  std::vector<double> targets;  // a class index, or a regression target
+};
+
+struct PairBatch {
+  torch::Tensor tokens;    // [B, n] int64, padded with kPad to the longest in the batch
+  torch::Tensor segments;  // [B, n] int64: 0 for [CLS] a [SEP] (and padding), 1 for b [SEP]
+  torch::Tensor targets;   // [B] int64 class indices, or float targets when `regression`
+};
+
+PairBatch pair_batch(const EncodedExamples& examples, const std::vector<int64_t>& indices,
+                     bool regression);
+
 }  // namespace setformer::data

@@ -55,6 +55,12 @@ TextEncoderImpl::TextEncoderImpl(const TextEncoderOptions& options_) : options(o
     torch::NoGradGuard no_grad;
     learned_positions->weight.normal_(0.0, kEmbeddingStd);
   }
+  SETFORMER_CHECK(o.segments() >= 0, "text encoder segments must be >= 0, got {}", o.segments());
+  if (o.segments() > 0) {
+    segment_embedding = register_module("segment_embedding", torch::nn::Embedding(o.segments(), d));
+    torch::NoGradGuard no_grad;
+    segment_embedding->weight.normal_(0.0, kEmbeddingStd);
+  }
   auto attention = attention::AttentionOptions(o.kernels())
                        .kernel(o.kernel())
                        .dim(d)
@@ -99,14 +105,31 @@ torch::Tensor TextEncoderImpl::encode(const torch::Tensor& x, const torch::Tenso
   return norm(h);
 }
 
-torch::Tensor TextEncoderImpl::forward(const torch::Tensor& tokens) {
+torch::Tensor TextEncoderImpl::forward(const torch::Tensor& tokens, const torch::Tensor& segments) {
   const auto padding = padding_of(tokens);
-  return encode(embed(tokens), padding);
+  return encode(embed(tokens, segments), padding);
 }
 
-torch::Tensor TextEncoderImpl::embed(const torch::Tensor& tokens) {
+torch::Tensor TextEncoderImpl::embed(const torch::Tensor& tokens, const torch::Tensor& segments) {
   check_shape(tokens, "text tokens", {-1, -1}, "[B, n]");
-  return add_positions(embedding(tokens));
+  return add_positions(token_embeddings(tokens, segments));
+}
+
+torch::Tensor TextEncoderImpl::token_embeddings(const torch::Tensor& tokens,
+                                                const torch::Tensor& segments) {
+  if (!segment_embedding) {
+    SETFORMER_CHECK(!segments.defined(),
+                    "segments given, but this text encoder has no segment embeddings "
+                    "(options.segments = 0)");
+    return embedding(tokens);
+  }
+  if (!segments.defined()) return embedding(tokens) + segment_embedding->weight[0];
+  check_shape(segments, "text segments", {tokens.size(0), tokens.size(1)}, "[B, n]");
+  SETFORMER_CHECK(segments.scalar_type() == torch::kLong, "text segments must be int64");
+  SETFORMER_CHECK(segments.numel() == 0 || (segments.min().item<int64_t>() >= 0 &&
+                                            segments.max().item<int64_t>() < options.segments()),
+                  "text segments must lie in [0, {})", options.segments());
+  return embedding(tokens) + segment_embedding(segments);
 }
 
 torch::Tensor TextEncoderImpl::add_positions(torch::Tensor x) {
@@ -129,18 +152,19 @@ torch::Tensor TextEncoderImpl::mlm_logits(const torch::Tensor& hidden) {
   return torch::matmul(h, embedding->weight.t()) + mlm_bias;
 }
 
-torch::Tensor TextEncoderImpl::classify(const torch::Tensor& tokens) {
+torch::Tensor TextEncoderImpl::classify(const torch::Tensor& tokens,
+                                        const torch::Tensor& segments) {
   SETFORMER_CHECK(classifier, "this text encoder has no classification head (classes = 0)");
   const auto padding = padding_of(tokens);
   if (options.pooling() == TextPooling::cls) {
     // [CLS] at position 0, before the positions are added, so that the tokens follow it.
-    const auto words = embedding(tokens);
+    const auto words = token_embeddings(tokens, segments);
     const auto first = cls.expand({words.size(0), 1, words.size(2)});
     const auto x = add_positions(torch::cat({first, words}, 1));
     const auto with_cls = torch::cat({torch::zeros_like(padding.slice(1, 0, 1)), padding}, 1);
     return classifier(encode(x, with_cls).select(1, 0));
   }
-  const auto hidden = encode(embed(tokens), padding);
+  const auto hidden = encode(embed(tokens, segments), padding);
   const auto valid = padding.logical_not().unsqueeze(-1).to(hidden.scalar_type());
   const auto pooled = (hidden * valid).sum(1) / valid.sum(1);
   return classifier(pooled);

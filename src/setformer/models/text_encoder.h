@@ -67,6 +67,9 @@ struct TextEncoderOptions {
   /// Longest sequence (learned positions, and SeT's absolute positions when asked).
   TORCH_ARG(int64_t, max_length) = 4096;
   TORCH_ARG(int64_t, pad_id) = 0;
+  /// Segment (token type) embeddings added to the tokens, as BERT's for sentence pairs: 2 for
+  /// pair tasks, 0 for none (the weights then have no such table, as before issue 40).
+  TORCH_ARG(int64_t, segments) = 0;
 };
 
 class TextEncoderImpl : public torch::nn::Module {
@@ -74,23 +77,24 @@ class TextEncoderImpl : public torch::nn::Module {
   explicit TextEncoderImpl(const TextEncoderOptions& options);
 
   /// tokens [B, n] (int64) -> hidden states [B, n, d]; padding is where tokens == pad_id.
-  torch::Tensor forward(const torch::Tensor& tokens);
+  /// `segments` [B, n] (int64 in [0, options.segments)) when the encoder has segment embeddings.
+  torch::Tensor forward(const torch::Tensor& tokens, const torch::Tensor& segments = {});
   /// tokens [B, n] -> the blocks' input [B, n, d]: token embeddings plus the added positions
   /// (before dropout). Both start at the scale of BERT's tables (std 0.02 per feature): the
   /// sinusoidal table is scaled to it, since at its own scale (rms 1/√2 per feature, 35× the
   /// tokens') it swamps the token identities in the residual stream.
-  torch::Tensor embed(const torch::Tensor& tokens);
+  torch::Tensor embed(const torch::Tensor& tokens, const torch::Tensor& segments = {});
   /// hidden [..., d] -> MLM logits [..., vocab]: dense, GELU, LayerNorm, then the token
   /// embeddings' transpose and a bias. Pre-training passes the masked positions only ([k, d]).
   torch::Tensor mlm_logits(const torch::Tensor& hidden);
   /// tokens [B, n] -> class logits [B, classes] from the mean of the valid tokens' states, or
   /// from the state of the [CLS] vector (options.pooling).
-  torch::Tensor classify(const torch::Tensor& tokens);
+  torch::Tensor classify(const torch::Tensor& tokens, const torch::Tensor& segments = {});
   /// Multiply-adds of the encoder on n tokens (batch 1), heads excluded.
   double flops(int64_t n) const;
 
   TextEncoderOptions options;
-  torch::nn::Embedding embedding{nullptr}, learned_positions{nullptr};
+  torch::nn::Embedding embedding{nullptr}, learned_positions{nullptr}, segment_embedding{nullptr};
   torch::nn::ModuleList blocks{nullptr};
   torch::nn::LayerNorm norm{nullptr}, mlm_norm{nullptr};
   torch::nn::Linear mlm_dense{nullptr}, classifier{nullptr};
@@ -106,6 +110,8 @@ class TextEncoderImpl : public torch::nn::Module {
   torch::Tensor encode(const torch::Tensor& x, const torch::Tensor& padding);
   /// Checks tokens [B, n] and returns their padding mask.
   torch::Tensor padding_of(const torch::Tensor& tokens) const;
+  /// The token embeddings plus the segments' (checked against tokens [B, n]).
+  torch::Tensor token_embeddings(const torch::Tensor& tokens, const torch::Tensor& segments);
 };
 
 TORCH_MODULE(TextEncoder);

@@ -9,7 +9,9 @@
 #include "setformer/data/masking.h"
 #include "setformer/data/random.h"
 #include "setformer/data/text_batches.h"
+#include "setformer/data/text_files.h"
 #include "setformer/io/table.h"
+#include "setformer/tasks/labelled_text.h"
 #include "setformer/train/checkpoint.h"
 #include "setformer/train/progress.h"
 #include "setformer/train/result_tables.h"
@@ -38,13 +40,32 @@ using train::Trainer;
 using train::TrainerOptions;
 using train::write_results_table;
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
-    LanguageExperimentConfig, task, row, note, corpora, data_dir, splits_dir, length, batch_size,
-    mask_rate, eval_sequences, listops_min_length, listops_max_length, test_seed, tokenizer,
-    vocab_size, tokenizer_corpora, dim, heads, depth, mlp_ratio, dropout, attention_dropout, kernel,
-    positions, pooling, m, epsilon, iterations, sigma, values, references, similarity, init, steps,
-    lr, warmup_steps, weight_decay, clip_norm, seed, threads, device, out, checkpoint_every,
-    log_every, eval_every, resume)
+// By hand rather than NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT, which takes at most 64
+// fields: the same expansion over two lists.
+#define SETFORMER_LANGUAGE_FIELDS_1                                                               \
+  task, row, note, glue, corpora, data_dir, splits_dir, root, train_file, eval_files, test_files, \
+      format, text_column, text_pair_column, label_column, id_column, columns, problem, labels,   \
+      document, text_field, max_record_bytes, invalid_utf8, bad_rows, length, batch_size,         \
+      mask_rate, eval_sequences, listops_min_length, listops_max_length, test_seed
+#define SETFORMER_LANGUAGE_FIELDS_2                                                                \
+  tokenizer, vocab_size, tokenizer_corpora, tokenizer_model, model_type, character_coverage, dim,  \
+      heads, depth, mlp_ratio, dropout, attention_dropout, kernel, positions, pooling, m, epsilon, \
+      iterations, sigma, values, references, similarity, init, steps, lr, warmup_steps,            \
+      weight_decay, clip_norm, seed, threads, device, out, checkpoint_every, log_every,            \
+      eval_every, resume
+
+void to_json(nlohmann::json& nlohmann_json_j, const LanguageExperimentConfig& nlohmann_json_t) {
+  NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_TO, SETFORMER_LANGUAGE_FIELDS_1))
+  NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_TO, SETFORMER_LANGUAGE_FIELDS_2))
+}
+
+void from_json(const nlohmann::json& nlohmann_json_j, LanguageExperimentConfig& nlohmann_json_t) {
+  const LanguageExperimentConfig nlohmann_json_default_obj;
+  NLOHMANN_JSON_EXPAND(
+      NLOHMANN_JSON_PASTE(NLOHMANN_JSON_FROM_WITH_DEFAULT, SETFORMER_LANGUAGE_FIELDS_1))
+  NLOHMANN_JSON_EXPAND(
+      NLOHMANN_JSON_PASTE(NLOHMANN_JSON_FROM_WITH_DEFAULT, SETFORMER_LANGUAGE_FIELDS_2))
+}
 
 namespace {
 
@@ -64,15 +85,39 @@ const char* model_name(const LanguageExperimentConfig& c) {
   return is_classify(c) ? kClassifierModel : is_listops(c) ? kListOpsModel : kMlmModel;
 }
 
-/// Outputs of the classification head: spam/ham, ten values, or none (MLM).
+/// Outputs of the classification head: the labels (spam/ham built in), one for regression, ten
+/// values (ListOps), or none (MLM). A run of the user's labelled files knows its labels once
+/// with_labels() has read them.
 int64_t classes_of(const LanguageExperimentConfig& c) {
+  if (uses_labelled_files(c)) {
+    const auto spec = labelled_text_spec(c);
+    if (spec.regression) return 1;
+    SETFORMER_CHECK(spec.labels.size() >= 2, "data.labels: the label set is not known yet");
+    return static_cast<int64_t>(spec.labels.size());
+  }
   return is_classify(c) ? 2 : is_listops(c) ? 10 : 0;
+}
+
+/// The run's own corpora and the user's: a built-in corpus by name, else a file or folder whose
+/// documents are split 80/10/10 by a hash of their ids (as the built-in ones were first split).
+bool is_builtin_corpus(const std::string& name) {
+  const auto& names = data::text_corpora();
+  return std::find(names.begin(), names.end(), name) != names.end();
 }
 
 data::ListOpsOptions listops_options(const LanguageExperimentConfig& c) {
   const auto o =
       data::ListOpsOptions().min_length(c.listops_min_length).max_length(c.listops_max_length);
   data::validate(o);
+  return o;
+}
+
+data::SentencePieceTrainOptions sentencepiece_options(const LanguageExperimentConfig& c) {
+  data::SentencePieceTrainOptions o;
+  o.vocab_size = c.vocab_size;
+  o.model_type = c.model_type;
+  o.character_coverage = c.character_coverage;
+  o.threads = std::max<int64_t>(1, c.threads > 0 ? c.threads : at::get_num_threads());
   return o;
 }
 
@@ -84,15 +129,25 @@ void check_config(const LanguageExperimentConfig& c) {
     SETFORMER_CHECK(c.eval_sequences >= 1, "data.eval_sequences must be >= 1 for listops");
   }
   SETFORMER_CHECK(!c.corpora.empty(), "data.corpora must name at least one corpus");
-  if (is_classify(c))
+  if (uses_labelled_files(c))
+    labelled_text_spec(c);
+  else if (is_classify(c))
     SETFORMER_CHECK(c.corpora == std::vector<std::string>{"spam_assassin"},
-                    "data.corpora must be [\"spam_assassin\"] for task classify");
+                    "data.corpora must be [\"spam_assassin\"] for task classify (or set "
+                    "data.train_file or task.glue for labelled files of your own)");
+  SETFORMER_CHECK(c.glue.empty() || is_classify(c), "task.glue needs task.name = classify");
+  SETFORMER_CHECK(c.document == "file" || c.document == "line",
+                  "data.document = '{}' is not valid; expected file | line", c.document);
+  data::validate(data::TextReadOptions{c.max_record_bytes, c.invalid_utf8, c.bad_rows});
   SETFORMER_CHECK(c.length >= 2, "data.length must be >= 2, got {}", c.length);
   SETFORMER_CHECK(c.batch_size >= 1, "data.batch_size must be >= 1, got {}", c.batch_size);
   SETFORMER_CHECK(c.mask_rate > 0 && c.mask_rate < 1, "data.mask_rate must be in (0, 1), got {}",
                   c.mask_rate);
-  SETFORMER_CHECK(c.tokenizer == "bpe" || c.tokenizer == "bytes",
-                  "tokenizer.kind = '{}' is not valid; expected bpe | bytes", c.tokenizer);
+  SETFORMER_CHECK(c.tokenizer == "sentencepiece" || c.tokenizer == "bpe" || c.tokenizer == "bytes",
+                  "tokenizer.kind = '{}' is not valid; expected sentencepiece | bytes | bpe",
+                  c.tokenizer);
+  if (c.tokenizer == "sentencepiece" && c.tokenizer_model.empty())
+    validate(sentencepiece_options(c));
   SETFORMER_CHECK(c.steps >= 1, "optim.steps must be >= 1, got {}", c.steps);
   models::parse_text_positions("model.positions", c.positions);
   attention::parse_enum<models::TextPooling>("model.pooling", c.pooling);
@@ -117,7 +172,8 @@ models::TextEncoderOptions model_options(const LanguageExperimentConfig& c, int6
                // One more position for a [CLS] in front.
                .max_length(
                    std::max<int64_t>({c.length, 16, is_listops(c) ? c.listops_max_length : 0}) + 1)
-               .pad_id(data::Tokenizer::kPad);
+               .pad_id(data::Tokenizer::kPad)
+               .segments(uses_labelled_files(c) && labelled_text_spec(c).pairs ? 2 : 0);
   o.kernels()
       .set()
       .num_references(c.m)
@@ -133,7 +189,22 @@ models::TextEncoderOptions model_options(const LanguageExperimentConfig& c, int6
 }
 
 data::Corpus read(const LanguageExperimentConfig& c, const std::string& name) {
-  return data::read_corpus(name, c.data_dir, c.splits_dir + "/" + name + ".tsv");
+  if (is_builtin_corpus(name))
+    return data::read_corpus(name, c.data_dir, c.splits_dir + "/" + name + ".tsv");
+  data::CorpusOptions o;
+  o.document = c.document;
+  o.text_field = c.text_field;
+  o.read = data::TextReadOptions{c.max_record_bytes, c.invalid_utf8, c.bad_rows};
+  data::Corpus corpus;
+  corpus.name = name;
+  for (auto& d : data::read_text_corpus(name, o)) {
+    data::Document doc;
+    doc.split = data::hashed_split(d.id);
+    doc.id = std::move(d.id);
+    doc.text = std::move(d.text);
+    corpus.documents.push_back(std::move(doc));
+  }
+  return corpus;
 }
 
 /// The run's checkpoint configuration: the config and the tokenizer.
@@ -186,14 +257,55 @@ LoadedModel load_language_model(const std::string& path, const torch::Device& de
   return l;
 }
 
+/// The texts a tokenizer is trained on: the training splits of tokenizer.corpora, or else the
+/// run's own training text (its corpora's training splits, or its training file's texts).
+std::vector<std::string> tokenizer_texts(const LanguageExperimentConfig& c) {
+  std::vector<std::string> texts;
+  if (c.tokenizer_corpora.empty() && uses_labelled_files(c)) {
+    const auto spec = labelled_text_spec(c);
+    auto read = spec.read;
+    for (auto& e : data::read_text_examples(spec.train, spec.columns, read, spec.format).examples) {
+      texts.push_back(std::move(e.text));
+      if (spec.pairs) texts.push_back(std::move(e.text_pair));
+    }
+    return texts;
+  }
+  for (const auto& name : c.tokenizer_corpora.empty() ? c.corpora : c.tokenizer_corpora) {
+    const auto corpus = read(c, name);
+    for (const auto* d : corpus.documents_in(data::Split::train)) texts.push_back(d->text);
+  }
+  return texts;
+}
+
+/// The tokenizer's input sentences: the texts' non-empty lines (SentencePiece reads sentences, and
+/// skips those longer than its max_sentence_length).
+std::vector<std::string_view> sentences_of(const std::vector<std::string>& texts) {
+  std::vector<std::string_view> out;
+  for (const auto& t : texts) {
+    const std::string_view v(t);
+    for (size_t start = 0; start < v.size();) {
+      auto end = v.find('\n', start);
+      if (end == std::string_view::npos) end = v.size();
+      const auto line = v.substr(start, end - start);
+      if (line.find_first_not_of(" \t\r") != std::string_view::npos) out.push_back(line);
+      start = end + 1;
+    }
+  }
+  return out;
+}
+
 data::Tokenizer build_tokenizer(const LanguageExperimentConfig& c,
                                 const std::function<void(const std::string&)>& print) {
   if (!c.init.empty()) return read_language_checkpoint(c.init).tokenizer;
   if (c.tokenizer == "bytes") return data::Tokenizer();
-  std::vector<std::string> texts;
-  for (const auto& name : c.tokenizer_corpora) {
-    const auto corpus = read(c, name);
-    for (const auto* d : corpus.documents_in(data::Split::train)) texts.push_back(d->text);
+  if (c.tokenizer == "sentencepiece" && !c.tokenizer_model.empty())
+    return data::Tokenizer::from_sentencepiece(read_file(c.tokenizer_model), c.tokenizer_model);
+  const auto texts = tokenizer_texts(c);
+  if (c.tokenizer == "sentencepiece") {
+    const auto sentences = sentences_of(texts);
+    print(fmt::format("training a SentencePiece {} model of {} pieces on {} lines of {} texts",
+                      c.model_type, c.vocab_size, sentences.size(), texts.size()));
+    return data::Tokenizer::train_sentencepiece(sentences, sentencepiece_options(c));
   }
   print(fmt::format("training a BPE vocabulary of {} tokens on {} training documents", c.vocab_size,
                     texts.size()));
@@ -224,12 +336,25 @@ std::pair<torch::Tensor, torch::Tensor> mlm_predictions(models::TextEncoder& mod
 struct LanguageData {
   data::TokenizedDocuments train_tokens, eval_tokens;
   std::vector<std::string> eval_ids;
+  /// The user's labelled files (uses_labelled_files): training and evaluation splits.
+  LabelledSplit labelled_train;
+  std::vector<LabelledSplit> labelled_eval;
 };
 
 LanguageData read_language_data(const LanguageExperimentConfig& c, const data::Tokenizer& tokenizer,
-                                bool training) {
+                                bool training,
+                                const std::function<void(const std::string&)>& print) {
   LanguageData d;
   if (is_listops(c)) return d;
+  if (uses_labelled_files(c)) {
+    const auto spec = labelled_text_spec(c);
+    if (training)
+      d.labelled_train =
+          read_labelled_split(spec, {"train", spec.train, ""}, tokenizer, c.length, true, print);
+    for (const auto& split : spec.eval)
+      d.labelled_eval.push_back(read_labelled_split(spec, split, tokenizer, c.length, true, print));
+    return d;
+  }
   std::vector<data::Corpus> corpora;
   for (const auto& name : c.corpora) corpora.push_back(read(c, name));
   std::vector<const data::Document*> train_docs, eval_docs;
@@ -257,7 +382,10 @@ nlohmann::json evaluate_language(const LanguageExperimentConfig& c, models::Text
   const bool was_training = model->is_training();
   model->eval();
   nlohmann::json metrics;
-  if (is_listops(c)) {
+  if (uses_labelled_files(c)) {
+    metrics =
+        evaluate_labelled(model, labelled_text_spec(c), text.labelled_eval, c.batch_size, device);
+  } else if (is_listops(c)) {
     double hits = 0;
     for (int64_t first = 0; first < c.eval_sequences; first += c.batch_size) {
       const int64_t n = std::min(c.batch_size, c.eval_sequences - first);
@@ -318,11 +446,23 @@ nlohmann::json evaluate_language(const LanguageExperimentConfig& c, models::Text
 
 }  // namespace
 
-models::TextEncoder build_language_model(const LanguageExperimentConfig& c) {
-  check_config(c);
-  const int64_t vocab = is_listops(c)            ? data::listops::kVocab
-                        : c.tokenizer == "bytes" ? data::Tokenizer().vocab_size()
-                                                 : c.vocab_size;
+models::TextEncoder build_language_model(const LanguageExperimentConfig& config) {
+  check_config(config);
+  const auto c =
+      uses_labelled_files(config) ? with_labels(config, [](const std::string&) {}) : config;
+  int64_t vocab = c.vocab_size;
+  if (is_listops(c)) {
+    vocab = data::listops::kVocab;
+  } else if (!c.init.empty()) {
+    vocab = read_language_checkpoint(c.init).tokenizer.vocab_size();
+  } else if (c.tokenizer == "bytes") {
+    vocab = data::Tokenizer().vocab_size();
+  } else if (c.tokenizer == "sentencepiece") {
+    vocab = c.tokenizer_model.empty() ? data::Tokenizer::kSpecials + c.vocab_size
+                                      : data::Tokenizer::from_sentencepiece(
+                                            read_file(c.tokenizer_model), c.tokenizer_model)
+                                            .vocab_size();
+  }
   torch::manual_seed(c.seed);
   return models::TextEncoder(model_options(c, vocab, classes_of(c)));
 }
@@ -347,26 +487,51 @@ std::string describe_language_data(const LanguageExperimentConfig& c) {
     return fmt::format("generated ListOps sequences of {}..{} tokens; {} test sequences (seed {})",
                        c.listops_min_length, c.listops_max_length, c.eval_sequences, c.test_seed);
   }
+  const auto trained_on = c.tokenizer_corpora.empty()
+                              ? std::string("the run's training text")
+                              : fmt::format("{}", fmt::join(c.tokenizer_corpora, ", "));
   const std::string tokenizer =
-      !c.init.empty()          ? "the tokenizer of " + c.init
-      : c.tokenizer == "bytes" ? std::string("bytes")
-                               : fmt::format("a BPE vocabulary of {} tokens trained on {}",
-                                             c.vocab_size, fmt::join(c.tokenizer_corpora, ", "));
+      !c.init.empty()              ? "the tokenizer of " + c.init
+      : c.tokenizer == "bytes"     ? std::string("bytes")
+      : !c.tokenizer_model.empty() ? "the SentencePiece model " + c.tokenizer_model
+      : c.tokenizer == "sentencepiece"
+          ? fmt::format("a SentencePiece {} model of {} pieces trained on {}", c.model_type,
+                        c.vocab_size, trained_on)
+          : fmt::format("a BPE vocabulary of {} tokens trained on {}", c.vocab_size, trained_on);
+  if (uses_labelled_files(c)) {
+    const auto spec = labelled_text_spec(c);
+    std::vector<std::string> eval;
+    for (const auto& e : spec.eval) eval.push_back(e.name + " " + e.path);
+    return fmt::format(
+        "{}{} {} from {} (columns {}{}{}), evaluated on {}; {} tokens per {}; "
+        "tokenizer: {}",
+        spec.glue.empty() ? "" : "GLUE " + spec.glue + ": ",
+        spec.regression ? "regression" : "classification",
+        spec.pairs ? "of text pairs" : "of texts", spec.train, spec.columns.text,
+        spec.pairs ? ", " + spec.columns.text_pair : std::string(), ", label " + spec.columns.label,
+        eval.empty() ? std::string("nothing") : fmt::format("{}", fmt::join(eval, ", ")), c.length,
+        spec.pairs ? "pair" : "text", tokenizer);
+  }
   return fmt::format("corpora {} in {} (splits in {}), {} tokens per sequence; tokenizer: {}",
                      fmt::join(c.corpora, ", "), c.data_dir, c.splits_dir, c.length, tokenizer);
 }
 
 LanguageTrainResult train_language_experiment(
-    const LanguageExperimentConfig& c, const std::function<void(const std::string&)>& print) {
-  check_config(c);
+    const LanguageExperimentConfig& config, const std::function<void(const std::string&)>& print) {
+  check_config(config);
+  // The label set, once read from the training file, is part of the run's config (and checkpoint).
+  const auto c = uses_labelled_files(config) ? with_labels(config, print) : config;
+  const bool labelled = uses_labelled_files(c);
+  const auto spec = labelled ? labelled_text_spec(c) : LabelledTextSpec();
   const auto device = parse_device(c.device);
   // Before any tensor exists: the tracker must own every CPU allocation it later frees.
   if (device.is_cpu()) install_cpu_memory_tracker();
   // ListOps brings its own tokens; the byte tokenizer stands in, unused, in its checkpoints.
   const auto tokenizer = is_listops(c) ? data::Tokenizer() : build_tokenizer(c, print);
   const int64_t vocab = vocab_of(c, tokenizer);
-  const auto text = read_language_data(c, tokenizer, /*training=*/true);
+  const auto text = read_language_data(c, tokenizer, /*training=*/true, print);
   const data::TokenStream train_stream(text.train_tokens);
+  const auto train_examples = static_cast<int64_t>(text.labelled_train.examples.ids.size());
 
   torch::manual_seed(c.seed);
   models::TextEncoder model(model_options(c, vocab, classes_of(c)));
@@ -393,38 +558,54 @@ LanguageTrainResult train_language_experiment(
   LanguageTrainResult result;
   for (const auto& p : model->parameters()) result.parameters += p.numel();
   print(describe_language_experiment(c) +
-        fmt::format("; tokenizer {} ({} tokens), {} training tokens", tokenizer.kind(), vocab,
-                    train_stream.size()));
+        (labelled ? fmt::format("; tokenizer {} ({} tokens), {} training examples",
+                                tokenizer.kind(), vocab, train_examples)
+                  : fmt::format("; tokenizer {} ({} tokens), {} training tokens", tokenizer.kind(),
+                                vocab, train_stream.size())));
+  std::vector<std::string> curves{"loss"};
+  if (!spec.regression) curves.push_back("accuracy");
+  if (labelled) {
+    const auto keys = labelled_metric_keys(spec);
+    curves.insert(curves.end(), keys.begin(), keys.end());
+  } else if (is_classify(c)) {
+    curves.insert(curves.end(), {"test_accuracy", "test_f1"});
+  } else if (is_listops(c)) {
+    curves.push_back("test_accuracy");
+  } else {
+    curves.insert(curves.end(), {"valid_mlm_loss", "valid_mlm_accuracy"});
+  }
 
   reset_peak_memory(device);
   const int64_t per_eval = c.eval_every > 0 ? std::min(c.eval_every, c.steps) : c.steps;
-  Trainer trainer(
-      *model,
-      TrainerOptions()
-          .out_dir(c.out)
-          .model_name(model_name(c))
-          .config_json(checkpoint_config(c, tokenizer).dump())
-          .total_steps(c.steps)
-          .steps_per_epoch(per_eval)
-          .optim(OptimOptions()
-                     .lr(c.lr)
-                     .min_lr(c.lr * 0.01)
-                     .warmup_steps(c.warmup_steps)
-                     .weight_decay(c.weight_decay)
-                     .clip_norm(c.clip_norm))
-          .checkpoint_every(c.checkpoint_every)
-          .log_every(c.log_every)
-          .eval_every_epochs(c.eval_every > 0 ? 1 : 0)
-          .resume(c.resume)
-          .unit(is_classify(c) || is_listops(c) ? "seq" : "tok")
-          .curves(is_classify(c)
-                      ? std::vector<std::string>{"loss", "accuracy", "test_accuracy", "test_f1"}
-                  : is_listops(c) ? std::vector<std::string>{"loss", "accuracy", "test_accuracy"}
-                                  : std::vector<std::string>{"loss", "accuracy", "valid_mlm_loss",
-                                                             "valid_mlm_accuracy"}));
+  Trainer trainer(*model, TrainerOptions()
+                              .out_dir(c.out)
+                              .model_name(model_name(c))
+                              .config_json(checkpoint_config(c, tokenizer).dump())
+                              .total_steps(c.steps)
+                              .steps_per_epoch(per_eval)
+                              .optim(OptimOptions()
+                                         .lr(c.lr)
+                                         .min_lr(c.lr * 0.01)
+                                         .warmup_steps(c.warmup_steps)
+                                         .weight_decay(c.weight_decay)
+                                         .clip_norm(c.clip_norm))
+                              .checkpoint_every(c.checkpoint_every)
+                              .log_every(c.log_every)
+                              .eval_every_epochs(c.eval_every > 0 ? 1 : 0)
+                              .resume(c.resume)
+                              .unit(is_classify(c) || is_listops(c) ? "seq" : "tok")
+                              .curves(curves));
   const auto step = [&](int64_t s) {
     StepOutput out;
-    if (is_listops(c)) {
+    if (labelled) {
+      data::Random random(data::mix(c.seed, static_cast<uint64_t>(s), 0xC1A5));
+      std::vector<int64_t> indices;
+      for (int64_t b = 0; b < c.batch_size; ++b)
+        indices.push_back(random.integer(0, train_examples - 1));
+      const auto batch = data::pair_batch(text.labelled_train.examples, indices, spec.regression);
+      std::tie(out.loss, out.correct) = labelled_loss(model, batch, spec.regression, device);
+      out.count = c.batch_size;
+    } else if (is_listops(c)) {
       const auto [tokens, labels] =
           data::listops_batch(listops_options(c), c.seed, s * c.batch_size, c.batch_size);
       const auto logits = model->classify(tokens.to(device));
@@ -477,7 +658,8 @@ nlohmann::json evaluate_language_checkpoint(const std::string& checkpoint,
   const auto device = parse_device(device_name);
   auto loaded = load_language_model(checkpoint, device);
   const auto& c = loaded.run.config;
-  const auto text = read_language_data(c, loaded.run.tokenizer, /*training=*/false);
+  const auto text =
+      read_language_data(c, loaded.run.tokenizer, /*training=*/false, [](const std::string&) {});
   return {{"checkpoint", checkpoint},
           {"task", c.task},
           {"row", c.row},

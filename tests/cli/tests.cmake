@@ -477,3 +477,56 @@ add_test(NAME cli.predict_224
          COMMAND setformer predict --checkpoint ${CLI_OUT}/train_224/checkpoint.pt ${CLI_OUT}/jpeg_folder/val)
 set_tests_properties(cli.predict_224 PROPERTIES FIXTURES_REQUIRED trained_224
                      PASS_REGULAR_EXPRESSION "jpeg_folder/val/0_T-shirt_top/[0-9]+\\.jpg:  [0-9]_[A-Za-z_-]+ [01]\\.[0-9]+")
+
+# Text of the user's own (issue 40): SpamAssassin exported as TSV, a SentencePiece model trained
+# on it, then train, eval and predict (files, standard input, test-split files) through the
+# generic labelled-text path.
+add_test(NAME cli.data_export_spam_tsv
+         COMMAND setformer data export --dataset spam-assassin --format tsv --limit 40
+                 --text-dir ${PROJECT_SOURCE_DIR}/data/text/node_modules/@stdlib
+                 --splits-dir ${PROJECT_SOURCE_DIR}/data/text/splits --out ${CLI_OUT}/spam_tsv)
+set_tests_properties(cli.data_export_spam_tsv PROPERTIES FIXTURES_SETUP spam_tsv
+                     PASS_REGULAR_EXPRESSION "train.tsv: 40 e-mails.*test.tsv: 40 e-mails")
+add_test(NAME cli.tokenizer_train
+         COMMAND setformer tokenizer train --corpus ${CLI_OUT}/spam_tsv/train.tsv --vocab-size 600
+                 --out ${CLI_OUT}/spam_tok.model)
+set_tests_properties(cli.tokenizer_train PROPERTIES FIXTURES_REQUIRED spam_tsv FIXTURES_SETUP spam_tok
+                     PASS_REGULAR_EXPRESSION "wrote .*spam_tok.model: a SentencePiece unigram model of [0-9]+ pieces")
+add_test(NAME cli.tokenizer_encode
+         COMMAND setformer tokenizer encode --model ${CLI_OUT}/spam_tok.model "Received: from localhost")
+set_tests_properties(cli.tokenizer_encode PROPERTIES FIXTURES_REQUIRED spam_tok
+                     PASS_REGULAR_EXPRESSION "pieces: ▁.*\n  ids: [0-9]+")
+add_test(NAME cli.train_text_file
+         COMMAND setformer train --task classify --data-root ${CLI_OUT}/spam_tsv --train-file train.tsv
+                 --eval-files test.tsv --test-files validation.tsv --tokenizer-model
+                 ${CLI_OUT}/spam_tok.model --length 64 --dim 16 --heads 2 --depth 1 --m 8 --steps 4
+                 --warmup-steps 1 --batch-size 4 --threads 1 --out ${CLI_OUT}/text_train)
+set_tests_properties(cli.train_text_file PROPERTIES FIXTURES_REQUIRED "spam_tsv;spam_tok"
+                     FIXTURES_SETUP text_trained PASS_REGULAR_EXPRESSION
+                     "2 labels from .*train.tsv: ham, spam.*test_accuracy: [01]\\.[0-9]+")
+add_test(NAME cli.eval_text_file
+         COMMAND setformer eval --checkpoint ${CLI_OUT}/text_train/checkpoint.pt --out ${CLI_OUT}/text_eval)
+set_tests_properties(cli.eval_text_file PROPERTIES FIXTURES_REQUIRED text_trained
+                     PASS_REGULAR_EXPRESSION "test_accuracy: [01]\\.[0-9]+.*test_matthews.*wrote .*eval.json")
+add_test(NAME cli.predict_text_stdin
+         COMMAND sh -c "printf 'free money now\\nsee you at the meeting\\n' | $<TARGET_FILE:setformer> predict --checkpoint ${CLI_OUT}/text_train/checkpoint.pt -")
+set_tests_properties(cli.predict_text_stdin PROPERTIES FIXTURES_REQUIRED text_trained PASS_REGULAR_EXPRESSION
+                     "source\tid\tprediction\tp\\(ham\\)\tp\\(spam\\)\nstdin\t1\t(ham|spam)\t0\\.[0-9]+\t0\\.[0-9]+\nstdin\t2\t")
+add_test(NAME cli.predict_text_json
+         COMMAND setformer predict --checkpoint ${CLI_OUT}/text_train/checkpoint.pt --json
+                 ${CLI_OUT}/spam_tsv/test.tsv)
+set_tests_properties(cli.predict_text_json PROPERTIES FIXTURES_REQUIRED text_trained PASS_REGULAR_EXPRESSION
+                     "\\{\"id\":\"[^\"]+\",\"prediction\":\"(ham|spam)\",\"probabilities\":\\{\"ham\":")
+add_test(NAME cli.predict_text_submission
+         COMMAND setformer predict --checkpoint ${CLI_OUT}/text_train/checkpoint.pt
+                 --glue-submission ${CLI_OUT}/text_submission)
+set_tests_properties(cli.predict_text_submission PROPERTIES FIXTURES_REQUIRED text_trained
+                     PASS_REGULAR_EXPRESSION "validation.tsv: 40 predictions for")
+cli_error(text_missing_column "train.tsv:1: no column 'body' in the header (it has: id, text, label)"
+          train --task classify --data-root ${CLI_OUT}/spam_tsv --train-file train.tsv
+          --text-column body --tokenizer bytes --out ${CLI_OUT}/never)
+set_tests_properties(cli.error.text_missing_column PROPERTIES FIXTURES_REQUIRED spam_tsv)
+cli_error(tokenizer_not_a_model "not a SentencePiece model"
+          tokenizer encode --model ${PROJECT_SOURCE_DIR}/README.md hello)
+cli_error(glue_without_root "task.glue = 'sst2' reads the GLUE download: give its folder as --data-root"
+          train --config ${PROJECT_SOURCE_DIR}/configs/glue/sst2.toml --dry-run)

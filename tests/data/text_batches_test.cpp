@@ -4,6 +4,8 @@
 
 #include "common/errors.h"
 
+#include <tuple>
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -53,6 +55,37 @@ TEST(TextBatches, TokenizesDocumentsUpToALimit) {
   EXPECT_EQ(t.ids[0].size(), 4u);
   EXPECT_EQ(Tokenizer().decode(t.ids[0]), "hell");
   EXPECT_EQ(t.labels[0], 1);
+}
+
+// BERT's inputs: [CLS] a [SEP] b [SEP], cut longest-first from the end of the longer text (b on a
+// tie), checked against the cut worked out by hand.
+TEST(TextBatches, PairsAreCutLongestFirst) {
+  const int64_t C = Tokenizer::kCls, S = Tokenizer::kSep;
+  const std::vector<int64_t> a{10, 11, 12, 13, 14, 15}, b{20, 21};
+  auto [ids, first] = encode_pair(a, &b, 9);  // 6 + 2 tokens into 9 - 3 = 6: a loses 2
+  EXPECT_EQ(ids, (std::vector<int64_t>{C, 10, 11, 12, 13, S, 20, 21, S}));
+  EXPECT_EQ(first, 6);
+  std::tie(ids, first) = encode_pair(a, &b, 6);  // into 3: a 6->2 (then tie 2,2: b 2->1)
+  EXPECT_EQ(ids, (std::vector<int64_t>{C, 10, 11, S, 20, S}));
+  std::tie(ids, first) = encode_pair(a, nullptr, 5);
+  EXPECT_EQ(ids, (std::vector<int64_t>{C, 10, 11, 12, S}));
+  EXPECT_EQ(first, 5);
+  testing::expect_invalid_argument([&] { encode_pair(a, &b, 4); }, "cannot hold");
+
+  EncodedExamples e;
+  for (const auto& [x, f, t] : {std::tuple{std::vector<int64_t>{C, 7, S, 8, S}, 3, 1.0},
+                                std::tuple{std::vector<int64_t>{C, 9, S}, 3, 0.0}}) {
+    e.ids.push_back(x);
+    e.first.push_back(f);
+    e.targets.push_back(t);
+  }
+  const auto batch = pair_batch(e, {1, 0}, false);
+  const auto longs = [](const torch::Tensor& t) { return t.to(torch::kLong); };
+  const int c = static_cast<int>(C), s = static_cast<int>(S);
+  EXPECT_TRUE(batch.tokens.equal(longs(torch::tensor({{c, 9, s, 0, 0}, {c, 7, s, 8, s}}))));
+  EXPECT_TRUE(batch.segments.equal(longs(torch::tensor({{0, 0, 0, 0, 0}, {0, 0, 0, 1, 1}}))));
+  EXPECT_TRUE(batch.targets.equal(longs(torch::tensor({0, 1}))));
+  EXPECT_EQ(pair_batch(e, {0}, true).targets.scalar_type(), torch::kFloat);
 }
 
 }  // namespace

@@ -249,6 +249,28 @@ TEST(TextFiles, CorporaFromFilesFoldersAndJsonl) {
                           "bin.txt:1: NUL byte");
 }
 
+// Written tables read back as they were (CSV and JSONL losslessly; TSV with its tabs and line
+// breaks turned into spaces, since it has no quoting).
+TEST(TextFiles, WrittenTablesReadBack) {
+  const std::vector<std::vector<std::string>> rows{{"a/1", "line one\nline \"two\", end", "spam"},
+                                                   {"b/2", "tab\there", "ham"}};
+  TextColumns c;
+  c.id = "id";
+  for (const std::string format : {"csv", "jsonl", "tsv"}) {
+    const auto r = parse(text_table({"id", "text", "label"}, rows, format), "t." + format, c);
+    ASSERT_EQ(r.examples.size(), 2u) << format;
+    EXPECT_EQ(r.examples[0].id, "a/1");
+    EXPECT_EQ(r.examples[1].label, "ham");
+    if (format == "tsv") {
+      EXPECT_EQ(r.examples[0].text, "line one line \"two\", end");
+      EXPECT_EQ(r.examples[1].text, "tab here");
+    } else {
+      EXPECT_EQ(r.examples[0].text, rows[0][1]) << format;
+      EXPECT_EQ(r.examples[1].text, rows[1][1]) << format;
+    }
+  }
+}
+
 TEST(TextFiles, LabelSetsSortNumericallyWhenAllAreIntegers) {
   EXPECT_EQ(label_set({"10", "2", "2", "-1"}), (std::vector<std::string>{"-1", "2", "10"}));
   EXPECT_EQ(label_set({"neutral", "entailment", "contradiction", "neutral"}),

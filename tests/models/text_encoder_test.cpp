@@ -153,6 +153,34 @@ TEST(TextEncoder, ClsPoolingReadsTheStateOfAVectorInFront) {
                    .contains("cls"));
 }
 
+// Segment embeddings (BERT's token types): forward equals the blocks run on token + segment +
+// position embeddings, computed by hand; without a segments tensor every token is segment 0; an
+// encoder without the table has no such parameter (so older checkpoints load) and refuses them.
+TEST(TextEncoder, SegmentsAreAddedToTheTokens) {
+  auto model = TextEncoder(
+      TextEncoderOptions(50, 2).dim(16).heads(2).depth(1).kernel("softmax").segments(2));
+  model->eval();
+  model->to(torch::kDouble);
+  torch::NoGradGuard no_grad;
+  const auto tokens = torch::randint(5, 50, {2, 6}, torch::kLong);
+  const auto segments = torch::tensor({{0, 0, 0, 1, 1, 1}, {0, 0, 1, 1, 1, 1}}, torch::kLong);
+  auto x =
+      model->embedding(tokens) + model->segment_embedding->weight.index({segments}) +
+      0.02 * std::sqrt(2.0) * sinusoidal_positions(6, 16, torch::TensorOptions(torch::kDouble));
+  for (const auto& block : *model->blocks)
+    x = block->as<nn::PreNormBlock>()->forward(x, attention::Mask());
+  EXPECT_LT(max_abs_diff(model->forward(tokens, segments), model->norm(x)), 1e-10);
+  EXPECT_LT(max_abs_diff(model->forward(tokens), model->forward(tokens, torch::zeros_like(tokens))),
+            1e-12);
+  EXPECT_GT(max_abs_diff(model->classify(tokens, segments), model->classify(tokens)), 1e-6);
+  auto plain = small_encoder("softmax");
+  EXPECT_FALSE(plain->named_parameters().contains("segment_embedding.weight"));
+  testing::expect_invalid_argument([&] { plain->forward(tokens, segments); },
+                                   "no segment embeddings");
+  testing::expect_invalid_argument([&] { model->forward(tokens, segments + 1); },
+                                   "text segments must lie in [0, 2)");
+}
+
 TEST(TextEncoder, ErrorsNameTheProblem) {
   auto model = small_encoder("softmax");
   testing::expect_invalid_argument(

@@ -45,6 +45,8 @@ void add_seq2seq_command(CLI::App& app);
 void add_language_command(CLI::App& app);
 /// `data export`: the built-in datasets written as files of the kinds users bring.
 void add_data_command(CLI::App& app);
+/// `setformer tokenizer train|encode`: SentencePiece models (cli/tokenizer.cpp).
+void add_tokenizer_command(CLI::App& app);
 /// `summarize`: a results table and curves from image-classification runs' summaries.
 void add_summarize_command(CLI::App& app);
 /// `help`: every command's help, or docs/cli.md with --markdown.

@@ -1,12 +1,18 @@
 // `setformer data export`: a built-in dataset written in the format users bring their own in, so
 // that the generic readers can be checked against the built-in ones on real data. Fashion-MNIST
-// becomes an image folder (torchvision's ImageFolder layout, train/ and val/).
+// becomes an image folder (torchvision's ImageFolder layout, train/ and val/); SpamAssassin a
+// labelled text file per split (JSONL, CSV or TSV with columns id, text, label).
 #include "setformer/cli/commands.h"
 
+#include "setformer/core/error.h"
+#include "setformer/core/files.h"
 #include "setformer/data/fashion_mnist.h"
+#include "setformer/data/text_corpora.h"
+#include "setformer/data/text_files.h"
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -19,23 +25,34 @@ void add_data_command(CLI::App& app) {
     std::string dataset = "fashion-mnist", out, data_dir = data::kFashionMnistFolder;
     std::string size;
     data::ExportOptions options;
+    std::string text_dir = data::kTextFolder, splits_dir = "data/text/splits";
   };
   auto args = std::make_shared<Args>();
   auto* cmd = data->add_subcommand(
       "export",
       "Write a built-in dataset as files: fashion-mnist as an image folder "
       "(OUT/train/<class>/*.png "
-      "and OUT/val/<class>/*.png from the test split; class folders named <label>_<name>)");
-  cmd->add_option("--dataset", args->dataset, "fashion-mnist")
-      ->check(CLI::IsMember({"fashion-mnist"}))
+      "and OUT/val/<class>/*.png from the test split; class folders named <label>_<name>); "
+      "spam-assassin as OUT/{train,validation,test}.<format> with columns id, text, label "
+      "(spam | ham), the built-in splits");
+  cmd->add_option("--dataset", args->dataset, "fashion-mnist | spam-assassin")
+      ->check(CLI::IsMember({"fashion-mnist", "spam-assassin"}))
       ->capture_default_str();
   cmd->add_option("--out", args->out, "Folder written")->required();
   cmd->add_option("--data-dir", args->data_dir, "Folder of the Fashion-MNIST IDX files")
       ->capture_default_str();
-  cmd->add_option("--limit", args->options.limit, "First N images of each split (0: all)")
+  cmd->add_option("--limit", args->options.limit,
+                  "First N images of each split; N e-mails spread over each split (0: all)")
       ->capture_default_str();
-  cmd->add_option("--format", args->options.format, "png | jpeg")
-      ->check(CLI::IsMember({"png", "jpeg"}))
+  cmd->add_option("--format", args->options.format,
+                  "Images: png | jpeg; text: jsonl | csv (both lossless) | tsv (no quoting: tabs "
+                  "and line breaks become spaces)")
+      ->check(CLI::IsMember({"png", "jpeg", "jsonl", "csv", "tsv"}))
+      ->capture_default_str();
+  cmd->add_option("--text-dir", args->text_dir, "Folder of the npm text corpora")
+      ->capture_default_str();
+  cmd->add_option("--splits-dir", args->splits_dir,
+                  "Folder of the text corpora's split files (written on first use)")
       ->capture_default_str();
   cmd->add_option("--quality", args->options.quality, "JPEG quality 1..100")
       ->check(CLI::Range(1, 100))
@@ -45,6 +62,32 @@ void add_data_command(CLI::App& app) {
                   "coloured background) instead of the 28x28 grey originals, e.g. 500x375 for "
                   "ImageNet-sized decoding benchmarks");
   cmd->callback([args] {
+    if (args->dataset == "spam-assassin") {
+      const auto& format = args->options.format;
+      SETFORMER_CHECK(format == "jsonl" || format == "csv" || format == "tsv",
+                      "--format {} is for images; text is written as jsonl, csv or tsv", format);
+      const auto corpus = data::read_corpus("spam_assassin", args->text_dir,
+                                            args->splits_dir + "/spam_assassin.tsv");
+      for (const auto split : {data::Split::train, data::Split::validation, data::Split::test}) {
+        // --limit spreads over the split, which lists the ham groups first.
+        const auto docs = corpus.documents_in(split);
+        const auto n = static_cast<int64_t>(docs.size());
+        const int64_t count = args->options.limit > 0 ? std::min(args->options.limit, n) : n;
+        std::vector<std::vector<std::string>> rows;
+        for (int64_t k = 0; k < count; ++k) {
+          const auto* d = docs[static_cast<size_t>(k * n / count)];
+          rows.push_back({d->id, d->text, d->label == 1 ? "spam" : "ham"});
+        }
+        const auto path = fmt::format("{}/{}.{}", args->out, data::to_string(split), format);
+        std::filesystem::create_directories(args->out);
+        write_file_atomic(path, data::text_table({"id", "text", "label"}, rows, format));
+        fmt::print("{}: {} e-mails\n", path, rows.size());
+      }
+      return;
+    }
+    SETFORMER_CHECK(args->options.format == "png" || args->options.format == "jpeg",
+                    "--format {} is for text; images are written as png or jpeg",
+                    args->options.format);
     if (!args->size.empty()) {
       const auto x = args->size.find('x');
       try {

@@ -133,7 +133,7 @@ void eval_seq2seq(const EvalArgs& a) {
 
 void eval_language(const EvalArgs& a) {
   set_threads(a.threads);
-  const auto result = tasks::evaluate_language_checkpoint(a.checkpoint, a.device);
+  const auto result = tasks::evaluate_language_checkpoint(a.checkpoint, a.device, a.data_root);
   fmt::print("{} ({}) at step {}\n", a.checkpoint, result["task"].get<std::string>(),
              result["step"].get<int64_t>());
   print_metrics(result["metrics"]);
@@ -171,9 +171,12 @@ void add_eval_command(CLI::App& app) {
   image->add_option("--batch-size", args->batch_size, "Batch size")->capture_default_str();
   image->add_option("--data-dir", args->data_dir, "Folder of the Fashion-MNIST IDX files")
       ->capture_default_str();
-  image->add_option("--data-root", args->data_root,
-                    "Dataset folder of a run trained on image files (default: the run's "
-                    "data.root)");
+  flags
+      ->group({Family::image_classification, Family::language},
+              "image_classification and classify checkpoints")
+      ->add_option("--data-root", args->data_root,
+                   "Dataset folder of a run trained on image files, labelled text or GLUE "
+                   "(default: the run's data.root)");
   image->add_option("--limit", args->limit, "First N test images (0: all)")->capture_default_str();
   image->add_flag("--raw-weights", args->raw, "Use the trained weights, not their EMA");
   image->add_option("--stop-tolerance", args->stop_tolerance,

@@ -61,6 +61,7 @@ void add_commands(CLI::App& app, const std::string& train_task) {
   add_eval_command(app);
   add_predict_command(app);
   add_data_command(app);
+  add_tokenizer_command(app);
   add_info_command(app);
   add_bench_command(app);
   add_sets_command(app);

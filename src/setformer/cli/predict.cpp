@@ -38,6 +38,9 @@ struct PredictArgs {
   double stop_tolerance = -1.0;
   // slots
   tasks::SlotPredictOptions slots;
+  // language
+  tasks::TextPredictOptions text;
+  std::string glue_submission;
   // seq2seq
   int64_t beam = 1, batch = 64, max_length = 0;
   double length_penalty = 0.6;
@@ -124,7 +127,17 @@ void predict_sets(const PredictArgs& a) {
 
 void predict_language(const PredictArgs& a) {
   set_threads(a.threads);
-  for (const auto& line : tasks::predict_language(a.checkpoint, a.inputs, a.top, a.device))
+  auto options = a.text;
+  options.top = a.top;
+  options.json = a.json;
+  if (!a.glue_submission.empty()) {
+    SETFORMER_CHECK(a.inputs.empty(),
+                    "--glue-submission reads the run's test files; give no inputs with it");
+    tasks::write_glue_submission(a.checkpoint, a.glue_submission, options, a.device,
+                                 [](const std::string& line) { std::cerr << line << std::endl; });
+    return;
+  }
+  for (const auto& line : tasks::predict_language(a.checkpoint, a.inputs, options, a.device))
     fmt::print("{}\n", line);
 }
 
@@ -146,8 +159,7 @@ void add_predict_command(CLI::App& app) {
   cmd->add_option("--checkpoint", args->checkpoint, "checkpoint.pt written by setformer train")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->add_option("inputs", args->inputs, "Input files (what they hold depends on the task)")
-      ->required();
+  cmd->add_option("inputs", args->inputs, "Input files (what they hold depends on the task)");
   cmd->add_option("--device", args->device, "cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--threads", args->threads, "CPU threads (0: all available cores)")
       ->capture_default_str();
@@ -158,9 +170,21 @@ void add_predict_command(CLI::App& app) {
               "image_classification and mlm checkpoints")
       ->add_option("--top", args->top, "Classes (or tokens, per [MASK]) shown, most likely first")
       ->capture_default_str();
+  flags
+      ->group({Family::image_classification, Family::language},
+              "image_classification and classify checkpoints")
+      ->add_flag("--json", args->json,
+                 "Images: a JSON array of {input, top: [{class, probability}]}; text: JSON lines "
+                 "{source, id, prediction, probability, probabilities} (or score); instead of "
+                 "lines / TSV");
+  auto* text = flags->group(Family::language);
+  text->add_option("--glue-submission", args->glue_submission,
+                   "Write the GLUE server's files (or <split>.tsv per data.test_files) for the "
+                   "run's test splits into this folder");
+  text->add_option("--data-root", args->text.data_root,
+                   "Replace the run's data.root (where its GLUE or test files are)");
+  text->add_option("--batch-size", args->text.batch_size, "Texts per batch")->capture_default_str();
   auto* image = flags->group(Family::image_classification);
-  image->add_flag("--json", args->json,
-                  "Print a JSON array of {input, top: [{class, probability}]} instead of lines");
   image->add_flag("--invert", args->invert,
                   "Invert grey levels (Fashion-MNIST items are light on a dark background)");
   image->add_flag("--raw-weights", args->raw, "Use the trained weights, not their EMA");
@@ -189,7 +213,12 @@ void add_predict_command(CLI::App& app) {
       ->capture_default_str();
   seq2seq->add_option("--batch", args->batch, "Lines decoded together")->capture_default_str();
   cmd->callback([args, flags] {
-    switch (flags->checkpoint_family(args->checkpoint)) {
+    const auto family = flags->checkpoint_family(args->checkpoint);
+    SETFORMER_CHECK(
+        !args->inputs.empty() || (family == Family::language && !args->glue_submission.empty()),
+        "predict: give the input files (or --glue-submission DIR for a text "
+        "classifier)");
+    switch (family) {
       case Family::image_classification:
         return predict_image_classifier(*args);
       case Family::sets:

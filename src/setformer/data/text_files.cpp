@@ -475,6 +475,46 @@ TextExamples parse_text_examples(std::string_view text, const std::string& name,
   return read_examples(source, columns, options, text_format(name, format));
 }
 
+std::string text_table(const std::vector<std::string>& columns,
+                       const std::vector<std::vector<std::string>>& rows,
+                       const std::string& format) {
+  if (format != "jsonl" && format != "csv" && format != "tsv")
+    throw std::invalid_argument(
+        fmt::format("text format '{}' is not valid; expected jsonl | csv | tsv", format));
+  const auto field = [&](const std::string& v) {
+    if (format == "tsv") {
+      std::string out = v;
+      for (auto& ch : out)
+        if (ch == '\t' || ch == '\n' || ch == '\r') ch = ' ';
+      return out;
+    }
+    if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
+    std::string out = "\"";
+    for (const char ch : v) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+    return out + "\"";
+  };
+  std::string out;
+  const auto line = [&](const std::vector<std::string>& values) {
+    const char* sep = format == "tsv" ? "\t" : ",";
+    for (size_t i = 0; i < values.size(); ++i) out += (i ? sep : "") + field(values[i]);
+    out += '\n';
+  };
+  if (format != "jsonl") line(columns);
+  for (const auto& row : rows) {
+    if (row.size() != columns.size())
+      throw std::invalid_argument(
+          fmt::format("a row of {} values for {} columns", row.size(), columns.size()));
+    if (format == "jsonl") {
+      nlohmann::json j = nlohmann::json::object();
+      for (size_t i = 0; i < columns.size(); ++i) j[columns[i]] = row[i];
+      out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + '\n';
+    } else {
+      line(row);
+    }
+  }
+  return out;
+}
+
 std::vector<std::string> label_set(std::vector<std::string> labels) {
   std::sort(labels.begin(), labels.end());
   labels.erase(std::unique(labels.begin(), labels.end()), labels.end());

@@ -103,6 +103,13 @@ TextExamples parse_text_examples(std::string_view text, const std::string& name,
                                  const TextColumns& columns, const TextReadOptions& options,
                                  const std::string& format);
 
+/// A table of text as a file of `format`: "jsonl" (an object per row, every value a string),
+/// "csv" (RFC 4180, quoted where needed; lossless) or "tsv" (a header, then fields verbatim; TSV
+/// has no quoting, so tabs and line breaks inside a field become spaces).
+std::string text_table(const std::vector<std::string>& columns,
+                       const std::vector<std::vector<std::string>>& rows,
+                       const std::string& format);
+
 /// The distinct labels, sorted; numerically when every label is an integer ("2" before "10").
 std::vector<std::string> label_set(std::vector<std::string> labels);
 

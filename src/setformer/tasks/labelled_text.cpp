@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <iostream>
 #include <map>
 
 namespace setformer::tasks {
@@ -31,6 +32,12 @@ std::string stem(const std::string& path) {
       name.resize(name.size() - e.size());
   }
   return name;
+}
+
+/// The batch's segments for an encoder of text pairs (single texts have no segment table).
+torch::Tensor segments_for(models::TextEncoder& model, const data::PairBatch& batch,
+                           const torch::Device& device) {
+  return model->segment_embedding ? batch.segments.to(device) : torch::Tensor();
 }
 
 void check_choice(const std::string& field, const std::string& value,
@@ -186,7 +193,8 @@ torch::Tensor labelled_outputs(models::TextEncoder& model, const data::EncodedEx
     std::vector<int64_t> indices;
     for (int64_t i = first; i < std::min(n, first + batch_size); ++i) indices.push_back(i);
     const auto batch = data::pair_batch(examples, indices, regression);
-    const auto logits = model->classify(batch.tokens.to(device), batch.segments.to(device)).cpu();
+    const auto logits =
+        model->classify(batch.tokens.to(device), segments_for(model, batch, device)).cpu();
     parts.push_back(regression ? logits.select(1, 0) : torch::softmax(logits, -1));
   }
   model->train(was_training);
@@ -233,7 +241,7 @@ nlohmann::json evaluate_labelled(models::TextEncoder& model, const LabelledTextS
 std::pair<torch::Tensor, torch::Tensor> labelled_loss(models::TextEncoder& model,
                                                       const data::PairBatch& batch, bool regression,
                                                       const torch::Device& device) {
-  const auto logits = model->classify(batch.tokens.to(device), batch.segments.to(device));
+  const auto logits = model->classify(batch.tokens.to(device), segments_for(model, batch, device));
   const auto targets = batch.targets.to(device);
   if (regression) {
     const auto predicted = logits.select(1, 0);
@@ -241,6 +249,145 @@ std::pair<torch::Tensor, torch::Tensor> labelled_loss(models::TextEncoder& model
   }
   return {torch::nn::functional::cross_entropy(logits, targets),
           logits.argmax(-1).eq(targets).sum()};
+}
+
+namespace {
+
+void add_input(TextInputs& out, const LabelledTextSpec& spec, const data::Tokenizer& tokenizer,
+               int64_t length, const std::string& source, const std::string& id,
+               const std::string& text, const std::string& pair) {
+  const auto a = tokenizer.encode(text);
+  const auto b = tokenizer.encode(pair);
+  auto [ids, first] = data::encode_pair(a, spec.pairs ? &b : nullptr, length);
+  out.examples.ids.push_back(std::move(ids));
+  out.examples.first.push_back(first);
+  out.examples.targets.push_back(0);
+  out.sources.push_back(source);
+  out.ids.push_back(id);
+}
+
+bool is_table(const std::string& path) {
+  try {
+    data::text_format(path);
+    return true;
+  } catch (const std::invalid_argument&) {
+    return false;
+  }
+}
+
+std::string tsv_field(std::string s) {
+  for (auto& ch : s)
+    if (ch == '\t' || ch == '\n' || ch == '\r') ch = ' ';
+  return s;
+}
+
+}  // namespace
+
+TextInputs read_text_inputs(const LabelledTextSpec& spec, const std::vector<std::string>& inputs,
+                            const data::Tokenizer& tokenizer, int64_t length) {
+  TextInputs out;
+  auto read = spec.read;
+  read.bad_rows = "error";
+  for (const auto& input : inputs) {
+    if (input == "-") {
+      std::string line;
+      for (int64_t n = 1; std::getline(std::cin, line); ++n) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        data::check_utf8(line, read.invalid_utf8 == "replace", fmt::format("stdin:{}", n));
+        if (line.find_first_not_of(" \t") == std::string::npos) continue;
+        std::string a = line, b;
+        if (spec.pairs) {
+          const auto tab = line.find('\t');
+          SETFORMER_CHECK(tab != std::string::npos,
+                          "stdin:{}: this model reads text pairs: give them as 'first<TAB>second'",
+                          n);
+          a = line.substr(0, tab);
+          b = line.substr(tab + 1);
+        }
+        add_input(out, spec, tokenizer, length, "stdin", std::to_string(n), a, b);
+      }
+    } else if (is_table(input)) {
+      for (const auto& e :
+           data::read_text_examples(input, spec.test_columns, read, spec.format).examples)
+        add_input(out, spec, tokenizer, length, input, e.id, e.text, e.text_pair);
+    } else {
+      SETFORMER_CHECK(!spec.pairs,
+                      "{}: this model reads text pairs: give a TSV, CSV or JSONL file with columns "
+                      "'{}' and '{}', or lines 'first<TAB>second' on standard input",
+                      input, spec.test_columns.text, spec.test_columns.text_pair);
+      std::string text;
+      data::for_each_line(input, read, [&](std::string&& line, int64_t n) {
+        if (n > 1) text += '\n';
+        text += line;
+      });
+      SETFORMER_CHECK(text.find_first_not_of(" \t\r\n") != std::string::npos, "{}: an empty text",
+                      input);
+      add_input(out, spec, tokenizer, length, input, input, text, "");
+    }
+  }
+  SETFORMER_CHECK(!out.ids.empty(), "no texts to predict");
+  return out;
+}
+
+std::vector<std::string> format_predictions(const LabelledTextSpec& spec, const TextInputs& inputs,
+                                            const torch::Tensor& outputs, bool json) {
+  std::vector<std::string> lines;
+  const auto out = outputs.to(torch::kDouble).contiguous();
+  if (!json) {
+    std::vector<std::string> header{"source", "id", spec.regression ? "score" : "prediction"};
+    for (const auto& label : spec.labels) header.push_back("p(" + tsv_field(label) + ")");
+    lines.push_back(fmt::format("{}", fmt::join(header, "\t")));
+  }
+  for (size_t i = 0; i < inputs.ids.size(); ++i) {
+    const auto row = out[static_cast<int64_t>(i)];
+    if (spec.regression) {
+      const double score = row.item<double>();
+      lines.push_back(json ? nlohmann::json{{"source", inputs.sources[i]},
+                                            {"id", inputs.ids[i]},
+                                            {"score", score}}
+                                 .dump()
+                           : fmt::format("{}\t{}\t{:.6f}", tsv_field(inputs.sources[i]),
+                                         tsv_field(inputs.ids[i]), score));
+      continue;
+    }
+    const auto best = row.argmax().item<int64_t>();
+    const auto& label = spec.labels[static_cast<size_t>(best)];
+    if (json) {
+      nlohmann::json p = nlohmann::json::object();
+      for (size_t k = 0; k < spec.labels.size(); ++k)
+        p[spec.labels[k]] = row[static_cast<int64_t>(k)].item<double>();
+      lines.push_back(nlohmann::json{
+          {"source", inputs.sources[i]},
+          {"id", inputs.ids[i]},
+          {"prediction", label},
+          {"probability", row[best].item<double>()},
+          {"probabilities",
+           p}}.dump());
+    } else {
+      std::string line = fmt::format("{}\t{}\t{}", tsv_field(inputs.sources[i]),
+                                     tsv_field(inputs.ids[i]), tsv_field(label));
+      for (size_t k = 0; k < spec.labels.size(); ++k)
+        line += fmt::format("\t{:.6f}", row[static_cast<int64_t>(k)].item<double>());
+      lines.push_back(std::move(line));
+    }
+  }
+  return lines;
+}
+
+std::string submission_file(const LabelledTextSpec& spec, const std::vector<std::string>& ids,
+                            const torch::Tensor& outputs) {
+  std::string text = "index\tprediction\n";
+  const auto out = outputs.to(torch::kDouble).contiguous();
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const auto row = out[static_cast<int64_t>(i)];
+    if (spec.regression) {
+      text += fmt::format("{}\t{:.3f}\n", ids[i], std::clamp(row.item<double>(), 0.0, 5.0));
+    } else {
+      text += fmt::format("{}\t{}\n", ids[i],
+                          spec.labels[static_cast<size_t>(row.argmax().item<int64_t>())]);
+    }
+  }
+  return text;
 }
 
 }  // namespace setformer::tasks

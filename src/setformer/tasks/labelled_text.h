@@ -84,4 +84,25 @@ std::pair<torch::Tensor, torch::Tensor> labelled_loss(models::TextEncoder& model
                                                       const data::PairBatch& batch, bool regression,
                                                       const torch::Device& device);
 
+/// Texts to predict, encoded, with where each came from.
+struct TextInputs {
+  std::vector<std::string> sources, ids;
+  data::EncodedExamples examples;
+};
+
+/// The texts of `inputs`: "-" standard input (a text per non-empty line; a pair as "a<tab>b"),
+/// TSV/CSV/JSONL files by their extension (the run's test columns), any other file one text.
+TextInputs read_text_inputs(const LabelledTextSpec& spec, const std::vector<std::string>& inputs,
+                            const data::Tokenizer& tokenizer, int64_t length);
+
+/// One line per input: TSV with a header (source, id, prediction, p(label)... or score), or JSON
+/// objects. `outputs` as labelled_outputs returns them.
+std::vector<std::string> format_predictions(const LabelledTextSpec& spec, const TextInputs& inputs,
+                                            const torch::Tensor& outputs, bool json);
+
+/// The GLUE server's file for a split: "index<tab>prediction", labels by name (MNLI, QNLI, RTE)
+/// or as written in the data (0/1), STS-B scores clipped to [0, 5].
+std::string submission_file(const LabelledTextSpec& spec, const std::vector<std::string>& ids,
+                            const torch::Tensor& outputs);
+
 }  // namespace setformer::tasks

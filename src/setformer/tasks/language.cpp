@@ -271,7 +271,13 @@ std::vector<std::string> tokenizer_texts(const LanguageExperimentConfig& c) {
     return texts;
   }
   for (const auto& name : c.tokenizer_corpora.empty() ? c.corpora : c.tokenizer_corpora) {
-    const auto corpus = read(c, name);
+    auto corpus = read(c, name);
+    // The built-in corpora's held-out splits stay unseen; the user's text is used whole (a single
+    // file would otherwise fall in one split).
+    if (!is_builtin_corpus(name)) {
+      for (auto& d : corpus.documents) texts.push_back(std::move(d.text));
+      continue;
+    }
     for (const auto* d : corpus.documents_in(data::Split::train)) texts.push_back(d->text);
   }
   return texts;
@@ -294,6 +300,8 @@ std::vector<std::string_view> sentences_of(const std::vector<std::string>& texts
   return out;
 }
 
+}  // namespace
+
 data::Tokenizer build_tokenizer(const LanguageExperimentConfig& c,
                                 const std::function<void(const std::string&)>& print) {
   if (!c.init.empty()) return read_language_checkpoint(c.init).tokenizer;
@@ -311,6 +319,8 @@ data::Tokenizer build_tokenizer(const LanguageExperimentConfig& c,
                     texts.size()));
   return data::Tokenizer::train_bpe(texts, c.vocab_size);
 }
+
+namespace {
 
 namespace F = torch::nn::functional;
 
@@ -359,6 +369,11 @@ LanguageData read_language_data(const LanguageExperimentConfig& c, const data::T
   for (const auto& name : c.corpora) corpora.push_back(read(c, name));
   std::vector<const data::Document*> train_docs, eval_docs;
   for (const auto& corpus : corpora) {
+    SETFORMER_CHECK(!training || !corpus.documents_in(data::Split::train).empty(),
+                    "{}: none of its {} documents fell in the training split (80% of documents, "
+                    "by a hash of their ids); with few files, data.document = line makes each line "
+                    "a document",
+                    corpus.name, corpus.documents.size());
     if (training)
       for (const auto* doc : corpus.documents_in(data::Split::train)) train_docs.push_back(doc);
     const auto held_out =
@@ -453,7 +468,8 @@ models::TextEncoder build_language_model(const LanguageExperimentConfig& config)
   int64_t vocab = c.vocab_size;
   if (is_listops(c)) {
     vocab = data::listops::kVocab;
-  } else if (!c.init.empty()) {
+  } else if (!c.init.empty() && std::filesystem::exists(c.init)) {
+    // (a dry run of a config whose pre-training has not run yet counts the vocabulary below)
     vocab = read_language_checkpoint(c.init).tokenizer.vocab_size();
   } else if (c.tokenizer == "bytes") {
     vocab = data::Tokenizer().vocab_size();
@@ -654,10 +670,12 @@ LanguageTrainResult train_language_experiment(
 }
 
 nlohmann::json evaluate_language_checkpoint(const std::string& checkpoint,
-                                            const std::string& device_name) {
+                                            const std::string& device_name,
+                                            const std::string& data_root) {
   const auto device = parse_device(device_name);
   auto loaded = load_language_model(checkpoint, device);
-  const auto& c = loaded.run.config;
+  auto& c = loaded.run.config;
+  if (!data_root.empty()) c.root = data_root;
   const auto text =
       read_language_data(c, loaded.run.tokenizer, /*training=*/false, [](const std::string&) {});
   return {{"checkpoint", checkpoint},
@@ -950,14 +968,27 @@ std::vector<std::string> solve_listops(models::TextEncoder& model, const std::st
 }  // namespace
 
 std::vector<std::string> predict_language(const std::string& checkpoint,
-                                          const std::vector<std::string>& inputs, int64_t top,
+                                          const std::vector<std::string>& inputs,
+                                          const TextPredictOptions& options,
                                           const std::string& device) {
+  SETFORMER_CHECK(!inputs.empty(), "no inputs: give text files (or - for standard input)");
   for (const auto& path : inputs)
-    SETFORMER_CHECK(std::filesystem::is_regular_file(path), "{}: file not found", path);
+    SETFORMER_CHECK(path == "-" || std::filesystem::is_regular_file(path), "{}: file not found",
+                    path);
   auto loaded = load_language_model(checkpoint, parse_device(device));
-  const auto& c = loaded.run.config;
+  auto& c = loaded.run.config;
+  if (!options.data_root.empty()) c.root = options.data_root;
   torch::NoGradGuard no_grad;
   std::vector<std::string> lines;
+  if (uses_labelled_files(c)) {
+    const auto spec = labelled_text_spec(c);
+    const auto texts = read_text_inputs(spec, inputs, loaded.run.tokenizer, c.length);
+    const auto outputs = labelled_outputs(loaded.model, texts.examples, options.batch_size,
+                                          spec.regression, parse_device(device));
+    return format_predictions(spec, texts, outputs, options.json);
+  }
+  for (const auto& path : inputs)
+    SETFORMER_CHECK(path != "-", "standard input is read by classifiers of labelled files only");
   if (is_classify(c)) {
     std::vector<std::string> texts;
     for (const auto& path : inputs) texts.push_back(read_file(path));
@@ -973,9 +1004,43 @@ std::vector<std::string> predict_language(const std::string& checkpoint,
     }
   } else {
     for (const auto& path : inputs)
-      lines.push_back(fill_masks(loaded.model, loaded.run.tokenizer, c, path, top));
+      lines.push_back(fill_masks(loaded.model, loaded.run.tokenizer, c, path, options.top));
   }
   return lines;
+}
+
+std::vector<std::string> write_glue_submission(
+    const std::string& checkpoint, const std::string& dir, const TextPredictOptions& options,
+    const std::string& device, const std::function<void(const std::string&)>& print) {
+  auto loaded = load_language_model(checkpoint, parse_device(device));
+  auto& c = loaded.run.config;
+  if (!options.data_root.empty()) c.root = options.data_root;
+  SETFORMER_CHECK(uses_labelled_files(c),
+                  "{}: --glue-submission needs a classifier of labelled files (task.glue or "
+                  "data.test_files), not a run of task '{}'",
+                  checkpoint, c.task);
+  const auto spec = labelled_text_spec(c);
+  SETFORMER_CHECK(!spec.test.empty(), "{}: the run has no test files (data.test_files)",
+                  checkpoint);
+  std::filesystem::create_directories(dir);
+  std::vector<std::string> written;
+  for (const auto& split : spec.test) {
+    if (!std::filesystem::is_regular_file(split.path) && split.name == "ax") {
+      print(fmt::format("{}: not found; AX.tsv (GLUE's diagnostic set) is left out", split.path));
+      continue;
+    }
+    const auto rows = read_labelled_split(spec, split, loaded.run.tokenizer, c.length,
+                                          /*labelled=*/false, print);
+    const auto outputs = labelled_outputs(loaded.model, rows.examples, options.batch_size,
+                                          spec.regression, parse_device(device));
+    const auto path = (std::filesystem::path(dir) /
+                       (split.submission.empty() ? split.name + ".tsv" : split.submission))
+                          .string();
+    write_file_atomic(path, submission_file(spec, rows.ids, outputs));
+    print(fmt::format("{}: {} predictions for {}", path, rows.ids.size(), split.path));
+    written.push_back(path);
+  }
+  return written;
 }
 
 std::vector<double> classify_texts(TextClassifier& t, const std::vector<std::string>& texts) {

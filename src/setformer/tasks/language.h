@@ -138,6 +138,12 @@ std::string describe_language_experiment(const LanguageExperimentConfig& config)
 /// The text `config` trains and is evaluated on, in words (corpora and tokenizer, or ListOps).
 std::string describe_language_data(const LanguageExperimentConfig& config);
 
+/// The run's tokenizer: the init checkpoint's, bytes, the tokenizer.model file, or one trained on
+/// tokenizer.corpora (or the run's own training text). `setformer tokenizer train` calls it with
+/// a config holding only the tokenizer settings.
+data::Tokenizer build_tokenizer(const LanguageExperimentConfig& config,
+                                const std::function<void(const std::string&)>& print);
+
 /// Trains the row and evaluates it (mlm: masked-token loss and accuracy on validation windows;
 /// classify: accuracy, spam F1 and the ids of the misread test e-mails; listops: accuracy on
 /// generated test sequences; all with the training's peak memory), writing checkpoint.pt (with the
@@ -151,8 +157,10 @@ LanguageTrainResult train_language_experiment(const LanguageExperimentConfig& co
 /// rows that ran before a metric existed (test_errors), and to check a checkpoint against its
 /// summary. Returns {checkpoint, task, row, step, metrics}, the content of `setformer eval`'s
 /// eval.json. Throws naming the file when it is not a language checkpoint.
+/// `data_root` replaces the run's data.root (labelled files and GLUE) when not empty.
 nlohmann::json evaluate_language_checkpoint(const std::string& checkpoint,
-                                            const std::string& device);
+                                            const std::string& device,
+                                            const std::string& data_root = "");
 
 /// Training sequences the ListOps table's no-model baselines count their frequencies on.
 inline constexpr int64_t kListOpsBaselineTraining = 20000;
@@ -180,13 +188,38 @@ TextClassifier load_text_classifier(const std::string& checkpoint, const std::st
 std::vector<double> classify_texts(TextClassifier& classifier,
                                    const std::vector<std::string>& texts);
 
-/// Runs a language checkpoint on text files, one line of answer per input: classify, each file a
-/// document ("FILE<tab>spam|ham<tab>p(spam) = P"); mlm, each file text with one or more [MASK]
-/// markers, each filled with the `top` most likely tokens and their probabilities; listops, each
-/// non-empty line of each file an expression ("[MAX 2 9 ]"), answered with the predicted value
-/// beside the one a stack evaluation gives. Throws naming the file (and line) on bad input.
+struct TextPredictOptions {
+  /// mlm: tokens shown per [MASK].
+  int64_t top = 3;
+  /// classify on the user's files: JSON lines instead of TSV.
+  bool json = false;
+  /// Replaces the run's data.root (where its GLUE or test files are).
+  std::string data_root = "";
+  int64_t batch_size = 32;
+};
+
+/// Runs a language checkpoint on its inputs, returning the lines to print:
+///   classify (SpamAssassin): each file a document ("FILE<tab>spam|ham<tab>p(spam) = P");
+///   classify (the user's labelled files): texts from TSV/CSV/JSONL files (the run's columns),
+///     from standard input ("-", a text per line, pairs as "a<tab>b") or from other files (one
+///     text each), answered as TSV with a header (source, id, prediction, then p(label) per
+///     label, or the score of a regression) or as JSON lines;
+///   mlm: each file text with one or more [MASK] markers, each filled with the `top` most likely
+///     tokens and their probabilities;
+///   listops: each non-empty line of each file an expression ("[MAX 2 9 ]"), answered with the
+///     predicted value beside the one a stack evaluation gives.
+/// Throws naming the file (and line) on bad input.
 std::vector<std::string> predict_language(const std::string& checkpoint,
-                                          const std::vector<std::string>& inputs, int64_t top,
+                                          const std::vector<std::string>& inputs,
+                                          const TextPredictOptions& options,
                                           const std::string& device);
+
+/// Writes the predictions of a classifier of the user's files on its test splits, as the GLUE
+/// server expects them (one "index<tab>prediction" file per split: MNLI-m.tsv, ..., AX.tsv; or
+/// <split>.tsv for data.test_files), atomically, into `dir`. Returns the files written. Throws
+/// naming the checkpoint when it has no test splits, or the file and line of a bad row.
+std::vector<std::string> write_glue_submission(
+    const std::string& checkpoint, const std::string& dir, const TextPredictOptions& options,
+    const std::string& device, const std::function<void(const std::string&)>& print);
 
 }  // namespace setformer::tasks

@@ -198,7 +198,7 @@ set(TINY_TEXT --kernel set --dim 16 --heads 2 --depth 1 --m 8 --batch-size 4 --s
               --warmup-steps 2 --threads 1 --eval-every 0 --data-dir ${TEXT_DATA}
               --splits-dir ${CLI_OUT}/splits)
 add_test(NAME cli.pretrain_quick
-         COMMAND setformer train --task mlm ${TINY_TEXT} --length 32 --eval-sequences 8 --vocab-size 300
+         COMMAND setformer train --task mlm ${TINY_TEXT} --length 32 --eval-sequences 8 --tokenizer bpe --vocab-size 300
                  --tokenizer-corpora moby_dick --out ${CLI_OUT}/pretrain)
 set_tests_properties(cli.pretrain_quick PROPERTIES FIXTURES_SETUP pretrained
                      PASS_REGULAR_EXPRESSION "bpe \\(300 tokens\\).*valid_mlm_accuracy: [0-9.]+.*summary.json")

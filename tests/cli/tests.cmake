@@ -530,3 +530,11 @@ cli_error(tokenizer_not_a_model "not a SentencePiece model"
           tokenizer encode --model ${PROJECT_SOURCE_DIR}/README.md hello)
 cli_error(glue_without_root "task.glue = 'sst2' reads the GLUE download: give its folder as --data-root"
           train --config ${PROJECT_SOURCE_DIR}/configs/glue/sst2.toml --dry-run)
+# The State of the Union party task: passages of the Democratic and Republican addresses, each
+# president in one split.
+add_test(NAME cli.data_export_sotu_party
+         COMMAND setformer data export --dataset sotu-party --format tsv
+                 --text-dir ${PROJECT_SOURCE_DIR}/data/text/node_modules/@stdlib
+                 --splits-dir ${PROJECT_SOURCE_DIR}/data/text/splits --out ${CLI_OUT}/sotu_party)
+set_tests_properties(cli.data_export_sotu_party PROPERTIES PASS_REGULAR_EXPRESSION
+                     "train.tsv: 4459 passages of 20 presidents.*validation.tsv: 1151 passages of 6 presidents.*test.tsv: 1343 passages of 7 presidents")

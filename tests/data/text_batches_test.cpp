@@ -50,7 +50,7 @@ TEST(TextBatches, ClassificationBatchesTruncateAndPad) {
 }
 
 TEST(TextBatches, TokenizesDocumentsUpToALimit) {
-  Document a{"a", "hello world", 1, Split::train};
+  Document a{"a", "hello world", 1, Split::train, {}};
   const auto t = tokenize_documents({&a}, Tokenizer(), 4);
   EXPECT_EQ(t.ids[0].size(), 4u);
   EXPECT_EQ(Tokenizer().decode(t.ids[0]), "hell");

@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 
 namespace setformer::data {
 namespace {
@@ -133,6 +134,60 @@ TEST(TextCorpora, TheInstalledCorporaHaveTheirKnownSizes) {
   const auto moby = read_corpus("moby_dick", folder, dir.path("moby.tsv"));
   EXPECT_GT(moby.documents.size(), 135u);
   EXPECT_EQ(moby.documents[3].text.rfind("Call me Ishmael.", 0), 0u);
+}
+
+// The party task: only Democratic and Republican addresses; every president in one split, the
+// presidents taken in turn by their first address; passages that put each address back together
+// word for word, each at least the asked length and ending a sentence (except where an address
+// is shorter).
+TEST(TextCorpora, SotuPartyPassagesSplitByPresident) {
+  Corpus c;
+  c.name = "sotu";
+  const auto address = [&](const std::string& id, int year, const std::string& name,
+                           const std::string& party, const std::string& text) {
+    Document d;
+    d.id = id;
+    d.text = text;
+    d.fields = {{"year", std::to_string(year)}, {"name", name}, {"party", party}};
+    c.documents.push_back(d);
+  };
+  const std::string speech = "One two three. Four five six seven! Eight nine? Ten eleven twelve";
+  const char* names[] = {"A", "B", "C", "D", "E", "F"};
+  for (int i = 0; i < 6; ++i) {
+    address(std::to_string(1900 + 4 * i) + "_x", 1900 + 4 * i, names[i],
+            i % 2 ? "Republican" : "Democratic", speech);
+    address(std::to_string(1901 + 4 * i) + "_y", 1901 + 4 * i, names[i],
+            i % 2 ? "Republican" : "Democratic", speech + " more.");
+  }
+  address("1850_w", 1850, "W", "Whig", speech);
+  const auto passages = sotu_party_passages(c, 5);
+  std::map<std::string, std::set<Split>> splits;
+  std::map<std::string, std::string> rebuilt;
+  for (const auto& p : passages) {
+    EXPECT_NE(p.president, "W");
+    splits[p.president].insert(p.split);
+    const auto address_id = p.id.substr(0, p.id.find(':'));
+    rebuilt[address_id] += (rebuilt[address_id].empty() ? "" : " ") + p.text;
+  }
+  for (const auto& [name, s] : splits) EXPECT_EQ(s.size(), 1u) << name;
+  // In order of first address: A train, B test, C train, D validation, E train, F train.
+  EXPECT_EQ(*splits["B"].begin(), Split::test);
+  EXPECT_EQ(*splits["D"].begin(), Split::validation);
+  EXPECT_EQ(*splits["A"].begin(), Split::train);
+  EXPECT_EQ(rebuilt["1900_x"], speech);
+  EXPECT_EQ(rebuilt["1901_y"], speech + " more.");
+  // 1900_x: its last words end no sentence, so they join the one passage before them. 1901_y:
+  // "One two three. Four five six seven!" (the first sentence end after 5 words), then the rest.
+  ASSERT_GE(passages.size(), 3u);
+  EXPECT_EQ(passages[0].text, speech);
+  EXPECT_EQ(passages[0].id, "1900_x:1");
+  EXPECT_EQ(passages[1].text, "One two three. Four five six seven!");
+  EXPECT_EQ(passages[2].text, "Eight nine? Ten eleven twelve more.");
+  EXPECT_EQ(passages[2].id, "1901_y:2");
+  Corpus other;
+  other.name = "moby_dick";
+  other.documents.push_back(Document{"chapter_1", "Call me Ishmael.", -1, Split::train, {}});
+  testing::expect_invalid_argument([&] { sotu_party_passages(other, 5); }, "not the sotu corpus");
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <set>
 
 namespace setformer::cli {
 
@@ -26,6 +27,7 @@ void add_data_command(CLI::App& app) {
     std::string size;
     data::ExportOptions options;
     std::string text_dir = data::kTextFolder, splits_dir = "data/text/splits";
+    int64_t passage_words = 200;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = data->add_subcommand(
@@ -34,9 +36,14 @@ void add_data_command(CLI::App& app) {
       "(OUT/train/<class>/*.png "
       "and OUT/val/<class>/*.png from the test split; class folders named <label>_<name>); "
       "spam-assassin as OUT/{train,validation,test}.<format> with columns id, text, label "
-      "(spam | ham), the built-in splits");
-  cmd->add_option("--dataset", args->dataset, "fashion-mnist | spam-assassin")
-      ->check(CLI::IsMember({"fashion-mnist", "spam-assassin"}))
+      "(spam | ham), the built-in splits; sotu-party as passages of the Democratic and "
+      "Republican State of the Union addresses labelled with the party, split by president "
+      "(columns id, text, label, president, year)");
+  cmd->add_option("--dataset", args->dataset, "fashion-mnist | spam-assassin | sotu-party")
+      ->check(CLI::IsMember({"fashion-mnist", "spam-assassin", "sotu-party"}))
+      ->capture_default_str();
+  cmd->add_option("--passage-words", args->passage_words,
+                  "sotu-party: words per passage at least (cut at the next sentence end)")
       ->capture_default_str();
   cmd->add_option("--out", args->out, "Folder written")->required();
   cmd->add_option("--data-dir", args->data_dir, "Folder of the Fashion-MNIST IDX files")
@@ -62,8 +69,34 @@ void add_data_command(CLI::App& app) {
                   "coloured background) instead of the 28x28 grey originals, e.g. 500x375 for "
                   "ImageNet-sized decoding benchmarks");
   cmd->callback([args] {
+    const auto& format = args->options.format;
+    const auto write_split = [&](data::Split split, const std::vector<std::string>& columns,
+                                 const std::vector<std::vector<std::string>>& rows,
+                                 const char* what) {
+      const auto path = fmt::format("{}/{}.{}", args->out, data::to_string(split), format);
+      std::filesystem::create_directories(args->out);
+      write_file_atomic(path, data::text_table(columns, rows, format));
+      fmt::print("{}: {} {}\n", path, rows.size(), what);
+    };
+    if (args->dataset == "sotu-party") {
+      SETFORMER_CHECK(format == "jsonl" || format == "csv" || format == "tsv",
+                      "--format {} is for images; text is written as jsonl, csv or tsv", format);
+      const auto corpus = data::read_corpus("sotu", args->text_dir, args->splits_dir + "/sotu.tsv");
+      const auto passages = data::sotu_party_passages(corpus, args->passage_words);
+      for (const auto split : {data::Split::train, data::Split::validation, data::Split::test}) {
+        std::vector<std::vector<std::string>> rows;
+        std::set<std::string> presidents;
+        for (const auto& p : passages) {
+          if (p.split != split) continue;
+          rows.push_back({p.id, p.text, p.party, p.president, std::to_string(p.year)});
+          presidents.insert(p.president);
+        }
+        write_split(split, {"id", "text", "label", "president", "year"}, rows,
+                    fmt::format("passages of {} presidents", presidents.size()).c_str());
+      }
+      return;
+    }
     if (args->dataset == "spam-assassin") {
-      const auto& format = args->options.format;
       SETFORMER_CHECK(format == "jsonl" || format == "csv" || format == "tsv",
                       "--format {} is for images; text is written as jsonl, csv or tsv", format);
       const auto corpus = data::read_corpus("spam_assassin", args->text_dir,
@@ -78,10 +111,7 @@ void add_data_command(CLI::App& app) {
           const auto* d = docs[static_cast<size_t>(k * n / count)];
           rows.push_back({d->id, d->text, d->label == 1 ? "spam" : "ham"});
         }
-        const auto path = fmt::format("{}/{}.{}", args->out, data::to_string(split), format);
-        std::filesystem::create_directories(args->out);
-        write_file_atomic(path, data::text_table({"id", "text", "label"}, rows, format));
-        fmt::print("{}: {} e-mails\n", path, rows.size());
+        write_split(split, {"id", "text", "label"}, rows, "e-mails");
       }
       return;
     }

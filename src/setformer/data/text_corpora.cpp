@@ -122,9 +122,10 @@ std::vector<Document> read_sotu(const std::string& folder) {
     const auto j = read_json(path);
     if (!j.contains("year") || !j["year"].is_number_integer())
       fail(path, "expected an integer field 'year'");
-    string_field(j, "name", path);
-    string_field(j, "party", path);
     Document d;
+    d.fields["year"] = std::to_string(j["year"].get<int64_t>());
+    d.fields["name"] = string_field(j, "name", path);
+    d.fields["party"] = string_field(j, "party", path);
     d.id = fs::path(path).stem().string();
     d.text = string_field(j, "text", path);
     docs.push_back(std::move(d));
@@ -205,6 +206,72 @@ Corpus read_corpus(const std::string& name, const std::string& folder,
   }
   apply_splits(c.documents, split_file);
   return c;
+}
+
+std::vector<PartyPassage> sotu_party_passages(const Corpus& sotu, int64_t words) {
+  if (words < 1)
+    throw std::invalid_argument(fmt::format("passage words must be >= 1, got {}", words));
+  std::vector<const Document*> addresses;
+  for (const auto& d : sotu.documents) {
+    if (!d.fields.count("party") || !d.fields.count("name") || !d.fields.count("year"))
+      throw std::invalid_argument(
+          fmt::format("{}: document {} has no party, name or year (not "
+                      "the sotu corpus)",
+                      sotu.name, d.id));
+    const auto& party = d.fields.at("party");
+    if (party == "Democratic" || party == "Republican") addresses.push_back(&d);
+  }
+  // Presidents in the order of their first address, then each one's split.
+  std::map<std::string, int64_t> first_year;
+  for (const auto* d : addresses) {
+    const auto year = std::stoll(d->fields.at("year"));
+    const auto& name = d->fields.at("name");
+    if (!first_year.count(name) || year < first_year[name]) first_year[name] = year;
+  }
+  std::vector<std::pair<int64_t, std::string>> order;
+  for (const auto& [name, year] : first_year) order.emplace_back(year, name);
+  std::sort(order.begin(), order.end());
+  std::map<std::string, Split> split_of;
+  for (size_t i = 0; i < order.size(); ++i)
+    split_of[order[i].second] = i % 5 == 3   ? Split::validation
+                                : i % 5 == 1 ? Split::test
+                                             : Split::train;
+  std::sort(addresses.begin(), addresses.end(),
+            [](const Document* a, const Document* b) { return a->id < b->id; });
+  std::vector<PartyPassage> out;
+  for (const auto* d : addresses) {
+    PartyPassage p;
+    p.party = d->fields.at("party");
+    p.president = d->fields.at("name");
+    p.year = std::stoll(d->fields.at("year"));
+    p.split = split_of.at(p.president);
+    std::vector<std::string> passages;
+    std::string current;
+    int64_t count = 0;
+    std::istringstream in(d->text);
+    for (std::string word; in >> word;) {
+      current += (current.empty() ? "" : " ") + word;
+      ++count;
+      const char last = word.back();
+      if (count >= words && (last == '.' || last == '?' || last == '!')) {
+        passages.push_back(std::move(current));
+        current.clear();
+        count = 0;
+      }
+    }
+    if (!current.empty()) {
+      if (passages.empty())
+        passages.push_back(std::move(current));
+      else
+        passages.back() += " " + current;
+    }
+    for (size_t k = 0; k < passages.size(); ++k) {
+      p.id = fmt::format("{}:{}", d->id, k + 1);
+      p.text = std::move(passages[k]);
+      out.push_back(p);
+    }
+  }
+  return out;
 }
 
 }  // namespace setformer::data

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,8 @@ struct Document {
   std::string text;    // UTF-8
   int64_t label = -1;  // spam_assassin: 1 spam, 0 ham; -1 for the others
   Split split = Split::train;
+  /// sotu: the address's "year", "name" (the president) and "party".
+  std::map<std::string, std::string> fields;
 };
 
 struct Corpus {
@@ -48,6 +51,22 @@ Corpus read_corpus(const std::string& name, const std::string& folder,
 /// The split a new split file gives document `id`: 80/10/10 percent by a hash of the id alone, so
 /// a document keeps its split whatever else the corpus holds.
 Split hashed_split(const std::string& id);
+
+/// A passage of the State of the Union party-classification set.
+struct PartyPassage {
+  std::string id;  // "<address id>:<k>"
+  std::string text, party, president;
+  int64_t year = 0;
+  Split split = Split::train;
+};
+
+/// The State of the Union as a labelled task (issue 40): the Democratic and Republican addresses
+/// (other parties left out), each cut into passages of at least `words` words ending at a
+/// sentence end (the rest of an address joins its last passage). Presidents, in the order of
+/// their first address, go to the splits in turn — validation the 4th of every 5, test the 2nd,
+/// training the other three — so that no president is in two splits and every era is in each.
+/// Throws when `sotu` is not the sotu corpus (no party fields).
+std::vector<PartyPassage> sotu_party_passages(const Corpus& sotu, int64_t words);
 
 /// The split file read_corpus() uses by default: data/text/splits/<name>.tsv.
 std::string default_split_file(const std::string& name);

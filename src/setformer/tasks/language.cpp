@@ -519,12 +519,13 @@ std::string describe_language_data(const LanguageExperimentConfig& c) {
     std::vector<std::string> eval;
     for (const auto& e : spec.eval) eval.push_back(e.name + " " + e.path);
     return fmt::format(
-        "{}{} {} from {} (columns {}{}{}), evaluated on {}; {} tokens per {}; "
-        "tokenizer: {}",
+        "{}{} {} from {} (text column '{}'{}, label column '{}'), evaluated on {}; {} tokens "
+        "per {}; tokenizer: {}",
         spec.glue.empty() ? "" : "GLUE " + spec.glue + ": ",
         spec.regression ? "regression" : "classification",
         spec.pairs ? "of text pairs" : "of texts", spec.train, spec.columns.text,
-        spec.pairs ? ", " + spec.columns.text_pair : std::string(), ", label " + spec.columns.label,
+        spec.pairs ? ", pair column '" + spec.columns.text_pair + "'" : std::string(),
+        spec.columns.label,
         eval.empty() ? std::string("nothing") : fmt::format("{}", fmt::join(eval, ", ")), c.length,
         spec.pairs ? "pair" : "text", tokenizer);
   }

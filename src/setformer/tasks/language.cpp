@@ -19,6 +19,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -614,12 +615,20 @@ LanguageTrainResult train_language_experiment(
                               .curves(curves));
   const auto step = [&](int64_t s) {
     StepOutput out;
+    // The text is tokenized before training; a step's batch is sampled, padded (and masked) on the
+    // training thread. Its share of the step is the progress line's "data" figure.
+    const auto started = std::chrono::steady_clock::now();
+    const auto batch_made = [&] {
+      out.data_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    };
     if (labelled) {
       data::Random random(data::mix(c.seed, static_cast<uint64_t>(s), 0xC1A5));
       std::vector<int64_t> indices;
       for (int64_t b = 0; b < c.batch_size; ++b)
         indices.push_back(random.integer(0, train_examples - 1));
       const auto batch = data::pair_batch(text.labelled_train.examples, indices, spec.regression);
+      batch_made();
       std::tie(out.loss, out.correct) = labelled_loss(model, batch, spec.regression, device);
       out.count = c.batch_size;
     } else if (is_listops(c)) {
@@ -637,6 +646,7 @@ LanguageTrainResult train_language_experiment(
             random.integer(0, static_cast<int64_t>(text.train_tokens.ids.size()) - 1));
       const auto [tokens, labels] =
           data::classification_batch(text.train_tokens, indices, c.length);
+      batch_made();
       const auto logits = model->classify(tokens.to(device));
       out.loss = cross_entropy(logits, labels.to(device));
       out.correct = logits.argmax(-1).eq(labels.to(device)).sum();
@@ -646,6 +656,7 @@ LanguageTrainResult train_language_experiment(
       const auto masked = data::mask_tokens(windows, c.mask_rate, data::Tokenizer::kMask,
                                             data::Tokenizer::kSpecials, vocab,
                                             data::mix(c.seed, static_cast<uint64_t>(s), 0x3A5C));
+      batch_made();
       const auto [logits, targets] = mlm_predictions(model, masked, device);
       out.loss = cross_entropy(logits, targets);
       out.correct = logits.argmax(-1).eq(targets).sum();

@@ -115,7 +115,7 @@ void setformer_sp_piece(const void* p, int32_t id, setformer_sp_bytes out, void*
 int setformer_sp_encode(const void* p, const char* text, size_t size, setformer_sp_ids out,
                         setformer_sp_bytes error, void* context) {
   std::vector<int> ids;
-  const auto status = processor(p).Encode(std::string(text, size), &ids);
+  const auto status = processor(p).Encode(absl::string_view(text, size), &ids);
   if (!status.ok()) {
     send(error, context, status.ToString());
     return 1;

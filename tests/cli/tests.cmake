@@ -538,3 +538,11 @@ add_test(NAME cli.data_export_sotu_party
                  --splits-dir ${PROJECT_SOURCE_DIR}/data/text/splits --out ${CLI_OUT}/sotu_party)
 set_tests_properties(cli.data_export_sotu_party PROPERTIES PASS_REGULAR_EXPRESSION
                      "train.tsv: 4459 passages of 20 presidents.*validation.tsv: 1151 passages of 6 presidents.*test.tsv: 1343 passages of 7 presidents")
+# bench text: the tokenizer and loader rows on a small corpus (the Python peer runs where
+# python3-sentencepiece is installed, and its row says why not elsewhere).
+add_test(NAME cli.bench_text_quick
+         COMMAND setformer bench text --corpus ${PROJECT_SOURCE_DIR}/README.md --vocab-size 400
+                 --rounds 1 --length 64 --peer-script ${PROJECT_SOURCE_DIR}/bench/sentencepiece_peer.py
+                 --table ${CLI_OUT}/bench_text)
+set_tests_properties(cli.bench_text_quick PROPERTIES PASS_REGULAR_EXPRESSION
+                     "SentencePiece encode, setformer \\(shim library\\) +\\| [0-9.]+ M .*bytes encode, setformer +\\| [0-9.]+ M .*training batches of 16 x 64 tokens.*bench_text.json")

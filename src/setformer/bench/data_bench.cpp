@@ -47,22 +47,10 @@ double torchvision_round(const std::string& folder, const DataBenchOptions& o, i
                          int64_t round) {
   const auto command = fmt::format(
       "'{}' '{}' --root '{}' --workers {} --batch {} --batches {} --size {} --magnitude {} "
-      "--seed {} 2>&1",
+      "--seed {}",
       o.python, o.peer_script, folder, workers, o.batch, o.batches, o.size,
       data::parse_rand_augment(o.rand_augment).magnitude, o.seed + static_cast<uint64_t>(round));
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
-  SETFORMER_CHECK(pipe != nullptr, "cannot run {}", command);
-  std::string output;
-  std::array<char, 4096> buffer{};
-  while (fgets(buffer.data(), static_cast<int>(buffer.size()), pipe.get())) output += buffer.data();
-  const int status = pclose(pipe.release());
-  const auto last = output.rfind('{');
-  if (status != 0 || last == std::string::npos) {
-    throw std::runtime_error(
-        fmt::format("{} failed: {}", o.peer_script,
-                    output.substr(output.size() > 600 ? output.size() - 600 : 0)));
-  }
-  return nlohmann::json::parse(output.substr(last)).at("images_per_second").get<double>();
+  return run_peer(command, o.peer_script).at("images_per_second").get<double>();
 }
 
 }  // namespace

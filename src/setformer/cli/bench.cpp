@@ -9,6 +9,7 @@
 #include "setformer/bench/data_bench.h"
 #include "setformer/bench/infer_bench.h"
 #include "setformer/bench/language_bench.h"
+#include "setformer/bench/text_bench.h"
 #include "setformer/bench/train_bench.h"
 #include "setformer/cli/config_options.h"
 #include "setformer/core/runtime.h"
@@ -172,6 +173,43 @@ void add_bench_language(CLI::App& bench_cmd) {
   });
 }
 
+void add_bench_text(CLI::App& bench_cmd) {
+  auto* cmd = bench_cmd.add_subcommand(
+      "text",
+      "Tokens/s of SentencePiece encoding (setformer beside Python's sentencepiece on the same "
+      "model), of the byte tokenizer and of training-batch assembly; writes <table>.md/.json");
+  auto options = std::make_shared<bench::TextBenchOptions>();
+  options->config.tokenizer_corpora = {"spam_assassin"};
+  auto table = std::make_shared<std::string>("results/bench_text");
+  cmd->add_option("--corpus", options->config.tokenizer_corpora,
+                  "Texts: built-in corpora by name (their training splits), files or folders")
+      ->capture_default_str();
+  cmd->add_option("--model", options->model, "A SentencePiece .model (empty: train one first)");
+  cmd->add_option("--vocab-size", options->config.vocab_size, "Pieces of the model trained")
+      ->capture_default_str();
+  cmd->add_option("--data-dir", options->config.data_dir, "Folder of the npm corpora")
+      ->capture_default_str();
+  cmd->add_option("--splits-dir", options->config.splits_dir, "Folder of the corpora's split files")
+      ->capture_default_str();
+  cmd->add_option("--rounds", options->rounds, "Rounds (the median is over rounds)")
+      ->capture_default_str();
+  cmd->add_option("--batch", options->batch, "Texts per training batch")->capture_default_str();
+  cmd->add_option("--length", options->length, "Tokens per text in a batch")->capture_default_str();
+  cmd->add_option("--python", options->python,
+                  "Interpreter of the Python peer (\"\": none); needs python3-sentencepiece")
+      ->capture_default_str();
+  cmd->add_option("--peer-script", options->peer_script, "The peer")->capture_default_str();
+  cmd->add_option("--table", *table, "Output path prefix of the table")->capture_default_str();
+  cmd->callback([options, table] {
+    set_threads(1);
+    options->config.threads = 1;
+    const auto result = bench::run_text_bench(
+        *options, [](const std::string& line) { std::cerr << "bench text " << line << std::endl; });
+    bench::write_text_bench_outputs(result, *table, command_line());
+    fmt::print("{0}wrote {1}.md, {1}.json\n", bench::text_bench_table(result).markdown(), *table);
+  });
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app) {
@@ -231,6 +269,7 @@ void add_bench_command(CLI::App& app) {
   add_bench_train(*bench_cmd);
   add_bench_infer(*bench_cmd);
   add_bench_language(*bench_cmd);
+  add_bench_text(*bench_cmd);
   add_bench_data(*bench_cmd);
 }
 

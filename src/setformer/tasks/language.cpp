@@ -321,6 +321,10 @@ data::Tokenizer build_tokenizer(const LanguageExperimentConfig& c,
   return data::Tokenizer::train_bpe(texts, c.vocab_size);
 }
 
+std::vector<std::string> tokenizer_training_texts(const LanguageExperimentConfig& c) {
+  return tokenizer_texts(c);
+}
+
 namespace {
 
 namespace F = torch::nn::functional;

@@ -144,6 +144,10 @@ std::string describe_language_data(const LanguageExperimentConfig& config);
 data::Tokenizer build_tokenizer(const LanguageExperimentConfig& config,
                                 const std::function<void(const std::string&)>& print);
 
+/// The texts build_tokenizer() trains on: the training splits of tokenizer.corpora's built-in
+/// corpora, the user's corpora whole, or else the run's own training text.
+std::vector<std::string> tokenizer_training_texts(const LanguageExperimentConfig& config);
+
 /// Trains the row and evaluates it (mlm: masked-token loss and accuracy on validation windows;
 /// classify: accuracy, spam F1 and the ids of the misread test e-mails; listops: accuracy on
 /// generated test sequences; all with the training's peak memory), writing checkpoint.pt (with the

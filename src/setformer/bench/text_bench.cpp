@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -126,7 +127,9 @@ io::Table text_bench_table(const TextBenchResult& r) {
   const double base = r.rows.front().tokens_per_second.median;
   for (const auto& row : r.rows) {
     if (!row.peer_error.empty()) {
-      t.add({row.name, "—", "—", "did not run: " + row.peer_error.substr(0, 80)});
+      auto why = row.peer_error.substr(0, 120);
+      std::replace(why.begin(), why.end(), '\n', ' ');  // one table row
+      t.add({row.name, "—", "—", "did not run: " + why});
       continue;
     }
     const auto& s = row.tokens_per_second;

@@ -78,9 +78,11 @@ void add_data_command(CLI::App& app) {
       write_file_atomic(path, data::text_table(columns, rows, format));
       fmt::print("{}: {} {}\n", path, rows.size(), what);
     };
-    if (args->dataset == "sotu-party") {
+    if (args->dataset != "fashion-mnist") {
       SETFORMER_CHECK(format == "jsonl" || format == "csv" || format == "tsv",
                       "--format {} is for images; text is written as jsonl, csv or tsv", format);
+    }
+    if (args->dataset == "sotu-party") {
       const auto corpus = data::read_corpus("sotu", args->text_dir, args->splits_dir + "/sotu.tsv");
       const auto passages = data::sotu_party_passages(corpus, args->passage_words);
       for (const auto split : {data::Split::train, data::Split::validation, data::Split::test}) {
@@ -97,8 +99,6 @@ void add_data_command(CLI::App& app) {
       return;
     }
     if (args->dataset == "spam-assassin") {
-      SETFORMER_CHECK(format == "jsonl" || format == "csv" || format == "tsv",
-                      "--format {} is for images; text is written as jsonl, csv or tsv", format);
       const auto corpus = data::read_corpus("spam_assassin", args->text_dir,
                                             args->splits_dir + "/spam_assassin.tsv");
       for (const auto split : {data::Split::train, data::Split::validation, data::Split::test}) {

@@ -404,13 +404,8 @@ std::vector<TextDocument> read_text_corpus(const std::string& path, const Corpus
   for (const auto& file : files) {
     const auto name = without_gz(file);
     if (ends_with(name, ".jsonl") || ends_with(name, ".ndjson")) {
-      TextColumns c;
-      c.text = o.text_field;
-      c.label_required = false;
-      auto read = o.read;
-      read.bad_rows = "error";
       // An empty text is simply no document in a corpus.
-      for_each_line(file, read, [&](std::string&& line, int64_t n) {
+      for_each_line(file, o.read, [&](std::string&& line, int64_t n) {
         if (trim(line).empty()) return;
         const auto j = nlohmann::json::parse(line, nullptr, false);
         if (j.is_discarded() || !j.is_object() || !j.contains(o.text_field) ||

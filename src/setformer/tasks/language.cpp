@@ -258,32 +258,6 @@ LoadedModel load_language_model(const std::string& path, const torch::Device& de
   return l;
 }
 
-/// The texts a tokenizer is trained on: the training splits of tokenizer.corpora, or else the
-/// run's own training text (its corpora's training splits, or its training file's texts).
-std::vector<std::string> tokenizer_texts(const LanguageExperimentConfig& c) {
-  std::vector<std::string> texts;
-  if (c.tokenizer_corpora.empty() && uses_labelled_files(c)) {
-    const auto spec = labelled_text_spec(c);
-    auto read = spec.read;
-    for (auto& e : data::read_text_examples(spec.train, spec.columns, read, spec.format).examples) {
-      texts.push_back(std::move(e.text));
-      if (spec.pairs) texts.push_back(std::move(e.text_pair));
-    }
-    return texts;
-  }
-  for (const auto& name : c.tokenizer_corpora.empty() ? c.corpora : c.tokenizer_corpora) {
-    auto corpus = read(c, name);
-    // The built-in corpora's held-out splits stay unseen; the user's text is used whole (a single
-    // file would otherwise fall in one split).
-    if (!is_builtin_corpus(name)) {
-      for (auto& d : corpus.documents) texts.push_back(std::move(d.text));
-      continue;
-    }
-    for (const auto* d : corpus.documents_in(data::Split::train)) texts.push_back(d->text);
-  }
-  return texts;
-}
-
 /// The tokenizer's input sentences: the texts' non-empty lines (SentencePiece reads sentences, and
 /// skips those longer than its max_sentence_length).
 std::vector<std::string_view> sentences_of(const std::vector<std::string>& texts) {
@@ -303,13 +277,37 @@ std::vector<std::string_view> sentences_of(const std::vector<std::string>& texts
 
 }  // namespace
 
+std::vector<std::string> tokenizer_training_texts(const LanguageExperimentConfig& c) {
+  std::vector<std::string> texts;
+  if (c.tokenizer_corpora.empty() && uses_labelled_files(c)) {
+    const auto spec = labelled_text_spec(c);
+    for (auto& e :
+         data::read_text_examples(spec.train, spec.columns, spec.read, spec.format).examples) {
+      texts.push_back(std::move(e.text));
+      if (spec.pairs) texts.push_back(std::move(e.text_pair));
+    }
+    return texts;
+  }
+  for (const auto& name : c.tokenizer_corpora.empty() ? c.corpora : c.tokenizer_corpora) {
+    auto corpus = read(c, name);
+    // The built-in corpora's held-out splits stay unseen; the user's text is used whole (a single
+    // file would otherwise fall in one split).
+    if (!is_builtin_corpus(name)) {
+      for (auto& d : corpus.documents) texts.push_back(std::move(d.text));
+      continue;
+    }
+    for (const auto* d : corpus.documents_in(data::Split::train)) texts.push_back(d->text);
+  }
+  return texts;
+}
+
 data::Tokenizer build_tokenizer(const LanguageExperimentConfig& c,
                                 const std::function<void(const std::string&)>& print) {
   if (!c.init.empty()) return read_language_checkpoint(c.init).tokenizer;
   if (c.tokenizer == "bytes") return data::Tokenizer();
   if (c.tokenizer == "sentencepiece" && !c.tokenizer_model.empty())
     return data::Tokenizer::from_sentencepiece(read_file(c.tokenizer_model), c.tokenizer_model);
-  const auto texts = tokenizer_texts(c);
+  const auto texts = tokenizer_training_texts(c);
   if (c.tokenizer == "sentencepiece") {
     const auto sentences = sentences_of(texts);
     print(fmt::format("training a SentencePiece {} model of {} pieces on {} lines of {} texts",
@@ -319,10 +317,6 @@ data::Tokenizer build_tokenizer(const LanguageExperimentConfig& c,
   print(fmt::format("training a BPE vocabulary of {} tokens on {} training documents", c.vocab_size,
                     texts.size()));
   return data::Tokenizer::train_bpe(texts, c.vocab_size);
-}
-
-std::vector<std::string> tokenizer_training_texts(const LanguageExperimentConfig& c) {
-  return tokenizer_texts(c);
 }
 
 namespace {
@@ -617,6 +611,13 @@ LanguageTrainResult train_language_experiment(
                               .resume(c.resume)
                               .unit(is_classify(c) || is_listops(c) ? "seq" : "tok")
                               .curves(curves));
+  // A classification step's examples: batch_size draws from `count`, a function of (seed, step).
+  const auto sampled = [&](int64_t s, int64_t count) {
+    data::Random random(data::mix(c.seed, static_cast<uint64_t>(s), 0xC1A5));
+    std::vector<int64_t> indices;
+    for (int64_t b = 0; b < c.batch_size; ++b) indices.push_back(random.integer(0, count - 1));
+    return indices;
+  };
   const auto step = [&](int64_t s) {
     StepOutput out;
     // The text is tokenized before training; a step's batch is sampled, padded (and masked) on the
@@ -627,11 +628,8 @@ LanguageTrainResult train_language_experiment(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     };
     if (labelled) {
-      data::Random random(data::mix(c.seed, static_cast<uint64_t>(s), 0xC1A5));
-      std::vector<int64_t> indices;
-      for (int64_t b = 0; b < c.batch_size; ++b)
-        indices.push_back(random.integer(0, train_examples - 1));
-      const auto batch = data::pair_batch(text.labelled_train.examples, indices, spec.regression);
+      const auto batch = data::pair_batch(text.labelled_train.examples, sampled(s, train_examples),
+                                          spec.regression);
       batch_made();
       std::tie(out.loss, out.correct) = labelled_loss(model, batch, spec.regression, device);
       out.count = c.batch_size;
@@ -643,13 +641,9 @@ LanguageTrainResult train_language_experiment(
       out.correct = logits.argmax(-1).eq(labels.to(device)).sum();
       out.count = c.batch_size;
     } else if (is_classify(c)) {
-      data::Random random(data::mix(c.seed, static_cast<uint64_t>(s), 0xC1A5));
-      std::vector<int64_t> indices;
-      for (int64_t b = 0; b < c.batch_size; ++b)
-        indices.push_back(
-            random.integer(0, static_cast<int64_t>(text.train_tokens.ids.size()) - 1));
-      const auto [tokens, labels] =
-          data::classification_batch(text.train_tokens, indices, c.length);
+      const auto [tokens, labels] = data::classification_batch(
+          text.train_tokens, sampled(s, static_cast<int64_t>(text.train_tokens.ids.size())),
+          c.length);
       batch_made();
       const auto logits = model->classify(tokens.to(device));
       out.loss = cross_entropy(logits, labels.to(device));
